@@ -1,0 +1,5 @@
+pub mod error;
+pub mod normalize;
+pub mod tokenize;
+
+pub use error::{Error, Result};

@@ -1,0 +1,41 @@
+//! Kana folding: katakana → hiragana, small kana → large kana.
+
+/// Maps katakana (U+30A1..=U+30F6) to hiragana; ヴ becomes ゔ.
+///
+/// ```
+/// assert_eq!(madoguchi::normalize::katakana_to_hiragana("カードのヴィ"), "かーどのゔぃ");
+/// ```
+pub fn katakana_to_hiragana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Replaces small hiragana with their full-size forms (ぁ→あ, っ→つ, ゃ→や …),
+/// so spelling variants such as ふぁいる / ふあいる share a key.
+///
+/// ```
+/// assert_eq!(madoguchi::normalize::large_kana("きゃっしんぐ"), "きやつしんぐ");
+/// ```
+pub fn large_kana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ぁ' => 'あ',
+            'ぃ' => 'い',
+            'ぅ' => 'う',
+            'ぇ' => 'え',
+            'ぉ' => 'お',
+            'っ' => 'つ',
+            'ゃ' => 'や',
+            'ゅ' => 'ゆ',
+            'ょ' => 'よ',
+            'ゎ' => 'わ',
+            'ゕ' => 'か',
+            'ゖ' => 'け',
+            _ => c,
+        })
+        .collect()
+}

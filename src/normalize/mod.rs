@@ -1,0 +1,55 @@
+//! Text normalization: the first step of text → normalize → tokenize → retrieve.
+//!
+//! Two levels, on purpose:
+//!
+//! * [`normalize`] prepares text for the morphological analyzer. It unifies
+//!   width (NFKC), case, long-vowel marks and whitespace, and drops control
+//!   characters, but keeps katakana and kanji as they are: Lindera segments
+//!   natural text far better than folded text.
+//! * [`fold`] turns a word into a *matching key*: hiragana for all kana, small
+//!   kana made large, trailing long-vowel marks dropped. Index terms and query
+//!   terms both go through it, so かーど, カード and ｶｰﾄﾞ meet.
+//!
+//! The original text is never changed; callers keep it for display.
+//!
+//! ```
+//! use madoguchi::normalize::{normalize, fold};
+//! assert_eq!(normalize("ＳＩＭカードを　ﾅｸｼﾀ！"), "simカードを ナクシタ!");
+//! assert_eq!(fold("カード"), fold("かーど"));
+//! assert_eq!(fold("コンピューター"), fold("コンピュータ"));
+//! ```
+
+mod case;
+mod control;
+mod kana;
+mod long_vowel;
+mod width;
+
+pub use case::lowercase_ascii;
+pub use control::strip_control;
+pub use kana::{katakana_to_hiragana, large_kana};
+pub use long_vowel::{trim_trailing_long_vowel, unify_long_vowels};
+pub use width::nfkc;
+
+/// Normalizes text for analysis: NFKC width folding, ASCII lowercasing,
+/// long-vowel unification, control characters removed, whitespace collapsed
+/// and trimmed.
+pub fn normalize(text: &str) -> String {
+    let text = nfkc(text);
+    let text = strip_control(&text);
+    let text = lowercase_ascii(&text);
+    unify_long_vowels(&text)
+}
+
+/// Folds a word into its matching key (see the module docs).
+pub fn fold(word: &str) -> String {
+    let hira = katakana_to_hiragana(word);
+    let large = large_kana(&hira);
+    trim_trailing_long_vowel(&large)
+}
+
+/// True for characters that carry no meaning for retrieval (punctuation and
+/// symbols); used to trim tokens and bigrams.
+pub fn is_symbol(c: char) -> bool {
+    !(c.is_alphanumeric() || c == 'ー' || c == '々' || c == 'ゝ' || c == 'ヽ')
+}

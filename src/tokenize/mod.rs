@@ -1,0 +1,26 @@
+//! Tokenization: normalized text → content words (base form + reading) and
+//! character bigrams, the units the index and the rules work with.
+//!
+//! * [`Analyzer`] wraps Lindera with the IPADIC system dictionary and the
+//!   domain user dictionary, keeps content words (nouns, verbs, adjectives,
+//!   unknown words) and drops particles, auxiliaries and symbols.
+//! * Every [`Term`] carries a folded base form and a folded reading, so a
+//!   kana-only spelling meets its kanji or katakana form.
+//! * [`Synonyms`] expands a query with the other members of its synonym groups.
+//! * [`MorphTokenizer`] and [`BigramTokenizer`] adapt all of this to
+//!   `tantivy::tokenizer::Tokenizer`.
+
+mod analyzer;
+mod bigram;
+mod dictionary;
+mod synonyms;
+mod tantivy_adapter;
+
+pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, Term};
+pub use bigram::{bigrams, reading_text};
+pub use dictionary::{
+    IPADIC_COLUMNS, UserWord, build_system_dictionary, check_system_dictionary, default_dictionary_dir,
+    load_system_dictionary, load_user_dictionary, parse_user_dictionary,
+};
+pub use synonyms::{SynonymGroup, Synonyms, parse_synonyms};
+pub use tantivy_adapter::{BigramTokenizer, MorphTokenizer};
