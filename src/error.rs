@@ -74,6 +74,19 @@ impl Error {
         Error::Io { path: path.into(), source }
     }
 
+    /// Collapses a list of problems into one error (or none), flattening
+    /// nested lists.
+    pub fn from_problems(errors: Vec<Error>) -> Option<Self> {
+        let mut flat = Vec::new();
+        for e in errors {
+            match e {
+                Error::Many(inner) => flat.extend(inner),
+                e => flat.push(e),
+            }
+        }
+        Self::from_many(flat)
+    }
+
     /// Collapses a list of problems into one error (or none).
     pub(crate) fn from_many(mut errors: Vec<Error>) -> Option<Self> {
         match errors.len() {

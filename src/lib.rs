@@ -3,3 +3,5 @@ pub mod normalize;
 pub mod tokenize;
 
 pub use error::{Error, Result};
+pub mod knowledge;
+pub mod retrieve;

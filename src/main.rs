@@ -1,7 +1,15 @@
+//! The `madoguchi` command-line tool. Run `madoguchi --help`.
+
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use madoguchi::knowledge::load_corpus;
+use madoguchi::retrieve::{Retriever, SearchOptions};
+use madoguchi::tokenize::{Analyzer, default_dictionary_dir};
+use madoguchi::{Error, Result};
 
 #[derive(Parser)]
 #[command(name = "madoguchi", version, about = "Japanese customer-support FAQ engine")]
@@ -10,31 +18,226 @@ struct Cli {
     command: Command,
 }
 
+#[derive(clap::Args, Clone)]
+struct CorpusArgs {
+    /// FAQ corpus: a directory of .jsonl/.csv/.tsv files or one file.
+    #[arg(long, default_value = "faq-corpus")]
+    corpus: PathBuf,
+    /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
+    #[arg(long)]
+    dictionary: Option<PathBuf>,
+    /// Keep the search index in this directory instead of memory.
+    #[arg(long)]
+    index_dir: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Compile UTF-8 IPADIC sources into a Lindera dictionary (used by scripts/setup-dictionary.sh).
-    BuildDictionary {
+    /// Chat interactively with the FAQ (type a question, empty line or Ctrl-D to quit).
+    Chat {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+    },
+    /// Answer one question: the top entries with confidence.
+    Ask {
+        /// The question.
+        question: String,
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        /// Print JSON instead of text.
         #[arg(long)]
-        source: PathBuf,
+        json: bool,
+        /// Number of entries to return.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// Only entries of this category.
         #[arg(long)]
-        output: PathBuf,
+        category: Option<String>,
+    },
+    /// Validate a corpus and the dictionaries; report every problem.
+    Check {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+    },
+    /// List categories, or the entries of one category.
+    Categories {
+        /// Show the entries of this category.
+        category: Option<String>,
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Show how a text is normalized and tokenized (debugging aid).
     Analyze {
+        /// The text.
         text: String,
+    },
+    /// Compile UTF-8 IPADIC sources into a Lindera dictionary (used by scripts/setup-dictionary.sh).
+    BuildDictionary {
+        /// Directory of UTF-8 *.csv and *.def files.
+        #[arg(long)]
+        source: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::BuildDictionary { source, output } => madoguchi::tokenize::build_system_dictionary(&source, &output),
-        Command::Analyze { text } => madoguchi::tokenize::Analyzer::new().map(|a| {
-            let analysis = a.analyze(&text);
-            println!("{}", serde_json::to_string_pretty(&analysis).unwrap_or_default());
+fn analyzer(args: &CorpusArgs) -> Result<Analyzer> {
+    let dir = args.dictionary.clone().unwrap_or_else(default_dictionary_dir);
+    Analyzer::builder().dictionary_dir(dir).build()
+}
+
+/// Loads the corpus and builds the index, with progress on stderr for large corpora.
+fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
+    let started = Instant::now();
+    let analyzer = analyzer(args)?;
+    let kb = load_corpus(&args.corpus)?;
+    let total = kb.len();
+    let mut builder = Retriever::builder().analyzer(analyzer);
+    if let Some(dir) = &args.index_dir {
+        builder = builder.on_disk(dir);
+    }
+    if !quiet && total >= 2000 {
+        builder = builder.progress(|done, total| eprint!("\rindexing {done}/{total} entries"));
+    }
+    let r = builder.build(kb)?;
+    if !quiet {
+        if total >= 2000 {
+            eprintln!();
+        }
+        eprintln!("loaded {total} entries from {} in {:.2?}", args.corpus.display(), started.elapsed());
+    }
+    Ok(r)
+}
+
+fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Option<String>) -> Result<()> {
+    let r = retriever(args, json)?;
+    let result = r.search(question, &SearchOptions { top_k: top, category });
+    if json {
+        let hits: Vec<serde_json::Value> = result
+            .hits
+            .iter()
+            .map(|h| {
+                let e = r.entry(&h.id);
+                serde_json::json!({
+                    "rank": h.rank, "id": h.id, "score": h.score, "confidence": h.confidence,
+                    "category": e.and_then(|e| e.category.clone()),
+                    "question": e.map(|e| e.question.clone()),
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "query": result.query, "normalized": result.normalized, "terms": result.terms,
+            "synonyms": result.synonyms, "margin": result.margin, "hits": hits,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print_hits(&r, &result);
+    }
+    Ok(())
+}
+
+fn print_hits(r: &Retriever, result: &madoguchi::retrieve::SearchResult) {
+    if result.hits.is_empty() {
+        println!("(該当するFAQが見つかりませんでした)");
+    }
+    for h in &result.hits {
+        let q = r.entry(&h.id).map(|e| e.question.as_str()).unwrap_or("");
+        println!("{:>2}. [{}] {}  (確信度 {:.2}, score {:.2})", h.rank, h.id, q, h.confidence, h.score);
+    }
+}
+
+fn chat(args: &CorpusArgs) -> Result<()> {
+    let r = retriever(args, false)?;
+    println!("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。");
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        print!("> ");
+        std::io::stdout().flush().ok();
+        line.clear();
+        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            println!("ご利用ありがとうございました。");
+            return Ok(());
+        }
+        let result = r.search(line.trim(), &SearchOptions::default());
+        match result.top().and_then(|h| r.entry(&h.id).map(|e| (h, e))) {
+            Some((h, e)) if h.confidence >= 0.5 => {
+                println!("【{}】\n{}\n(確信度 {:.2})", e.question, e.answer, h.confidence);
+            }
+            _ => {
+                println!("うまく見つけられませんでした。近い質問:");
+                print_hits(&r, &result);
+            }
+        }
+    }
+}
+
+fn check(args: &CorpusArgs) -> Result<()> {
+    let mut problems = Vec::new();
+    match analyzer(args) {
+        Ok(_) => println!("ok: dictionaries (system, user dictionary, synonyms)"),
+        Err(e) => problems.push(e),
+    }
+    match load_corpus(&args.corpus) {
+        Ok(kb) => {
+            println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display())
+        }
+        Err(e) => problems.push(e),
+    }
+    match Error::from_problems(problems) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn categories(category: Option<String>, args: &CorpusArgs, json: bool) -> Result<()> {
+    let kb = load_corpus(&args.corpus)?;
+    match (category, json) {
+        (None, true) => println!("{}", serde_json::to_string_pretty(&kb.categories()).unwrap_or_default()),
+        (None, false) => {
+            for c in kb.categories() {
+                let subs: Vec<String> = c.subcategories.iter().map(|(s, n)| format!("{s}({n})")).collect();
+                println!("{} ({}): {}", c.name, c.entries, subs.join(" "));
+            }
+        }
+        (Some(c), json) => {
+            let entries = kb.browse(&c, None);
+            if entries.is_empty() {
+                return Err(Error::InvalidInput(format!("no category {c:?}")));
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default());
+            } else {
+                for e in entries {
+                    println!("[{}] {} / {}", e.id, e.subcategory.as_deref().unwrap_or("-"), e.question);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Chat { corpus } => chat(&corpus),
+        Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
+        Command::Check { corpus } => check(&corpus),
+        Command::Categories { category, corpus, json } => categories(category, &corpus, json),
+        Command::Analyze { text } => Analyzer::new().map(|a| {
+            println!("{}", serde_json::to_string_pretty(&a.analyze(&text)).unwrap_or_default());
         }),
-    };
-    match result {
+        Command::BuildDictionary { source, output } => {
+            madoguchi::tokenize::build_system_dictionary(&source, &output)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -42,3 +245,4 @@ fn main() -> ExitCode {
         }
     }
 }
+

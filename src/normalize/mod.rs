@@ -48,6 +48,17 @@ pub fn fold(word: &str) -> String {
     trim_trailing_long_vowel(&large)
 }
 
+/// Folds a whole text for pattern matching: kana to hiragana and small kana
+/// to large, keeping everything else (rules match on `fold_text(normalize(…))`
+/// and their patterns are folded the same way).
+///
+/// ```
+/// assert_eq!(madoguchi::normalize::fold_text("カードをｵﾄｼﾀ"), "かーどをおとした");
+/// ```
+pub fn fold_text(text: &str) -> String {
+    large_kana(&katakana_to_hiragana(&nfkc(text)))
+}
+
 /// True for characters that carry no meaning for retrieval (punctuation and
 /// symbols); used to trim tokens and bigrams.
 pub fn is_symbol(c: char) -> bool {

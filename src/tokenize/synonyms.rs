@@ -30,6 +30,9 @@ pub struct SynonymMember {
     pub folded: String,
     /// Matching keys of its content words.
     pub keys: Vec<String>,
+    /// True when the content words spell most of the member, so matching by
+    /// keys is safe ("何時まで" keeps only 時: it must match by spelling).
+    pub key_trigger: bool,
 }
 
 /// A set of interchangeable words.
@@ -92,7 +95,10 @@ impl Synonyms {
             let mut out = Vec::new();
             for m in members {
                 let analysis = analyzer.analyze(&m);
-                let keys: Vec<String> = analysis.terms.iter().filter(|t| !t.inner).map(|t| t.key.clone()).collect();
+                let outer: Vec<_> = analysis.terms.iter().filter(|t| !t.inner).collect();
+                let keys: Vec<String> = outer.iter().map(|t| t.key.clone()).collect();
+                let covered: usize = outer.iter().map(|t| t.surface.chars().count()).sum();
+                let key_trigger = !keys.is_empty() && covered * 2 >= analysis.normalized.chars().count();
                 let folded = fold(&normalize(&m));
                 if keys.is_empty() && folded.chars().count() < 2 {
                     errors.push(Error::Resource {
@@ -102,7 +108,7 @@ impl Synonyms {
                     });
                     continue;
                 }
-                out.push(SynonymMember { text: m, folded, keys });
+                out.push(SynonymMember { text: m, folded, keys, key_trigger });
             }
             groups.push(SynonymGroup { members: out, line });
         }
@@ -124,7 +130,7 @@ impl Synonyms {
         let mut out: Vec<String> = Vec::new();
         for g in &self.groups {
             let hit = g.members.iter().position(|m| {
-                (!m.keys.is_empty() && m.keys.iter().all(|k| query_keys.contains(&k.as_str())))
+                (m.key_trigger && m.keys.iter().all(|k| query_keys.contains(&k.as_str())))
                     || (m.folded.chars().count() >= 2 && folded_query.contains(&m.folded))
             });
             let Some(hit) = hit else { continue };

@@ -1,0 +1,36 @@
+//! Grid over field boosts on tests/queries: prints rank-1 accuracy and MRR.
+//! Run: cargo run --release --example tune
+use madoguchi::knowledge::load_corpus;
+use madoguchi::retrieve::{Boosts, Retriever, SearchOptions};
+use madoguchi::tokenize::Analyzer;
+
+fn main() -> madoguchi::Result<()> {
+    let mut cases = Vec::new();
+    for f in std::fs::read_dir("tests/queries").unwrap() {
+        let f = f.unwrap().path();
+        for line in std::fs::read_to_string(&f).unwrap().lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            cases.push((v["query"].as_str().unwrap().to_string(), v["expect"].as_str().unwrap()[4..].to_string()));
+        }
+    }
+    let analyzer = Analyzer::new()?;
+    let kb = load_corpus("faq-corpus".as_ref())?;
+    let verbose = std::env::args().any(|a| a == "-v");
+    for (q, a, k, ans, bi) in [(3.0, 2.5, 2.0, 0.6, 0.35), (3.0, 2.5, 2.0, 0.6, 0.0), (3.0, 2.5, 2.0, 0.0, 0.35), (3.0, 3.0, 2.0, 0.3, 0.2), (1.0, 1.0, 1.0, 0.3, 1.0), (2.0, 2.0, 1.5, 0.5, 0.6)] {
+        let boosts = Boosts { question: q, alternatives: a, keywords: k, answer: ans, bigram: bi, synonym: 0.7 };
+        let r = Retriever::builder().analyzer(analyzer.clone()).boosts(boosts).build(kb.clone())?;
+        let (mut top1, mut mrr) = (0, 0.0);
+        for (query, id) in &cases {
+            let res = r.search(query, &SearchOptions { top_k: 10, category: None });
+            if let Some(p) = res.hits.iter().position(|h| &h.id == id) {
+                mrr += 1.0 / (p + 1) as f64;
+                if p == 0 { top1 += 1 }
+            }
+            if verbose && res.hits.first().map(|h| &h.id) != Some(id) {
+                println!("  miss {query} → {:?} want {id}", res.hits.iter().take(3).map(|h| h.id.as_str()).collect::<Vec<_>>());
+            }
+        }
+        println!("{boosts:?}: top1 {top1}/{} mrr {:.3}", cases.len(), mrr / cases.len() as f64);
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Loading FAQ entries from JSONL, CSV and TSV.
+//!
+//! * **JSONL** (`*.jsonl`): one [`FaqEntry`] object per line. The minimal
+//!   import form `{"id","question","answer","category"}` is valid JSONL too.
+//! * **CSV / TSV** (`*.csv`, `*.tsv`): a header row naming the columns `id`,
+//!   `question`, `answer` (required) and `category`, `subcategory`,
+//!   `alternatives`, `keywords`, `cautions` (lists separated by `|`), `links`
+//!   (`title|url` pairs separated by `;`), `escalation` (optional).
+//!
+//! Blank lines and lines starting with `#` (JSONL) are skipped. Every bad line
+//! is reported as `file:line: message`; loading never drops an entry silently.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::entry::{Escalation, FaqEntry, Link, Source};
+use super::KnowledgeBase;
+use crate::error::{Error, Result};
+
+/// Parses JSONL text. `path` is used in error messages.
+///
+/// ```
+/// use madoguchi::knowledge::parse_jsonl;
+/// let ok = parse_jsonl("{\"id\":\"x\",\"question\":\"q\",\"answer\":\"a\",\"category\":\"c\"}\n", "f.jsonl".as_ref());
+/// assert_eq!(ok.unwrap()[0].id, "x");
+/// let err = parse_jsonl("\n{\"id\":\"x\"}\n", "f.jsonl".as_ref()).unwrap_err();
+/// assert!(err.to_string().starts_with("f.jsonl:2:"));
+/// ```
+pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<FaqEntry>> {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    let file = path.display().to_string();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim().trim_start_matches('\u{feff}');
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        match serde_json::from_str::<FaqEntry>(trimmed) {
+            Ok(mut e) => {
+                e.source = Source { file: file.clone(), line: i + 1 };
+                entries.push(e);
+            }
+            Err(err) => errors.push(Error::Corpus { path: path.into(), line: i + 1, message: err.to_string() }),
+        }
+    }
+    Error::from_many(errors).map_or(Ok(entries), Err)
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('|').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()
+}
+
+/// Parses CSV (`delimiter = b','`) or TSV (`b'\t'`) text with a header row.
+pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let corpus_err = |line: usize, message: String| Error::Corpus { path: path.into(), line, message };
+    let headers = reader.headers().map_err(|e| corpus_err(1, e.to_string()))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}') == name);
+    let (Some(id), Some(q), Some(a)) = (col("id"), col("question"), col("answer")) else {
+        return Err(corpus_err(1, "header must name the columns id, question and answer".into()));
+    };
+    let optional = |name| col(name);
+    let (cat, sub, alts, kws, cautions, links, esc) = (
+        optional("category"),
+        optional("subcategory"),
+        optional("alternatives"),
+        optional("keywords"),
+        optional("cautions"),
+        optional("links"),
+        optional("escalation"),
+    );
+    let file = path.display().to_string();
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                errors.push(corpus_err(line, e.to_string()));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let get = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).unwrap_or("");
+        let text_opt = |c: Option<usize>| Some(get(c).to_string()).filter(|s| !s.is_empty());
+        let mut e = FaqEntry::new(get(Some(id)), get(Some(q)), get(Some(a)));
+        e.category = text_opt(cat);
+        e.subcategory = text_opt(sub);
+        e.alternatives = split_list(get(alts));
+        e.keywords = split_list(get(kws));
+        e.cautions = split_list(get(cautions));
+        let mut link_error = None;
+        for pair in get(links).split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            match pair.split_once('|') {
+                Some((title, url)) => e.links.push(Link { title: title.trim().into(), url: url.trim().into() }),
+                None => link_error = Some(format!("link {pair:?} must be written title|url")),
+            }
+        }
+        if let Some(m) = link_error {
+            errors.push(corpus_err(line, m));
+            continue;
+        }
+        match get(esc) {
+            "" | "null" => {}
+            s => match serde_json::from_value::<Escalation>(serde_json::Value::String(s.into())) {
+                Ok(v) => e.escalation = Some(v),
+                Err(_) => {
+                    errors.push(corpus_err(line, format!("unknown escalation {s:?} (lost_stolen, fraud, operator)")));
+                    continue;
+                }
+            },
+        }
+        e.source = Source { file: file.clone(), line };
+        entries.push(e);
+    }
+    Error::from_many(errors).map_or(Ok(entries), Err)
+}
+
+/// Loads the entries of one file, choosing the format by extension.
+pub fn load_file(path: &Path) -> Result<Vec<FaqEntry>> {
+    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::Corpus {
+        path: path.into(),
+        line: 0,
+        message: format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+    })?;
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("jsonl") | Some("json") => parse_jsonl(&text, path),
+        Some("csv") => parse_csv(&text, path, b','),
+        Some("tsv") => parse_csv(&text, path, b'\t'),
+        _ => Err(Error::Corpus { path: path.into(), line: 0, message: "unknown format (use .jsonl, .csv or .tsv)".into() }),
+    }
+}
+
+/// The corpus files under `path`: the file itself, or every `*.jsonl`,
+/// `*.csv` and `*.tsv` in the directory, sorted by name.
+pub fn corpus_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = fs::read_dir(path)
+        .map_err(|e| Error::io(path, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("jsonl" | "csv" | "tsv")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::Corpus { path: path.into(), line: 0, message: "no .jsonl, .csv or .tsv files".into() });
+    }
+    Ok(files)
+}
+
+/// Loads a corpus (a file or a directory) into a validated [`KnowledgeBase`].
+/// All problems in all files are reported together.
+pub fn load_corpus(path: &Path) -> Result<KnowledgeBase> {
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for file in corpus_files(path)? {
+        match load_file(&file) {
+            Ok(mut e) => entries.append(&mut e),
+            Err(Error::Many(mut many)) => errors.append(&mut many),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(e) = Error::from_many(errors) {
+        return Err(e);
+    }
+    KnowledgeBase::new(entries)
+}

@@ -1,0 +1,146 @@
+//! The FAQ knowledge base: entries, loading (JSONL, CSV/TSV, the minimal
+//! import form) with validation, and browsing by category.
+
+mod entry;
+mod load;
+
+pub use entry::{Escalation, FaqEntry, Link};
+pub use load::{corpus_files, load_corpus, load_file, parse_csv, parse_jsonl};
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+
+/// A validated set of FAQ entries with unique ids.
+///
+/// ```
+/// use madoguchi::knowledge::{FaqEntry, KnowledgeBase};
+/// let kb = KnowledgeBase::new(vec![
+///     FaqEntry::new("a-1", "支払日はいつですか", "毎月27日です。").with_category("カード"),
+/// ])?;
+/// assert_eq!(kb.categories()[0].name, "カード");
+/// # Ok::<(), madoguchi::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct KnowledgeBase {
+    entries: Vec<FaqEntry>,
+    #[serde(skip)]
+    by_id: std::collections::HashMap<String, usize>,
+}
+
+/// A category with its subcategories and entry count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Category {
+    /// Category name.
+    pub name: String,
+    /// Number of entries.
+    pub entries: usize,
+    /// Subcategory names with their entry counts, in first-seen order.
+    pub subcategories: Vec<(String, usize)>,
+}
+
+impl KnowledgeBase {
+    /// Builds a knowledge base, rejecting duplicate ids and empty fields.
+    pub fn new(entries: Vec<FaqEntry>) -> Result<Self> {
+        let mut errors = Vec::new();
+        for e in &entries {
+            if let Err(err) = e.validate() {
+                errors.push(err);
+            }
+        }
+        let mut by_id = std::collections::HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(prev) = by_id.insert(e.id.clone(), i) {
+                let first = &entries[prev];
+                errors.push(Error::Corpus {
+                    path: e.source.file.clone().into(),
+                    line: e.source.line,
+                    message: format!(
+                        "duplicate id {:?} (first defined at {}:{})",
+                        e.id, first.source.file, first.source.line
+                    ),
+                });
+            }
+        }
+        if let Some(e) = Error::from_many(errors) {
+            return Err(e);
+        }
+        Ok(Self { entries, by_id })
+    }
+
+    /// All entries, in load order.
+    pub fn entries(&self) -> &[FaqEntry] {
+        &self.entries
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry with this id.
+    pub fn get(&self, id: &str) -> Option<&FaqEntry> {
+        self.by_id.get(id).map(|&i| &self.entries[i])
+    }
+
+    /// Adds an entry, or replaces the one with the same id. Returns the
+    /// replaced entry.
+    pub fn upsert(&mut self, entry: FaqEntry) -> Result<Option<FaqEntry>> {
+        entry.validate()?;
+        match self.by_id.get(&entry.id) {
+            Some(&i) => Ok(Some(std::mem::replace(&mut self.entries[i], entry))),
+            None => {
+                self.by_id.insert(entry.id.clone(), self.entries.len());
+                self.entries.push(entry);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Categories in first-seen order, with counts.
+    pub fn categories(&self) -> Vec<Category> {
+        let mut order: Vec<Category> = Vec::new();
+        for e in &self.entries {
+            let name = e.category.clone().unwrap_or_else(|| "未分類".into());
+            let idx = match order.iter().position(|c| c.name == name) {
+                Some(i) => i,
+                None => {
+                    order.push(Category { name, entries: 0, subcategories: Vec::new() });
+                    order.len() - 1
+                }
+            };
+            let cat = &mut order[idx];
+            cat.entries += 1;
+            if let Some(sub) = &e.subcategory {
+                match cat.subcategories.iter_mut().find(|(n, _)| n == sub) {
+                    Some((_, n)) => *n += 1,
+                    None => cat.subcategories.push((sub.clone(), 1)),
+                }
+            }
+        }
+        order
+    }
+
+    /// Entries of one category (optionally one subcategory), for browsing.
+    pub fn browse<'a>(&'a self, category: &str, subcategory: Option<&str>) -> Vec<&'a FaqEntry> {
+        self.entries
+            .iter()
+            .filter(|e| e.category.as_deref().unwrap_or("未分類") == category)
+            .filter(|e| subcategory.is_none() || e.subcategory.as_deref() == subcategory)
+            .collect()
+    }
+
+    /// Number of entries per category, sorted by name (stable for reports).
+    pub fn category_counts(&self) -> BTreeMap<String, usize> {
+        let mut m = BTreeMap::new();
+        for c in self.categories() {
+            m.insert(c.name, c.entries);
+        }
+        m
+    }
+}

@@ -1,0 +1,107 @@
+//! Confidence: how much of the query an entry explains, in `[0, 1]`.
+//!
+//! BM25 scores grow with query length and corpus statistics, so a score of 12
+//! means different things for different queries. Confidence is instead a
+//! *coverage* measure that reads the same for every query:
+//!
+//! 1. **Word coverage** `W`: the query's content words, each weighted by its
+//!    IDF over the corpus's question-side text (question, alternatives,
+//!    keywords). A word counts 1 when the entry's question side contains its
+//!    base form or reading, 0.9 when it contains a synonym, 0.5 when only the
+//!    answer contains it. Words the corpus has never seen get the highest IDF,
+//!    so "火星の天気" does not look covered just because one word matches.
+//! 2. **Spelling coverage** `S`: the share of the query's reading bigrams that
+//!    occur in the entry's question side (catches kana-only and unknown words).
+//!
+//! `confidence = 0.7·W + 0.3·S`, or `S` alone when the query has no content
+//! word the analyzer recognised. So 0.8 reads "about 80 % of what the customer
+//! said is addressed by this entry's question". The decision layer combines it
+//! with the margin between the top two hits.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::knowledge::KnowledgeBase;
+use crate::tokenize::{Analysis, Analyzer, bigrams};
+
+/// What one entry's text contains, as matching keys and bigrams.
+#[derive(Debug, Clone, Default)]
+pub struct EntryVocabulary {
+    /// Keys and readings from question, alternatives and keywords.
+    pub question_keys: HashSet<String>,
+    /// Keys and readings from the answer.
+    pub answer_keys: HashSet<String>,
+    /// Reading bigrams of question, alternatives and keywords.
+    pub bigrams: HashSet<String>,
+}
+
+/// Corpus statistics for confidence.
+#[derive(Debug, Clone, Default)]
+pub struct ConfidenceModel {
+    entries: Vec<EntryVocabulary>,
+    document_frequency: HashMap<String, u32>,
+}
+
+impl ConfidenceModel {
+    /// Analyzes the question side and answer of every entry.
+    pub fn new(analyzer: &Analyzer, kb: &KnowledgeBase) -> Self {
+        let mut entries = Vec::with_capacity(kb.len());
+        let mut document_frequency: HashMap<String, u32> = HashMap::new();
+        for e in kb.entries() {
+            let mut v = EntryVocabulary::default();
+            for text in std::iter::once(&e.question).chain(&e.alternatives).chain(&e.keywords) {
+                let a = analyzer.analyze(text);
+                v.question_keys.extend(a.keys().into_iter().map(String::from));
+                v.bigrams.extend(bigrams(&a.reading_text));
+            }
+            let a = analyzer.analyze(&e.answer);
+            v.answer_keys.extend(a.keys().into_iter().map(String::from));
+            for k in &v.question_keys {
+                *document_frequency.entry(k.clone()).or_default() += 1;
+            }
+            entries.push(v);
+        }
+        Self { entries, document_frequency }
+    }
+
+    fn idf(&self, df: u32) -> f32 {
+        let n = self.entries.len() as f32;
+        let df = df as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The vocabulary of entry `ordinal`.
+    pub fn vocabulary(&self, ordinal: usize) -> Option<&EntryVocabulary> {
+        self.entries.get(ordinal)
+    }
+
+    /// Confidence that entry `ordinal` answers the analyzed query.
+    pub fn confidence(&self, query: &Analysis, synonyms: &[String], ordinal: usize) -> f32 {
+        let Some(v) = self.entries.get(ordinal) else { return 0.0 };
+        let mut weight_sum = 0.0;
+        let mut covered = 0.0;
+        for t in query.terms.iter().filter(|t| !t.inner) {
+            let forms: Vec<&str> = std::iter::once(t.key.as_str()).chain(t.reading.as_deref()).collect();
+            let df = forms.iter().map(|f| self.document_frequency.get(*f).copied().unwrap_or(0)).max().unwrap_or(0);
+            let w = self.idf(df);
+            weight_sum += w;
+            let cover = if forms.iter().any(|f| v.question_keys.contains(*f)) {
+                1.0
+            } else if synonyms.iter().any(|s| v.question_keys.contains(s)) {
+                0.9
+            } else if forms.iter().any(|f| v.answer_keys.contains(*f)) {
+                0.5
+            } else {
+                0.0
+            };
+            covered += w * cover;
+        }
+        let query_bigrams: HashSet<String> = bigrams(&query.reading_text).into_iter().collect();
+        let spelling = if query_bigrams.is_empty() {
+            0.0
+        } else {
+            query_bigrams.iter().filter(|b| v.bigrams.contains(*b)).count() as f32 / query_bigrams.len() as f32
+        };
+        let c = if weight_sum > 0.0 { 0.7 * covered / weight_sum + 0.3 * spelling } else { spelling };
+        c.clamp(0.0, 1.0)
+    }
+}

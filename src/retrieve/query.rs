@@ -1,0 +1,64 @@
+//! Query construction from analyzer output.
+//!
+//! Each content word becomes a `TermQuery` in every morpheme field (with that
+//! field's boost) for its base-form key and its reading; synonym expansions
+//! are added with a lower weight; the query's reading bigrams go to the bigram
+//! field. All clauses are `Should`: BM25 sums the evidence. A category filter
+//! becomes a `Must` clause.
+
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::index::{Boosts, Fields};
+use crate::tokenize::{Analysis, bigrams};
+
+fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+/// Builds the query, or `None` when the text has nothing to search for.
+pub fn build_query(
+    fields: &Fields,
+    boosts: &Boosts,
+    analysis: &Analysis,
+    synonyms: &[String],
+    category: Option<&str>,
+) -> Option<Box<dyn Query>> {
+    let morph = [
+        (fields.question, boosts.question),
+        (fields.alternatives, boosts.alternatives),
+        (fields.keywords, boosts.keywords),
+        (fields.answer, boosts.answer),
+    ];
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let keys = analysis.keys();
+    for key in &keys {
+        for (field, boost) in morph {
+            clauses.push((Occur::Should, term_query(field, key, boost)));
+        }
+    }
+    for key in synonyms {
+        for (field, boost) in morph {
+            clauses.push((Occur::Should, term_query(field, key, boost * boosts.synonym)));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for b in bigrams(&analysis.reading_text) {
+        if seen.insert(b.clone()) {
+            clauses.push((Occur::Should, term_query(fields.bigram, &b, boosts.bigram)));
+        }
+    }
+    if clauses.is_empty() {
+        return None;
+    }
+    let should: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+    Some(match category {
+        Some(c) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, should),
+            (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(fields.category, c), IndexRecordOption::Basic))),
+        ])),
+        None => should,
+    })
+}
