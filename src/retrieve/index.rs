@@ -53,10 +53,12 @@ pub struct Boosts {
 }
 
 impl Default for Boosts {
-    /// Questions weigh most, then alternatives and keywords; the answer and the
-    /// bigram field are supporting evidence.
+    /// The question side (question, alternatives, keywords) weighs most; the
+    /// answer is supporting evidence; reading bigrams weigh as much as words
+    /// because kana-only and unknown spellings only meet there. Tuned on
+    /// tests/queries with `cargo run --release --example tune`.
     fn default() -> Self {
-        Self { question: 3.0, alternatives: 2.5, keywords: 2.0, answer: 0.6, bigram: 0.35, synonym: 0.7 }
+        Self { question: 1.0, alternatives: 1.0, keywords: 1.0, answer: 0.3, bigram: 1.0, synonym: 0.7 }
     }
 }
 

@@ -1,0 +1,88 @@
+//! Golden tables for normalization and tokenization: input → expected output.
+//! They read as the specification of how customer spellings meet FAQ text.
+
+use madoguchi::normalize::{fold, normalize};
+use madoguchi::tokenize::Analyzer;
+
+#[test]
+fn normalization_table() {
+    let table = [
+        // width: full-width Latin/digits and half-width katakana
+        ("ＳＩＭカード", "simカード"),
+        ("ｶｰﾄﾞの暗証番号", "カードの暗証番号"),
+        ("５Ｇ対応", "5g対応"),
+        // case
+        ("eSIMとESIM", "esimとesim"),
+        // long-vowel variants after kana
+        ("カ-ド", "カード"),
+        ("ス〜パ―", "スーパー"),
+        // control characters, zero-width marks, whitespace runs
+        ("\u{feff}  明細\u{200b}を\n 見たい  ", "明細を 見たい"),
+        ("", ""),
+    ];
+    for (input, expected) in table {
+        assert_eq!(normalize(input), expected, "normalize({input:?})");
+    }
+}
+
+#[test]
+fn folding_table() {
+    let same = [
+        ("カード", "かーど"),
+        ("コンピューター", "コンピュータ"),
+        ("キャッシング", "きやつしんぐ"),
+        ("ヴァイオリン", "ゔあいおりん"),
+    ];
+    for (a, b) in same {
+        assert_eq!(fold(a), fold(b), "fold({a:?}) == fold({b:?})");
+    }
+    assert_ne!(fold("カード"), fold("コード"));
+}
+
+fn keys(analyzer: &Analyzer, text: &str) -> Vec<String> {
+    analyzer.analyze(text).terms.iter().map(|t| t.key.clone()).collect()
+}
+
+#[test]
+fn tokenization_table() {
+    let analyzer = Analyzer::new().expect("run scripts/setup-dictionary.sh first");
+    let table: &[(&str, &[&str])] = &[
+        // particles, auxiliaries and symbols dropped; verbs in base form
+        ("カードを落としました", &["かーど", "落とす"]),
+        ("明細を見たい！", &["明細", "見る"]),
+        // width variants meet
+        ("ｶｰﾄﾞを落とした", &["かーど", "落とす"]),
+        ("ＭＮＰで乗り換えたい", &["mnp", "乗り換える"]),
+        // request words carry no topic
+        ("暗証番号を教えてください", &["暗証", "番号"]),
+        // user dictionary: domain words stay whole, inner words searchable too
+        ("eSIMに対応している機種", &["esim", "対応", "機種"]),
+        ("まどかポイントの付与", &["まどかぽいんと", "まどか", "ぽいんと", "付与"]),
+    ];
+    for (input, expected) in table {
+        assert_eq!(keys(&analyzer, input), *expected, "analyze({input:?})");
+    }
+}
+
+#[test]
+fn readings_let_kana_spellings_meet_kanji() {
+    let analyzer = Analyzer::new().expect("dictionary");
+    let kanji = analyzer.analyze("カードを落とした");
+    let kana = analyzer.analyze("かーどをおとした");
+    // the verb's reading key is shared
+    let reading = kanji.terms.iter().find(|t| t.key == "落とす").and_then(|t| t.reading.clone());
+    assert_eq!(reading.as_deref(), Some("おとす"));
+    assert!(kana.terms.iter().any(|t| t.key == "おとす"));
+    // and the whole-text readings are identical, so their bigrams match
+    assert_eq!(kanji.reading_text, kana.reading_text);
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    let analyzer = Analyzer::new().expect("dictionary");
+    let long = "あ".repeat(20_000);
+    for text in ["", " ", "\u{0}\u{1}\u{7f}", "🙂🙂🙂", "\u{FFFD}\u{FFFD}", long.as_str(), "ﾞﾟ", "ー ー ー"] {
+        let a = analyzer.analyze(text);
+        assert!(a.terms.iter().all(|t| !t.key.is_empty()));
+    }
+}

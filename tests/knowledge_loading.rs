@@ -1,0 +1,109 @@
+//! Corpus loading and validation: every problem is reported with file:line,
+//! nothing is silently dropped.
+
+use std::fs;
+use std::path::PathBuf;
+
+use madoguchi::knowledge::{Escalation, load_corpus, load_file};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("madoguchi-test-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn bundled_corpus_is_valid_and_large_enough() {
+    let kb = load_corpus(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq-corpus")).unwrap();
+    assert!(kb.len() >= 250, "{} entries", kb.len());
+    let names: Vec<String> = kb.categories().into_iter().map(|c| c.name).collect();
+    for expected in ["モバイル", "クレジットカード", "オンラインストア", "お問い合わせ", "カスタマーハラスメント方針"] {
+        assert!(names.iter().any(|n| n == expected), "missing category {expected}: {names:?}");
+    }
+    assert!(kb.entries().iter().any(|e| e.escalation == Some(Escalation::LostStolen)));
+}
+
+#[test]
+fn malformed_lines_are_reported_with_file_and_line() {
+    let dir = temp_dir("malformed");
+    let path = dir.join("bad.jsonl");
+    fs::write(
+        &path,
+        concat!(
+            "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"x\"}\n",
+            "\n",
+            "{\"id\":\"b\",\"question\":\"q\"\n",
+            "{\"id\":\"c\",\"question\":\"\",\"answer\":\"x\"}\n",
+            "{\"id\":\"a\",\"question\":\"q2\",\"answer\":\"y\"}\n",
+            "{\"id\":\"d\",\"question\":\"q\",\"answer\":\"x\",\"colour\":1}\n",
+        ),
+    )
+    .unwrap();
+    let err = load_corpus(&dir).unwrap_err().to_string();
+    let file = path.display().to_string();
+    assert!(err.contains(&format!("{file}:3:")), "syntax error line: {err}");
+    assert!(err.contains(&format!("{file}:6:")) && err.contains("colour"), "unknown field: {err}");
+    // the syntax errors are reported first; validation runs once the file parses
+    fs::write(
+        &path,
+        concat!(
+            "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"x\"}\n",
+            "{\"id\":\"c\",\"question\":\" \",\"answer\":\"x\"}\n",
+            "{\"id\":\"a\",\"question\":\"q2\",\"answer\":\"y\"}\n",
+        ),
+    )
+    .unwrap();
+    let err = load_corpus(&dir).unwrap_err().to_string();
+    assert!(err.contains(&format!("{file}:2: entry \"c\": empty question")), "{err}");
+    assert!(err.contains(&format!("{file}:3: duplicate id \"a\" (first defined at {file}:1)")), "{err}");
+}
+
+#[test]
+fn minimal_import_form_and_csv_tsv_load() {
+    let dir = temp_dir("formats");
+    fs::write(
+        dir.join("min.jsonl"),
+        "{\"id\":\"m1\",\"question\":\"支払日は？\",\"answer\":\"27日です。\",\"category\":\"カード\"}\n{\"id\":\"m2\",\"question\":\"送料は？\",\"answer\":\"550円です。\"}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("more.csv"),
+        "id,category,question,alternatives,answer,keywords,links,escalation\nc1,カード,カードをなくした,紛失した|落とした,すぐにお電話ください。,紛失|盗難,窓口|https://example.jp/lost,lost_stolen\n",
+    )
+    .unwrap();
+    fs::write(dir.join("more.tsv"), "id\tquestion\tanswer\nt1\t返品したい\t8日以内に。\n").unwrap();
+    let kb = load_corpus(&dir).unwrap();
+    assert_eq!(kb.len(), 4);
+    let c1 = kb.get("c1").unwrap();
+    assert_eq!(c1.alternatives, ["紛失した", "落とした"]);
+    assert_eq!(c1.links[0].url, "https://example.jp/lost");
+    assert_eq!(c1.escalation, Some(Escalation::LostStolen));
+    assert_eq!(kb.get("m2").unwrap().category, None);
+    assert_eq!(kb.browse("カード", None).len(), 2);
+    assert_eq!(kb.browse("未分類", None).len(), 2);
+}
+
+#[test]
+fn bad_csv_rows_are_reported() {
+    let dir = temp_dir("csv");
+    let path = dir.join("x.csv");
+    fs::write(&path, "id,question,answer,escalation,links\na,q,x,sometimes,\nb,q,x,,no-pipe-here\nc,q\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    let file = path.display().to_string();
+    assert!(err.contains(&format!("{file}:2: unknown escalation")), "{err}");
+    assert!(err.contains(&format!("{file}:3: link")), "{err}");
+    assert!(err.contains(&format!("{file}:4:")), "{err}");
+    fs::write(&path, "question,answer\nq,a\n").unwrap();
+    assert!(load_file(&path).unwrap_err().to_string().contains("header must name"));
+}
+
+#[test]
+fn binary_and_empty_inputs_get_clear_errors() {
+    let dir = temp_dir("binary");
+    fs::write(dir.join("bin.jsonl"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    let err = load_corpus(&dir).unwrap_err().to_string();
+    assert!(err.contains("not UTF-8"), "{err}");
+    let empty = temp_dir("empty");
+    assert!(load_corpus(&empty).unwrap_err().to_string().contains("no .jsonl"));
+}

@@ -1,0 +1,84 @@
+//! Retrieval behaviour beyond ranking: confidence, margin, category filter,
+//! adding entries without restarting, the on-disk index.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use madoguchi::knowledge::{FaqEntry, KnowledgeBase, load_corpus};
+use madoguchi::retrieve::{Retriever, SearchOptions};
+
+fn retriever() -> &'static Retriever {
+    static R: OnceLock<Retriever> = OnceLock::new();
+    R.get_or_init(|| {
+        let kb = load_corpus(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq-corpus")).unwrap();
+        Retriever::builder().build(kb).unwrap()
+    })
+}
+
+#[test]
+fn confidence_is_bounded_and_separates_fitting_from_unrelated_questions() {
+    let r = retriever();
+    let good = r.search("クレジットカードの暗証番号を変更したい", &SearchOptions::default());
+    let unrelated = r.search("火星の天気と恐竜の好物", &SearchOptions::default());
+    let top = good.top().unwrap();
+    assert!((0.0..=1.0).contains(&top.confidence));
+    assert!(top.confidence >= 0.6, "fitting question: {top:?}");
+    let unrelated_conf = unrelated.top().map(|h| h.confidence).unwrap_or(0.0);
+    assert!(unrelated_conf < 0.35, "unrelated question: {unrelated:?}");
+    assert!((0.0..=1.0).contains(&good.margin));
+}
+
+#[test]
+fn empty_and_symbol_only_queries_return_nothing() {
+    let r = retriever();
+    for q in ["", "   ", "！？。、", "\u{0}\u{1}"] {
+        let res = r.search(q, &SearchOptions::default());
+        assert!(res.hits.is_empty(), "{q:?} → {:?}", res.hits);
+        assert_eq!(res.margin, 0.0);
+    }
+}
+
+#[test]
+fn category_filter_restricts_hits() {
+    let r = retriever();
+    let opts = SearchOptions { top_k: 10, category: Some("オンラインストア".into()) };
+    let res = r.search("支払い方法を変えたい", &opts);
+    assert!(!res.hits.is_empty());
+    for h in &res.hits {
+        assert_eq!(r.entry(&h.id).unwrap().category.as_deref(), Some("オンラインストア"));
+    }
+}
+
+#[test]
+fn entries_can_be_added_and_replaced_without_restarting() {
+    let kb = KnowledgeBase::new(vec![
+        FaqEntry::new("x-1", "支払日はいつですか", "毎月27日です。").with_category("カード"),
+        FaqEntry::new("x-2", "送料はいくらですか", "550円です。").with_category("ストア"),
+    ])
+    .unwrap();
+    let r = Retriever::builder().build(kb).unwrap();
+    assert!(r.search("ペンギンの飼い方", &SearchOptions::default()).hits.is_empty());
+    let r2 = r
+        .with_entry(FaqEntry::new("x-3", "ペンギンは飼えますか", "飼えません。").with_keywords(["ペンギン"]))
+        .unwrap();
+    assert_eq!(r2.search("ペンギンの飼い方", &SearchOptions::default()).top().unwrap().id, "x-3");
+    // the old retriever is untouched (readers in flight keep working)
+    assert!(r.search("ペンギンの飼い方", &SearchOptions::default()).hits.is_empty());
+    // replacing keeps one entry per id
+    let r3 = r2.with_entry(FaqEntry::new("x-3", "ペンギンは飼えますか", "条件付きで飼えます。")).unwrap();
+    assert_eq!(r3.knowledge_base().len(), 3);
+    assert_eq!(r3.entry("x-3").unwrap().answer, "条件付きで飼えます。");
+}
+
+#[test]
+fn on_disk_index_gives_the_same_ranking() {
+    let kb = load_corpus(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq-corpus")).unwrap();
+    let dir = std::env::temp_dir().join(format!("madoguchi-index-{}", std::process::id()));
+    let disk = Retriever::builder().on_disk(&dir).build(kb).unwrap();
+    assert!(dir.join("meta.json").exists());
+    let q = "ｅＳＩＭに変えたい";
+    let a: Vec<String> = disk.search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
+    let b: Vec<String> = retriever().search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
+    assert_eq!(a, b);
+    let _ = std::fs::remove_dir_all(&dir);
+}
