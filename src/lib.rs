@@ -1,3 +1,4 @@
+pub mod decide;
 pub mod error;
 pub mod normalize;
 pub mod tokenize;

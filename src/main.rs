@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use madoguchi::decide::{Engine, Reply, ReplyKind, Session};
 use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::{Retriever, SearchOptions};
 use madoguchi::tokenize::{Analyzer, default_dictionary_dir};
@@ -37,6 +38,9 @@ enum Command {
     Chat {
         #[command(flatten)]
         corpus: CorpusArgs,
+        /// Print each reply as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Answer one question: the top entries with confidence.
     Ask {
@@ -150,8 +154,9 @@ fn print_hits(r: &Retriever, result: &madoguchi::retrieve::SearchResult) {
     }
 }
 
-fn chat(args: &CorpusArgs) -> Result<()> {
-    let r = retriever(args, false)?;
+fn chat(args: &CorpusArgs, json: bool) -> Result<()> {
+    let engine = Engine::builder().build(retriever(args, false)?)?;
+    let mut session = Session::new("cli").with_channel("cli");
     println!("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。");
     let stdin = std::io::stdin();
     let mut line = String::new();
@@ -163,16 +168,40 @@ fn chat(args: &CorpusArgs) -> Result<()> {
             println!("ご利用ありがとうございました。");
             return Ok(());
         }
-        let result = r.search(line.trim(), &SearchOptions::default());
-        match result.top().and_then(|h| r.entry(&h.id).map(|e| (h, e))) {
-            Some((h, e)) if h.confidence >= 0.5 => {
-                println!("【{}】\n{}\n(確信度 {:.2})", e.question, e.answer, h.confidence);
+        let reply = engine.respond(&mut session, line.trim_end_matches(['\n', '\r']));
+        if json {
+            println!("{}", serde_json::to_string_pretty(&reply).unwrap_or_default());
+        } else {
+            print_reply(&reply);
+        }
+        if reply.kind == ReplyKind::End {
+            return Ok(());
+        }
+    }
+}
+
+fn print_reply(reply: &Reply) {
+    match (&reply.kind, &reply.answer) {
+        (ReplyKind::Answer, Some(a)) => {
+            println!("【{}】(確信度 {:.2})\n{}", a.question, a.confidence, a.answer);
+            for c in &a.cautions {
+                println!("※ {c}");
             }
-            _ => {
-                println!("うまく見つけられませんでした。近い質問:");
-                print_hits(&r, &result);
+            for l in &a.links {
+                println!("→ {}: {}", l.title, l.url);
+            }
+            if !reply.related.is_empty() {
+                let rel: Vec<&str> = reply.related.iter().map(|c| c.question.as_str()).collect();
+                println!("関連: {}", rel.join(" / "));
             }
         }
+        _ => println!("{}", reply.message),
+    }
+    if !reply.suggestions.is_empty() {
+        println!("カテゴリ: {}", reply.suggestions.join(" / "));
+    }
+    if let Some(h) = &reply.handoff {
+        println!("[hand-off: {} / 優先度 {:?}]", h.reason.as_str(), h.priority);
     }
 }
 
@@ -223,7 +252,7 @@ fn categories(category: Option<String>, args: &CorpusArgs, json: bool) -> Result
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Chat { corpus } => chat(&corpus),
+        Command::Chat { corpus, json } => chat(&corpus, json),
         Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
         Command::Check { corpus } => check(&corpus),
         Command::Categories { category, corpus, json } => categories(category, &corpus, json),

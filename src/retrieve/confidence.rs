@@ -13,12 +13,16 @@
 //! 2. **Spelling coverage** `S`: the share of the query's reading bigrams that
 //!    occur in the entry's question side (catches kana-only and unknown words).
 //!
-//! `confidence = 0.7·W + 0.3·S`, or `S` alone when the query has no content
-//! word the analyzer recognised. So 0.8 reads "about 80 % of what the customer
+//! `confidence = 0.7·W + 0.3·S`, or `0.5·S` when the query has no content
+//! word the analyzer recognised (spelling alone may justify offering choices,
+//! never a direct answer). So 0.8 reads "about 80 % of what the customer
 //! said is addressed by this entry's question". The decision layer combines it
 //! with the margin between the top two hits.
 
 use std::collections::{HashMap, HashSet};
+
+/// Weight of spelling coverage when the query has no recognised word.
+const SPELLING_ONLY_WEIGHT: f32 = 0.5;
 
 use crate::knowledge::KnowledgeBase;
 use crate::tokenize::{Analysis, Analyzer, bigrams};
@@ -101,7 +105,9 @@ impl ConfidenceModel {
         } else {
             query_bigrams.iter().filter(|b| v.bigrams.contains(*b)).count() as f32 / query_bigrams.len() as f32
         };
-        let c = if weight_sum > 0.0 { 0.7 * covered / weight_sum + 0.3 * spelling } else { spelling };
+        // Without a recognised word, spelling alone is weak evidence: it
+        // can support a clarification but never a direct answer.
+        let c = if weight_sum > 0.0 { 0.7 * covered / weight_sum + 0.3 * spelling } else { SPELLING_ONLY_WEIGHT * spelling };
         c.clamp(0.0, 1.0)
     }
 }

@@ -129,6 +129,13 @@ pub fn build_index(
         }
     }
     writer.commit()?;
+    // One segment: every query clause pays per-segment setup, and the index
+    // is read far more often than it is built.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.wait_merging_threads()?;
     Ok((index, fields))
 }
 

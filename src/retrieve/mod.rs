@@ -242,6 +242,15 @@ impl Retriever {
         self.search_analysis(query, &analysis, opts)
     }
 
+    /// Confidence that entry `id` answers the analyzed text (0 for an
+    /// unknown id); used to resolve a clarification by repeated words.
+    pub fn confidence_for(&self, analysis: &Analysis, id: &str) -> f32 {
+        let Some(ord) = self.kb.entries().iter().position(|e| e.id == id) else { return 0.0 };
+        let keys = analysis.keys();
+        let synonyms = self.analyzer.synonyms().expand(&keys, &crate::normalize::fold(&analysis.normalized));
+        self.confidence.confidence(analysis, &synonyms, ord)
+    }
+
     /// The entry for a hit.
     pub fn entry(&self, id: &str) -> Option<&FaqEntry> {
         self.kb.get(id)

@@ -1,0 +1,712 @@
+//! The dialogue engine: one customer message in, one [`Reply`] out.
+//!
+//! Order of decisions on each turn (each step is a rule, not an accident):
+//!
+//! 1. A session already ended under the harassment policy gets `end` again.
+//! 2. Unreadable input (empty, only control characters, mostly binary) gets a
+//!    defined `fallback` asking for a question; over-long input is cut to
+//!    [`EngineConfig::max_message_chars`] and flagged `truncated`.
+//! 3. Personal data is masked before anything is stored or returned.
+//! 4. Harassment rules: `warn`, or `end` on the configured strike or at once
+//!    for a severe threat. Persistent repetition counts as a strike.
+//! 5. Urgent rules (lost/stolen, fraud, takeover, phishing…) → `handoff:urgent`
+//!    to the 24-hour desk, whatever the FAQ ranking says.
+//! 6. Requests for a person → `handoff:requested`, naming the route open now
+//!    or the alternative when closed.
+//! 7. A pending clarification is resolved by number (`2`, `２番`, `2つ目`) or
+//!    by repeated words.
+//! 8. Retrieval: `answer` when confident and clear, `clarify` when middling or
+//!    close, `fallback` when nothing fits. A short message pointing back
+//!    (`それの手数料は？`) is searched together with the previous topic.
+//! 9. After [`Policy::unresolved_turns`] consecutive turns without an answer:
+//!    `handoff:unresolved`. Complaints may hand off too
+//!    ([`EngineConfig::complaint_handoff`]).
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use super::hours::Calendar;
+use super::pii;
+use super::reply::{
+    AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind,
+};
+use super::rules::{RuleMatches, RuleSet, Severity, UrgentKind, VocClass};
+use super::session::{PendingClarification, Session, Speaker, TranscriptLine};
+use crate::error::Result;
+use crate::knowledge::FaqEntry;
+use crate::normalize::{fold_text, normalize};
+use crate::retrieve::{Retriever, SearchOptions, SearchResult};
+
+/// Thresholds and routes of the engine. Defaults are tuned on the bundled
+/// corpus (see the README's results section).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct EngineConfig {
+    /// Minimum confidence to answer directly.
+    pub answer_confidence: f32,
+    /// Minimum confidence to offer a candidate at all.
+    pub clarify_confidence: f32,
+    /// When the runner-up's confidence is within this distance of the top
+    /// hit's (and their BM25 margin is below `min_margin`), ask instead.
+    pub ambiguity_gap: f32,
+    /// BM25 margin below which two close hits count as ambiguous.
+    pub min_margin: f32,
+    /// At most this many clarify choices.
+    pub max_choices: usize,
+    /// At most this many related entries with an answer.
+    pub max_related: usize,
+    /// Longer messages are cut to this many characters.
+    pub max_message_chars: usize,
+    /// Hand off complaints (VOC `complaint`) to the complaints desk.
+    pub complaint_handoff: bool,
+    /// Route for urgent hand-offs.
+    pub urgent_route: String,
+    /// Route for requested and unresolved hand-offs when nothing more
+    /// specific applies.
+    pub operator_route: String,
+    /// Route for complaint hand-offs.
+    pub complaint_route: String,
+    /// Routes to prefer for a requested phone hand-off, by category of the
+    /// conversation's last answer (`[category, route]` pairs).
+    pub phone_routes: Vec<(String, String)>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            answer_confidence: 0.55,
+            clarify_confidence: 0.35,
+            ambiguity_gap: 0.05,
+            min_margin: 0.15,
+            max_choices: 3,
+            max_related: 3,
+            max_message_chars: 1000,
+            complaint_handoff: false,
+            urgent_route: "lost_stolen_desk".into(),
+            operator_route: "chat_operator".into(),
+            complaint_route: "complaints_desk".into(),
+            phone_routes: vec![
+                ("クレジットカード".into(), "card_center".into()),
+                ("モバイル".into(), "mobile_center".into()),
+                ("オンラインストア".into(), "shop_center".into()),
+            ],
+        }
+    }
+}
+
+/// The immutable, shared engine: retrieval model, rules and calendar.
+/// `Send + Sync`; keep one behind an `Arc` and give each conversation a
+/// [`Session`]. The retriever can be swapped while serving
+/// ([`Engine::replace_retriever`]).
+///
+/// ```no_run
+/// use madoguchi::decide::{Engine, Session};
+/// let engine = Engine::from_corpus("faq-corpus")?;
+/// let mut session = Session::new("demo");
+/// let reply = engine.respond(&mut session, "カードの暗証番号を変えたい");
+/// println!("{}", serde_json::to_string_pretty(&reply).unwrap());
+/// # Ok::<(), madoguchi::Error>(())
+/// ```
+pub struct Engine {
+    retriever: RwLock<Arc<Retriever>>,
+    rules: RuleSet,
+    calendar: Calendar,
+    config: EngineConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// Builder for [`Engine`].
+#[derive(Default)]
+pub struct EngineBuilder {
+    rules: Option<RuleSet>,
+    calendar: Option<Calendar>,
+    config: Option<EngineConfig>,
+}
+
+impl EngineBuilder {
+    /// Rules (default: the bundled `dictionaries/rules.json`).
+    pub fn rules(mut self, rules: RuleSet) -> Self {
+        self.rules = Some(rules);
+        self
+    }
+    /// Routes and hours (default: the bundled `dictionaries/routes.json`).
+    pub fn calendar(mut self, calendar: Calendar) -> Self {
+        self.calendar = Some(calendar);
+        self
+    }
+    /// Thresholds and routes.
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+    /// Builds the engine around a retriever.
+    pub fn build(self, retriever: Retriever) -> Result<Engine> {
+        let rules = match self.rules {
+            Some(r) => r,
+            None => RuleSet::bundled()?,
+        };
+        let calendar = match self.calendar {
+            Some(c) => c,
+            None => Calendar::bundled()?,
+        };
+        Ok(Engine {
+            retriever: RwLock::new(Arc::new(retriever)),
+            rules,
+            calendar,
+            config: self.config.unwrap_or_default(),
+        })
+    }
+}
+
+fn is_unreadable(text: &str) -> bool {
+    let total = text.chars().count();
+    if total == 0 {
+        return true;
+    }
+    let bad = text.chars().filter(|c| c.is_control() || *c == '\u{FFFD}').count();
+    bad * 3 > total
+}
+
+/// Picks a clarification choice by number: `2`, `２`, `2番`, `２番目`, `2つ目`,
+/// `二つ目`, `2でお願いします`.
+fn choice_number(text: &str) -> Option<usize> {
+    let t = normalize(text);
+    let t = t.trim_end_matches(['。', '.', '!', '?', '！', '？', ' ']);
+    let kanji = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let (num, rest) = match t.char_indices().take_while(|(_, c)| c.is_ascii_digit()).last() {
+        Some((i, c)) => (t[..i + c.len_utf8()].parse::<usize>().ok()?, &t[i + c.len_utf8()..]),
+        None => {
+            let k = kanji.iter().position(|k| t.starts_with(k))?;
+            (k + 1, &t[kanji[k].len()..])
+        }
+    };
+    let rest = rest.trim();
+    const SUFFIXES: [&str; 12] = [
+        "", "番", "番目", "つ目", "個目", "番で", "番です", "番でお願いします", "でお願いします", "です", "番を", "つめ",
+    ];
+    SUFFIXES.contains(&rest).then_some(num)
+}
+
+/// Words that point back at the previous topic.
+fn points_back(normalized: &str) -> bool {
+    ["それ", "その", "これ", "この", "そちら", "そっち", "そこ", "あれ"].iter().any(|w| normalized.contains(w))
+}
+
+impl Engine {
+    /// A builder.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Loads a corpus (directory or file) with the default dictionaries,
+    /// rules and routes.
+    pub fn from_corpus(path: impl AsRef<std::path::Path>) -> Result<Engine> {
+        let kb = crate::knowledge::load_corpus(path.as_ref())?;
+        Engine::builder().build(Retriever::builder().build(kb)?)
+    }
+
+    /// The retriever in use (a cheap `Arc` clone).
+    pub fn retriever(&self) -> Arc<Retriever> {
+        self.retriever.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Swaps in a rebuilt retriever (e.g. after adding FAQ entries); sessions
+    /// and turns in flight are unaffected.
+    pub fn replace_retriever(&self, retriever: Retriever) {
+        *self.retriever.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(retriever);
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The calendar.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Responds to `message` at the current time.
+    pub fn respond(&self, session: &mut Session, message: &str) -> Reply {
+        let now = Utc::now().with_timezone(&self.calendar.offset());
+        self.respond_at(session, message, now)
+    }
+
+    /// Responds to `message` sent at `at` (tests and replays pass the time).
+    pub fn respond_at(&self, session: &mut Session, message: &str, at: DateTime<FixedOffset>) -> Reply {
+        session.turns += 1;
+        session.last_active = at.timestamp();
+        let mut flags = Flags::default();
+
+        let mut text: String = message.to_string();
+        if text.chars().count() > self.config.max_message_chars {
+            text = text.chars().take(self.config.max_message_chars).collect();
+            flags.truncated = true;
+        }
+        let masked = pii::mask(&text);
+        flags.pii_detected = !masked.found.is_empty();
+        self.log(session, Speaker::Customer, &masked.text, at, None, None);
+
+        if session.ended {
+            return self.finish(session, self.end_reply(session, flags, VocClass::Inquiry, None), at);
+        }
+        if is_unreadable(message) || normalize(&text).is_empty() {
+            let mut r = self.base(session, ReplyKind::Fallback, flags, VocClass::Inquiry);
+            r.message = "メッセージを読み取れませんでした。ご質問を文章で入力してください。".into();
+            r.suggestions = self.category_names();
+            return self.finish(session, r, at);
+        }
+
+        let matches: RuleMatches = self.rules.check(&text);
+        let voc = matches.voc;
+
+        // Harassment first: it decides whether the conversation continues.
+        // Repeating an ordinary question is a sign the bot failed (the
+        // unresolved rule handles that); repeating a complaint or demand is
+        // persistent repetition under the harassment policy.
+        let repeated = voc != VocClass::Inquiry && self.count_repetition(session, &text);
+        if !matches.harassment.is_empty() || repeated {
+            flags.harassment = true;
+            session.strikes += 1;
+            let severe = matches.harassment.iter().any(|h| h.severity == Severity::Severe);
+            let mut categories: Vec<_> = matches.harassment.iter().map(|h| h.category).collect();
+            if repeated {
+                categories.push(super::rules::HarassmentCategory::PersistentRepetition);
+            }
+            categories.dedup();
+            let report = HarassmentReport {
+                categories,
+                severity: if severe { Severity::Severe } else { Severity::Minor },
+                strikes: session.strikes,
+                rule_ids: matches.harassment.iter().map(|h| h.rule_id.clone()).collect(),
+            };
+            if severe || session.strikes >= self.rules.policy().harassment.end_on_strike {
+                session.ended = true;
+                return self.finish(session, self.end_reply(session, flags, voc, Some(report)), at);
+            }
+            let mut r = self.base(session, ReplyKind::Warn, flags, voc);
+            r.message = "恐れ入りますが、暴言や威圧的な表現、ご要望の繰り返しはお控えください。\
+                当社のカスタマーハラスメントに対する基本方針に基づき、続く場合はこのチャットでの対応を終了させていただきます。\
+                ご用件があれば、あらためてお知らせください。"
+                .into();
+            r.harassment = Some(report);
+            return self.finish(session, r, at);
+        }
+
+        if let Some(hit) = &matches.urgent {
+            flags.urgent = true;
+            let r = self.handoff(session, flags, voc, HandoffReason::Urgent, Some(hit.kind), &self.config.urgent_route, at);
+            return self.finish(session, r, at);
+        }
+        if let Some(hit) = &matches.handoff_request {
+            let route = self.requested_route(session, hit.route.as_deref());
+            let r = self.handoff(session, flags, voc, HandoffReason::Requested, None, &route, at);
+            return self.finish(session, r, at);
+        }
+
+        let retriever = self.retriever();
+        if let Some(r) = self.resolve_clarification(session, &retriever, &text, flags, voc) {
+            return self.finish(session, r, at);
+        }
+        session.pending = None;
+
+        let analysis = retriever.analyzer().analyze(&text);
+        let mut result = retriever.search_analysis(&text, &analysis, &SearchOptions { top_k: 5, category: None });
+        // A follow-up points back ("それの手数料は？") or is a short fragment
+        // ("手数料は？") after an answer: search it together with that topic.
+        let pointing = points_back(&analysis.normalized);
+        let fragment = !analysis.terms.is_empty() && analysis.normalized.chars().count() <= 12;
+        if session.last_entry.is_some() && (pointing || fragment) {
+            if let Some(follow) = self.follow_up(session, &retriever, &text) {
+                let follow_conf = follow.top().map(|h| h.confidence).unwrap_or(0.0);
+                let own_conf = result.top().map(|h| h.confidence).unwrap_or(0.0);
+                let use_follow = if pointing {
+                    follow_conf >= self.config.clarify_confidence
+                } else {
+                    follow_conf > own_conf + self.config.ambiguity_gap
+                };
+                if use_follow {
+                    result = follow;
+                    flags.follow_up = true;
+                }
+            }
+        }
+
+        let reply = self.decide_on_retrieval(session, &retriever, &result, &masked.text, flags, voc, at);
+        self.finish(session, reply, at)
+    }
+
+    fn count_repetition(&self, session: &mut Session, text: &str) -> bool {
+        let key = fold_text(&normalize(text));
+        let limit = self.rules.policy().repeat_limit.max(2);
+        let recent: Vec<&TranscriptLine> =
+            session.transcript.iter().filter(|l| l.speaker == Speaker::Customer).rev().take(limit as usize).collect();
+        recent.len() as u32 >= limit && recent.iter().all(|l| fold_text(&normalize(&l.text)) == key)
+    }
+
+    fn follow_up(&self, session: &Session, retriever: &Retriever, text: &str) -> Option<SearchResult> {
+        let last = retriever.entry(session.last_entry.as_deref()?)?;
+        let combined = format!("{text} {}", last.question);
+        let opts = SearchOptions { top_k: 5, category: session.last_category.clone() };
+        let mut result = retriever.search(&combined, &opts);
+        // The previous entry itself is not a follow-up answer.
+        result.hits.retain(|h| h.id != last.id);
+        for (i, h) in result.hits.iter_mut().enumerate() {
+            h.rank = i + 1;
+        }
+        Some(result)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide_on_retrieval(
+        &self,
+        session: &mut Session,
+        retriever: &Retriever,
+        result: &SearchResult,
+        masked_text: &str,
+        flags: Flags,
+        voc: VocClass,
+        at: DateTime<FixedOffset>,
+    ) -> Reply {
+        let cfg = &self.config;
+        let hits = &result.hits;
+        let top = hits.first();
+        let top_conf = top.map(|h| h.confidence).unwrap_or(0.0);
+        let ambiguous = match (hits.first(), hits.get(1)) {
+            (Some(a), Some(b)) => b.confidence >= a.confidence - cfg.ambiguity_gap && result.margin < cfg.min_margin,
+            _ => false,
+        };
+
+        if let Some(top) = top.filter(|_| top_conf >= cfg.answer_confidence && !ambiguous) {
+            if let Some(entry) = retriever.entry(&top.id) {
+                if cfg.complaint_handoff && voc == VocClass::Complaint {
+                    let route = cfg.complaint_route.clone();
+                    return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
+                }
+                return self.answer(session, retriever, entry, top.confidence, result, flags, voc);
+            }
+        }
+
+        session.consecutive_failures += 1;
+        if session.consecutive_failures >= self.rules.policy().unresolved_turns {
+            let route = cfg.operator_route.clone();
+            return self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at);
+        }
+        if cfg.complaint_handoff && voc == VocClass::Complaint {
+            let route = cfg.complaint_route.clone();
+            return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
+        }
+
+        let choices: Vec<Candidate> = hits
+            .iter()
+            .filter(|h| h.confidence >= cfg.clarify_confidence)
+            .take(cfg.max_choices)
+            .enumerate()
+            .filter_map(|(i, h)| {
+                retriever.entry(&h.id).map(|e| Candidate {
+                    number: i + 1,
+                    id: e.id.clone(),
+                    question: e.question.clone(),
+                    confidence: h.confidence,
+                })
+            })
+            .collect();
+        if !choices.is_empty() {
+            let mut r = self.base(session, ReplyKind::Clarify, flags, voc);
+            let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
+            r.message = format!(
+                "お問い合わせの内容は次のどれに近いでしょうか。番号でお選びください。\n{}\nどれにも当てはまらない場合は、別の言葉でお聞かせください。",
+                list.join("\n")
+            );
+            session.pending = Some(PendingClarification {
+                candidates: choices.iter().map(|c| c.id.clone()).collect(),
+                query: masked_text.to_string(),
+            });
+            r.choices = choices;
+            return r;
+        }
+
+        let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
+        r.message = "申し訳ありません。お問い合わせに合うご案内が見つかりませんでした。\
+            言葉を変えてもう一度お聞かせいただくか、次のカテゴリからお探しください。"
+            .into();
+        r.suggestions = self.category_names();
+        r
+    }
+
+    fn resolve_clarification(
+        &self,
+        session: &mut Session,
+        retriever: &Retriever,
+        text: &str,
+        flags: Flags,
+        voc: VocClass,
+    ) -> Option<Reply> {
+        let pending = session.pending.clone()?;
+        let picked = match choice_number(text) {
+            Some(n) => pending.candidates.get(n.checked_sub(1)?).cloned(),
+            None => {
+                // Repeated words: the candidate the message covers best, if
+                // clearly better than the others.
+                let analysis = retriever.analyzer().analyze(text);
+                let mut scored: Vec<(f32, &String)> =
+                    pending.candidates.iter().map(|id| (retriever.confidence_for(&analysis, id), id)).collect();
+                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                match scored.as_slice() {
+                    [(best, id), rest @ ..]
+                        if *best >= 0.5 && rest.first().is_none_or(|(second, _)| best - second >= 0.1) =>
+                    {
+                        Some((*id).clone())
+                    }
+                    _ => None,
+                }
+            }
+        }?;
+        let entry = retriever.entry(&picked)?;
+        session.pending = None;
+        let confidence = 1.0;
+        let empty = SearchResult {
+            query: text.into(),
+            normalized: normalize(text),
+            terms: Vec::new(),
+            synonyms: Vec::new(),
+            hits: Vec::new(),
+            margin: 0.0,
+        };
+        Some(self.answer(session, retriever, entry, confidence, &empty, flags, voc))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn answer(
+        &self,
+        session: &mut Session,
+        retriever: &Retriever,
+        entry: &FaqEntry,
+        confidence: f32,
+        result: &SearchResult,
+        flags: Flags,
+        voc: VocClass,
+    ) -> Reply {
+        session.consecutive_failures = 0;
+        session.last_entry = Some(entry.id.clone());
+        session.last_category = entry.category.clone();
+        let mut r = self.base(session, ReplyKind::Answer, flags, voc);
+        r.message = entry.answer.clone();
+        r.answer = Some(AnswerPayload {
+            id: entry.id.clone(),
+            question: entry.question.clone(),
+            answer: entry.answer.clone(),
+            links: entry.links.clone(),
+            cautions: entry.cautions.clone(),
+            category: entry.category.clone(),
+            confidence,
+        });
+        r.related = result
+            .hits
+            .iter()
+            .filter(|h| h.id != entry.id && h.confidence >= self.config.clarify_confidence)
+            .take(self.config.max_related)
+            .enumerate()
+            .filter_map(|(i, h)| {
+                retriever.entry(&h.id).map(|e| Candidate {
+                    number: i + 1,
+                    id: e.id.clone(),
+                    question: e.question.clone(),
+                    confidence: h.confidence,
+                })
+            })
+            .collect();
+        r
+    }
+
+    fn requested_route(&self, session: &Session, hint: Option<&str>) -> String {
+        match hint {
+            Some("phone") => session
+                .last_category
+                .as_ref()
+                .and_then(|c| self.config.phone_routes.iter().find(|(cat, _)| cat == c))
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| "mobile_center".into())
+                .to_string(),
+            Some(route) if self.calendar.route(route).is_some() => route.to_string(),
+            _ => self.config.operator_route.clone(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn handoff(
+        &self,
+        session: &mut Session,
+        flags: Flags,
+        voc: VocClass,
+        reason: HandoffReason,
+        urgent_kind: Option<UrgentKind>,
+        route_id: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Reply {
+        session.handed_off = true;
+        session.pending = None;
+        session.consecutive_failures = 0;
+        let availability = self.calendar.availability(route_id, at);
+        let mut r = self.base(session, ReplyKind::Handoff, flags, voc);
+        r.message = handoff_message(reason, availability.as_ref());
+        let priority = match reason {
+            HandoffReason::Urgent => Priority::High,
+            _ => Priority::Normal,
+        };
+        let summary = self.summary(session, reason, urgent_kind);
+        r.handoff = Some(Handoff {
+            reason,
+            urgent_kind,
+            priority,
+            route: availability,
+            summary,
+            transcript: session.transcript.clone(),
+        });
+        r
+    }
+
+    fn summary(&self, session: &Session, reason: HandoffReason, urgent: Option<UrgentKind>) -> String {
+        let customer: Vec<&str> = session
+            .transcript
+            .iter()
+            .filter(|l| l.speaker == Speaker::Customer)
+            .map(|l| l.text.as_str())
+            .collect();
+        let last = customer.last().copied().unwrap_or("");
+        let tried: Vec<String> = session
+            .transcript
+            .iter()
+            .filter(|l| l.speaker == Speaker::Bot)
+            .map(|l| match (&l.kind, &l.entry_id) {
+                (Some(k), Some(id)) if k == "answer" => format!("回答({id})"),
+                (Some(k), _) if k == "clarify" => "候補提示".to_string(),
+                (Some(k), _) if k == "fallback" => "該当なし".to_string(),
+                (Some(k), _) if k == "warn" => "警告".to_string(),
+                (Some(k), _) => k.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        let why = match (reason, urgent) {
+            (HandoffReason::Urgent, Some(k)) => format!("緊急（{}）", urgent_label(k)),
+            (HandoffReason::Urgent, None) => "緊急".into(),
+            (HandoffReason::Requested, _) => "お客さまが担当者との対応を希望".into(),
+            (HandoffReason::Unresolved, _) => format!("{}回続けて自動回答で解決できず", self.rules.policy().unresolved_turns),
+            (HandoffReason::Complaint, _) => "苦情のため担当者対応".into(),
+        };
+        let tried = if tried.is_empty() { "なし".to_string() } else { tried.join("→") };
+        format!(
+            "理由: {why}。お客さまの用件: 「{last}」（全{}発言）。ボットの対応: {tried}。",
+            customer.len()
+        )
+    }
+
+    fn end_reply(&self, session: &Session, flags: Flags, voc: VocClass, report: Option<HarassmentReport>) -> Reply {
+        let mut r = self.base(session, ReplyKind::End, flags, voc);
+        r.message = "誠に恐れ入りますが、当社のカスタマーハラスメントに対する基本方針に基づき、\
+            このチャットでの対応を終了いたしました。"
+            .into();
+        r.harassment = report;
+        r
+    }
+
+    fn base(&self, session: &Session, kind: ReplyKind, flags: Flags, voc: VocClass) -> Reply {
+        Reply {
+            session_id: session.id.clone(),
+            turn: session.turns,
+            kind,
+            message: String::new(),
+            answer: None,
+            related: Vec::new(),
+            choices: Vec::new(),
+            suggestions: Vec::new(),
+            handoff: None,
+            harassment: None,
+            flags,
+            voc,
+        }
+    }
+
+    fn category_names(&self) -> Vec<String> {
+        self.retriever().knowledge_base().categories().into_iter().map(|c| c.name).collect()
+    }
+
+    fn log(
+        &self,
+        session: &mut Session,
+        speaker: Speaker,
+        text: &str,
+        at: DateTime<FixedOffset>,
+        kind: Option<ReplyKind>,
+        entry_id: Option<String>,
+    ) {
+        session.transcript.push(TranscriptLine {
+            turn: session.turns,
+            speaker,
+            text: text.to_string(),
+            at: at.to_rfc3339(),
+            kind: kind.map(|k| k.as_str().to_string()),
+            entry_id,
+        });
+    }
+
+    /// Records the bot's line and returns the reply. Bot text is FAQ or
+    /// template text (never customer data), so it is not masked: the support
+    /// numbers in answers must stay readable.
+    fn finish(&self, session: &mut Session, mut reply: Reply, at: DateTime<FixedOffset>) -> Reply {
+        let entry_id = reply.answer.as_ref().map(|a| a.id.clone());
+        self.log(session, Speaker::Bot, &reply.message.clone(), at, Some(reply.kind), entry_id);
+        if let Some(h) = reply.handoff.as_mut() {
+            h.transcript = session.transcript.clone();
+        }
+        reply
+    }
+}
+
+fn urgent_label(kind: UrgentKind) -> &'static str {
+    match kind {
+        UrgentKind::LostStolen => "紛失・盗難",
+        UrgentKind::Fraud => "不正利用",
+        UrgentKind::UnknownCharge => "身に覚えのない請求",
+        UrgentKind::AccountTakeover => "アカウント乗っ取り",
+        UrgentKind::CardDataLeak => "カード情報の流出",
+        UrgentKind::Phishing => "フィッシング",
+    }
+}
+
+fn handoff_message(reason: HandoffReason, route: Option<&super::hours::Availability>) -> String {
+    let lead = match reason {
+        HandoffReason::Urgent => "緊急のご用件と判断しました。チャットではお手続きできないため、すぐに担当窓口へご連絡ください。",
+        HandoffReason::Requested => "担当者におつなぎします。",
+        HandoffReason::Unresolved => "自動応答ではお役に立てず申し訳ありません。担当者がご案内します。",
+        HandoffReason::Complaint => "ご不便をおかけし申し訳ありません。担当部署がお話を伺います。",
+    };
+    let Some(a) = route else { return lead.to_string() };
+    let mut msg = format!("{lead}\n窓口: {}（{}）", a.route_name, a.contact);
+    if a.open_now {
+        msg.push_str("\nただいま受付中です。");
+    } else {
+        msg.push_str("\nただいま受付時間外です。");
+        if let Some(next) = &a.next_open {
+            msg.push_str(&format!("次の受付開始: {next}。"));
+        }
+        if let Some(w) = &a.when_closed {
+            msg.push_str(&format!("\n{w}"));
+        }
+        if let Some(f) = &a.fallback {
+            msg.push_str(&format!("\nいまご利用いただける窓口: {}（{}）", f.route_name, f.contact));
+        }
+    }
+    msg
+}

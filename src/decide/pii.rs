@@ -1,0 +1,524 @@
+//! Personal-data masking for customer text (before it is logged or shown).
+//!
+//! [`mask`] finds card numbers, phone numbers, e-mail addresses and postal
+//! codes and replaces their digits with `*`:
+//!
+//! | kind | example input | output |
+//! |---|---|---|
+//! | card number: 13–19 digits, unseparated or in groups joined by single spaces/hyphens, not starting with 0 | `4111 1111 1111 1234` | `**** **** **** 1234` |
+//! | phone number: 10–11 digits starting with 0 (`090-1234-5678`, `03(1234)5678`, `0120-000-022`, `09012345678`) or `+81…` | `090-1234-5678` | `090-****-**78` |
+//! | e-mail address | `taro.yamada@example.jp` | `t***@example.jp` |
+//! | postal code after `〒` or `郵便番号` | `〒123-4567` | `〒***-****` |
+//!
+//! * Cards keep only the last 4 digits. Phones keep the last 2 digits and the
+//!   leading prefix (the first group when written with separators, at most 3
+//!   digits; `+81` keeps the country code), so staff can still tell a mobile
+//!   number from a landline. Every phone number is masked, the operator's own
+//!   support numbers included: the masker cannot know who a number belongs to.
+//! * Detection runs on a width-folded copy (full-width digits, letters, `＠`,
+//!   `－`, ideographic space, and `ー` between digits count as their ASCII
+//!   forms), but the output keeps the customer's characters: separators and
+//!   unmasked digits stay as written, masked digits become ASCII `*`.
+//! * Short numbers (order numbers up to 12 digits, amounts such as
+//!   `12,000円`, dates, times) are left alone. A 10–11 digit number starting
+//!   with 0 is treated as a phone number even if it is something else.
+//! * My Number (個人番号, 12 digits) is not detected: it cannot be told apart
+//!   from order or contract numbers reliably.
+//! * `*` counts as a digit during detection, so masking already-masked text
+//!   changes nothing (`mask` is idempotent).
+
+use serde::{Deserialize, Serialize};
+
+/// A kind of personal data that [`mask`] hides.
+///
+/// ```
+/// use madoguchi::decide::pii::PiiKind;
+/// assert_eq!(serde_json::to_string(&PiiKind::CardNumber).unwrap(), "\"card_number\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    /// A payment card number.
+    CardNumber,
+    /// A Japanese phone number.
+    PhoneNumber,
+    /// An e-mail address.
+    Email,
+    /// A Japanese postal code (郵便番号).
+    PostalCode,
+}
+
+/// The result of [`mask`].
+///
+/// ```
+/// use madoguchi::decide::pii::{mask, PiiKind};
+/// let m = mask("連絡先はtaro@example.jpです");
+/// assert_eq!(m.text, "連絡先はt***@example.jpです");
+/// assert_eq!(m.found, vec![PiiKind::Email]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Masked {
+    /// The text with personal data masked.
+    pub text: String,
+    /// The kinds that were masked (each once, in [`PiiKind`] order). Data
+    /// that was already fully masked is not reported again.
+    pub found: Vec<PiiKind>,
+}
+
+/// Masks card numbers, phone numbers, e-mail addresses and postal codes in
+/// `text` (see the [module docs](self) for the rules). Never panics.
+///
+/// ```
+/// use madoguchi::decide::pii::mask;
+/// assert_eq!(mask("カード番号は４１１１－１１１１－１１１１－１２３４です").text, "カード番号は****－****－****－１２３４です");
+/// assert_eq!(mask("携帯090-1234-5678まで").text, "携帯090-****-**78まで");
+/// assert_eq!(mask("12,000円を9:30〜17:30に").text, "12,000円を9:30〜17:30に");
+/// ```
+pub fn mask(text: &str) -> Masked {
+    let orig: Vec<char> = text.chars().collect();
+    let folded = fold(&orig);
+    let n = orig.len();
+    let mut s = Scanner {
+        f: &folded,
+        claimed: vec![false; n],
+        star: vec![false; n],
+        spans: Vec::new(),
+        found: Vec::new(),
+    };
+    // E-mails first: their local parts and domains may contain digits.
+    s.emails();
+    s.postal_codes();
+    s.digit_runs();
+
+    let mut out = String::with_capacity(text.len());
+    let mut si = 0;
+    let mut i = 0;
+    while i < n {
+        if let Some(span) = s.spans.get(si).filter(|sp| sp.start == i) {
+            out.push_str(span.text);
+            si += 1;
+            if span.end > i {
+                i = span.end;
+                continue;
+            }
+        }
+        out.push(if s.star[i] { '*' } else { orig[i] });
+        i += 1;
+    }
+    let mut found = s.found;
+    found.sort_unstable();
+    found.dedup();
+    Masked { text: out, found }
+}
+
+/// Folds one character for detection; every input char maps to one output char.
+fn fold_char(c: char) -> char {
+    match c {
+        // Full-width ASCII block (！..～) → ASCII.
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' => ' ',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' => '-',
+        _ => c,
+    }
+}
+
+fn is_digitish(c: char) -> bool {
+    c.is_ascii_digit() || c == '*'
+}
+
+fn fold(orig: &[char]) -> Vec<char> {
+    let mut f: Vec<char> = orig.iter().map(|&c| fold_char(c)).collect();
+    // ー / ｰ are long-vowel marks in words but hyphens between digits.
+    for i in 1..f.len().saturating_sub(1) {
+        if matches!(orig[i], 'ー' | 'ｰ') && is_digitish(f[i - 1]) && is_digitish(f[i + 1]) {
+            f[i] = '-';
+        }
+    }
+    f
+}
+
+/// A replacement of `orig[start..end]` by `text` (`start == end` inserts).
+struct Span {
+    start: usize,
+    end: usize,
+    text: &'static str,
+}
+
+struct Scanner<'a> {
+    /// Width-folded copy of `orig`, same length.
+    f: &'a [char],
+    /// Characters already part of a detected item.
+    claimed: Vec<bool>,
+    /// Characters to print as `*`.
+    star: Vec<bool>,
+    spans: Vec<Span>,
+    found: Vec<PiiKind>,
+}
+
+fn is_local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '*')
+}
+
+/// `*` counts like a digit everywhere, so masking a digit can never change
+/// what is detected on a second pass.
+fn is_domain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '*')
+}
+
+/// End of the longest domain at the start of `f[from..to]`: two or more
+/// non-empty labels, ending with the letters that open the last one (2+ ASCII
+/// letters), so "example.jp4111…" and "example.jp。" both give "example.jp".
+/// Ending on letters means masking what follows can never move the end.
+fn domain_end(f: &[char], from: usize, to: usize) -> Option<usize> {
+    let (mut best, mut label, mut k) = (None, 0, from);
+    while k < to && f[k] != '.' {
+        let letters = f[k..to].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        if label >= 1 && letters >= 2 {
+            best = Some(k + letters);
+        }
+        let label_end = f[k..to].iter().position(|&c| c == '.').map_or(to, |p| k + p);
+        label += 1;
+        k = label_end + 1;
+    }
+    best
+}
+
+/// One maximal sequence of digit groups joined by single separators.
+struct Run {
+    /// `[start, end)` char ranges of the digit groups.
+    groups: Vec<(usize, usize)>,
+    /// `seps[k]` separates `groups[k]` and `groups[k + 1]` (folded char).
+    seps: Vec<char>,
+    /// A `+` directly precedes the run.
+    plus: bool,
+}
+
+impl Scanner<'_> {
+    fn claim(&mut self, from: usize, to: usize) {
+        self.claimed[from..to].iter_mut().for_each(|c| *c = true);
+    }
+
+    /// Stars the given positions; reports `kind` if a real digit was hidden.
+    fn star_positions(&mut self, positions: impl IntoIterator<Item = usize>, kind: PiiKind) {
+        let mut changed = false;
+        for p in positions {
+            changed |= self.f[p].is_ascii_digit();
+            self.star[p] = true;
+        }
+        if changed {
+            self.found.push(kind);
+        }
+    }
+
+    fn emails(&mut self) {
+        let n = self.f.len();
+        for at in 0..n {
+            if self.f[at] != '@' || self.claimed[at] {
+                continue;
+            }
+            let mut start = at;
+            while start > 0 && !self.claimed[start - 1] && is_local_char(self.f[start - 1]) {
+                start -= 1;
+            }
+            if start == at {
+                continue;
+            }
+            let mut end = at + 1;
+            while end < n && is_domain_char(self.f[end]) {
+                end += 1;
+            }
+            let Some(end) = domain_end(self.f, at + 1, end) else { continue };
+            let local_rest = &self.f[start + 1..at];
+            if local_rest != ['*', '*', '*'] {
+                self.found.push(PiiKind::Email);
+            }
+            // Keep the first character; a fixed "***" hides the length.
+            self.spans.push(Span { start: start + 1, end: at, text: "***" });
+            self.claim(start, end);
+        }
+    }
+
+    fn postal_codes(&mut self) {
+        let n = self.f.len();
+        let f = self.f;
+        for i in 0..n {
+            if self.claimed[i] {
+                continue;
+            }
+            let mut j = if f[i] == '〒' {
+                i + 1
+            } else if f[i..].starts_with(&['郵', '便', '番', '号']) {
+                let mut j = i + 4;
+                while j < n && matches!(f[j], 'は' | ':') {
+                    j += 1;
+                }
+                j
+            } else {
+                continue;
+            };
+            while j < n && f[j] == ' ' {
+                j += 1;
+            }
+            let digits = |from: usize, len: usize| {
+                from + len <= n && (from..from + len).all(|k| is_digitish(f[k]) && !self.claimed[k])
+            };
+            let end = if digits(j, 3) && j + 3 < n && f[j + 3] == '-' && !self.claimed[j + 3] && digits(j + 4, 4) {
+                j + 8
+            } else if digits(j, 7) {
+                j + 7
+            } else {
+                continue;
+            };
+            if end < n && is_digitish(f[end]) {
+                continue;
+            }
+            self.star_positions((j..end).filter(|&k| is_digitish(f[k])), PiiKind::PostalCode);
+            self.claim(j, end);
+        }
+    }
+
+    fn digit_runs(&mut self) {
+        let n = self.f.len();
+        let mut i = 0;
+        while i < n {
+            if self.claimed[i] || !is_digitish(self.f[i]) {
+                i += 1;
+                continue;
+            }
+            let plus = i > 0 && self.f[i - 1] == '+' && !self.claimed[i - 1];
+            let mut run = Run { groups: Vec::new(), seps: Vec::new(), plus };
+            let mut k = i;
+            loop {
+                let start = k;
+                while k < n && !self.claimed[k] && is_digitish(self.f[k]) {
+                    k += 1;
+                }
+                run.groups.push((start, k));
+                let joins = k + 1 < n
+                    && !self.claimed[k]
+                    && matches!(self.f[k], ' ' | '-' | '(' | ')')
+                    && !self.claimed[k + 1]
+                    && is_digitish(self.f[k + 1]);
+                if !joins {
+                    break;
+                }
+                run.seps.push(self.f[k]);
+                k += 1;
+            }
+            self.mask_run(&run);
+            i = k;
+        }
+    }
+
+    /// Shapes of the group spans `gi..=j` of `run`, for every `j` while the
+    /// digit count stays within 19: `(j, digits, card_shaped, phone_shaped)`.
+    /// Shapes look at lengths and separators only, never at digit values.
+    fn shapes(run: &Run, gi: usize) -> impl Iterator<Item = (usize, usize, bool, bool)> + '_ {
+        let len = |g: &(usize, usize)| g.1 - g.0;
+        let mut total = 0;
+        (gi..run.groups.len())
+            .map(move |j| {
+                total += len(&run.groups[j]);
+                (j, total)
+            })
+            .take_while(|&(_, total)| total <= 19)
+            .map(move |(j, total)| {
+                let count = j - gi + 1;
+                let card = total >= 13
+                    && (count == 1
+                        || run.seps[gi..j].iter().all(|&c| c == ' ' || c == '-')
+                            && run.groups[gi..j].iter().all(|g| (3..=6).contains(&len(g)))
+                            && len(&run.groups[j]) <= 6);
+                let phone = (10..=11).contains(&total)
+                    && (count == 1
+                        || (2..=3).contains(&count)
+                            && (2..=5).contains(&len(&run.groups[gi]))
+                            && len(&run.groups[j]) >= 3);
+                (j, total, card, phone)
+            })
+    }
+
+    /// Digits in the longest card- or phone-shaped span starting at group `gi`.
+    fn longest_shape(run: &Run, gi: usize) -> usize {
+        Self::shapes(run, gi).filter(|s| s.2 || s.3).map(|s| s.1).max().unwrap_or(0)
+    }
+
+    /// Greedy left to right. At each group, pick among the candidates starting
+    /// there the one that, with the longest shaped span right after it, covers
+    /// most digits (so "card 090-…" leaves the phone whole); longer wins ties.
+    /// Choices depend only on the group layout and the first digit of the
+    /// starting group, which masking never turns from card-like to phone-like,
+    /// so a second pass makes the same choices.
+    fn mask_run(&mut self, run: &Run) {
+        let mut gi = 0;
+        while gi < run.groups.len() {
+            let g0 = run.groups[gi].0;
+            let first = self.f[g0];
+            // Cards never start with 0 and domestic phones always do.
+            let intl = gi == 0
+                && run.plus
+                && run.groups[0].1 - g0 >= 2
+                && self.f[g0] == '8'
+                && self.f[g0 + 1] == '1';
+            let mut best: Option<(usize, usize, PiiKind, usize, usize)> = None;
+            for (j, total, card, phone) in Self::shapes(run, gi) {
+                let choice = if card && first != '0' {
+                    (PiiKind::CardNumber, 0, 4)
+                } else if phone && first == '0' {
+                    (PiiKind::PhoneNumber, (run.groups[gi].1 - g0).min(3), 2)
+                } else if intl && (11..=13).contains(&total) {
+                    (PiiKind::PhoneNumber, 2, 2)
+                } else {
+                    continue;
+                };
+                let score = total + Self::longest_shape(run, j + 1);
+                if best.is_none_or(|b| score >= b.1) {
+                    best = Some((j, score, choice.0, choice.1, choice.2));
+                }
+            }
+            let Some((j, _, kind, keep_front, keep_back)) = best else {
+                gi += 1;
+                continue;
+            };
+            let positions: Vec<usize> = run.groups[gi..=j].iter().flat_map(|&(s, e)| s..e).collect();
+            let hide = keep_front..positions.len().saturating_sub(keep_back);
+            self.star_positions(positions[hide].iter().copied(), kind);
+            self.claim(g0, run.groups[j].1);
+            gi = j + 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PiiKind::*;
+
+    #[test]
+    fn golden_table() {
+        let table: &[(&str, &str, &[PiiKind])] = &[
+            // Cards.
+            ("4111 1111 1111 1234", "**** **** **** 1234", &[CardNumber]),
+            ("4111-1111-1111-1234", "****-****-****-1234", &[CardNumber]),
+            ("4111111111111234", "************1234", &[CardNumber]),
+            ("４１１１　１１１１　１１１１　１２３４", "****　****　****　１２３４", &[CardNumber]),
+            ("４１１１ー１１１１ー１１１１ー１２３４", "****ー****ー****ー１２３４", &[CardNumber]),
+            ("カード番号は４１１１－１１１１－１１１１－１２３４です", "カード番号は****－****－****－１２３４です", &[CardNumber]),
+            ("カード番号は4111 1111 1111 1234です。", "カード番号は**** **** **** 1234です。", &[CardNumber]),
+            ("3782 822463 10005", "**** ****** *0005", &[CardNumber]),
+            ("4111 111 1111 1234", "**** *** **** 1234", &[CardNumber]),
+            ("4111 1111 1111 1234 2028", "**** **** **** 1234 2028", &[CardNumber]),
+            // Phones.
+            ("090-1234-5678", "090-****-**78", &[PhoneNumber]),
+            ("03-1234-5678", "03-****-**78", &[PhoneNumber]),
+            ("045-123-4567", "045-***-**67", &[PhoneNumber]),
+            ("0120-000-022", "012*-***-*22", &[PhoneNumber]),
+            ("09012345678", "090******78", &[PhoneNumber]),
+            ("0312345678", "031*****78", &[PhoneNumber]),
+            ("090 1234 5678", "090 **** **78", &[PhoneNumber]),
+            ("03(1234)5678", "03(****)**78", &[PhoneNumber]),
+            ("(03)1234-5678", "(03)****-**78", &[PhoneNumber]),
+            ("０９０－１２３４－５６７８", "０９０－****－**７８", &[PhoneNumber]),
+            ("+81-90-1234-5678", "+81-**-****-**78", &[PhoneNumber]),
+            ("+81 3 1234 5678", "+81 * **** **78", &[PhoneNumber]),
+            ("＋８１９０１２３４５６７８", "＋８１********７８", &[PhoneNumber]),
+            ("自宅03-1234-5678 携帯090-1234-5678", "自宅03-****-**78 携帯090-****-**78", &[PhoneNumber]),
+            ("03-1234-5678 090-1234-5678", "03-****-**78 090-****-**78", &[PhoneNumber]),
+            // E-mail.
+            ("taro.yamada@example.jp", "t***@example.jp", &[Email]),
+            ("a@example.jp", "a***@example.jp", &[Email]),
+            ("メールはtaro+faq@mail.example.co.jpです", "メールはt***@mail.example.co.jpです", &[Email]),
+            ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "ｔ***＠ｅｘａｍｐｌｅ．ｊｐ", &[Email]),
+            ("送信先: hanako_09012345678@example.jp.", "送信先: h***@example.jp.", &[Email]),
+            ("taro@example.jp4111 1111 1111 1234", "t***@example.jp**** **** **** 1234", &[CardNumber, Email]),
+            // Postal codes.
+            ("〒123-4567 東京都", "〒***-**** 東京都", &[PostalCode]),
+            ("〒１２３－４５６７", "〒***－****", &[PostalCode]),
+            ("〒 1234567", "〒 *******", &[PostalCode]),
+            ("郵便番号は123-4567です", "郵便番号は***-****です", &[PostalCode]),
+            // Mixed.
+            (
+                "電話090-1234-5678、カード4111 1111 1111 1234、taro@example.jp、〒100-0001",
+                "電話090-****-**78、カード**** **** **** 1234、t***@example.jp、〒***-****",
+                &[CardNumber, PhoneNumber, Email, PostalCode],
+            ),
+            ("4111 1111 1111 1234 090-1234-5678", "**** **** **** 1234 090-****-**78", &[CardNumber, PhoneNumber]),
+            // Must stay unchanged.
+            ("12,000円", "12,000円", &[]),
+            ("2026年11月24日", "2026年11月24日", &[]),
+            ("2026-11-24 09:30", "2026-11-24 09:30", &[]),
+            ("2026/11/24", "2026/11/24", &[]),
+            ("注文番号123456789", "注文番号123456789", &[]),
+            ("注文番号 1234-5678-9012", "注文番号 1234-5678-9012", &[]),
+            ("注文番号123456789012", "注文番号123456789012", &[]),
+            ("9:30〜17:30", "9:30〜17:30", &[]),
+            ("ポイントは1,234,567,890,123点", "ポイントは1,234,567,890,123点", &[]),
+            ("123-4567", "123-4567", &[]),
+            ("ユーザー12ー34", "ユーザー12ー34", &[]),
+            ("@example.jp と a@b", "@example.jp と a@b", &[]),
+            ("", "", &[]),
+            // Already masked: unchanged and not reported.
+            ("**** **** **** 1234", "**** **** **** 1234", &[]),
+            ("090-****-**78", "090-****-**78", &[]),
+            ("t***@example.jp", "t***@example.jp", &[]),
+            ("〒***-****", "〒***-****", &[]),
+        ];
+        for (input, expected, kinds) in table {
+            let m = mask(input);
+            assert_eq!(m.text, *expected, "input: {input}");
+            assert_eq!(m.found, *kinds, "input: {input}");
+            assert_eq!(mask(&m.text).text, m.text, "idempotent: {input}");
+        }
+    }
+
+    #[test]
+    fn masked_serializes_snake_case() {
+        let json = serde_json::to_string(&mask("03-1234-5678")).unwrap();
+        assert_eq!(json, r#"{"text":"03-****-**78","found":["phone_number"]}"#);
+    }
+
+    /// xorshift64*: deterministic pseudo-random numbers without extra crates.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn never_panics_and_is_idempotent() {
+        const PIECES: &[&str] = &[
+            "0", "1", "4", "8", "9", "81", "090", "4111", "1234", "０", "１", "９", "８１", " ", "-", "ー", "ｰ", "－", "　",
+            "(", ")", "+", "＋", "*", "＊", "@", "＠", ".", "．", "a", "t", "ｔ", "jp", "example", "〒", "郵便番号", "は",
+            ":", ",", "円", "年", "カード", "です", "\u{0}", "\n", "\t", "\u{200b}", "\u{feff}", "😀", "é", "\u{301}",
+            "4111 1111 1111 1234", "090-1234-5678", "taro@example.jp", "〒123-4567",
+        ];
+        const DENSE: &[&str] = &["0", "1", "8", "4", "*", "＊", " ", "-", "ー", "(", ")", "+", "０", "　", "@", "a", ".", "_"];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            // Half the pieces come from a dense digit/separator mix so that
+            // adjacent numbers and e-mails collide often.
+            let s: String = (0..len)
+                .map(|_| match rng.below(2) {
+                    0 => DENSE[rng.below(DENSE.len())],
+                    _ => PIECES[rng.below(PIECES.len())],
+                })
+                .collect();
+            let once = mask(&s);
+            let twice = mask(&once.text);
+            assert_eq!(twice.text, once.text, "not idempotent for {s:?}");
+            assert!(twice.found.is_empty(), "second pass found {:?} in {:?} (from {s:?})", twice.found, once.text);
+        }
+        // Long inputs stay linear and safe.
+        let long = "4111 ".repeat(100_000) + &"9".repeat(100_000) + &"a@".repeat(50_000);
+        let m = mask(&long);
+        assert_eq!(mask(&m.text).text, m.text);
+    }
+}

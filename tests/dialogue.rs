@@ -1,0 +1,278 @@
+//! Multi-turn behaviour of the dialogue engine: every rule that decides a
+//! reply kind, with the message time as an input so hours are deterministic.
+
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, FixedOffset};
+use madoguchi::decide::rules::{HarassmentCategory, UrgentKind, VocClass};
+use madoguchi::decide::{Engine, HandoffReason, InMemorySessionStore, PiiKind, Reply, ReplyKind, Session, SessionStore};
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| Engine::from_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus")).unwrap())
+}
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+/// A Tuesday afternoon, when every staffed route is open.
+const OPEN: &str = "2026-11-24T14:00:00+09:00";
+/// The same Tuesday at night, after the chat operators (9:30–17:30) close.
+const NIGHT: &str = "2026-11-24T21:00:00+09:00";
+
+fn say(session: &mut Session, message: &str) -> Reply {
+    engine().respond_at(session, message, at(OPEN))
+}
+
+#[test]
+fn clarify_then_pick_by_number() {
+    for pick in ["2", "２番", "2つ目", "二つ目"] {
+        let mut s = Session::new("clarify");
+        let r = say(&mut s, "支払い");
+        assert_eq!(r.kind, ReplyKind::Clarify, "{r:?}");
+        assert!(r.choices.len() >= 2 && r.choices.len() <= 3);
+        assert_eq!(r.choices[1].number, 2);
+        let second = r.choices[1].id.clone();
+        let r = say(&mut s, pick);
+        assert_eq!(r.kind, ReplyKind::Answer, "pick {pick:?}: {r:?}");
+        assert_eq!(r.answer.unwrap().id, second, "pick {pick:?}");
+        assert!(s.pending.is_none());
+    }
+}
+
+#[test]
+fn clarify_then_pick_by_repeating_words() {
+    let mut s = Session::new("clarify-words");
+    let r = say(&mut s, "支払い");
+    assert_eq!(r.kind, ReplyKind::Clarify);
+    let target = r.choices.iter().find(|c| c.question.contains("遅れる")).expect("a late-payment choice").id.clone();
+    let r = say(&mut s, "遅れたときのほう");
+    assert_eq!(r.answer.map(|a| a.id), Some(target));
+}
+
+#[test]
+fn follow_up_resolves_against_the_previous_topic() {
+    let mut s = Session::new("follow");
+    let r = say(&mut s, "カードの再発行には何日かかりますか");
+    assert_eq!(r.kind, ReplyKind::Answer);
+    assert_eq!(r.answer.as_ref().unwrap().id, "card-003");
+    let r = say(&mut s, "それの手数料は？");
+    assert_eq!(r.kind, ReplyKind::Answer, "{r:?}");
+    assert!(r.flags.follow_up);
+    assert_eq!(r.answer.unwrap().id, "card-004"); // カードの再発行に手数料はかかりますか？
+}
+
+#[test]
+fn three_failures_hand_off_as_unresolved() {
+    let mut s = Session::new("unresolved");
+    let r1 = say(&mut s, "火星の天気を教えて");
+    let r2 = say(&mut s, "恐竜の好物は何ですか");
+    assert!(matches!(r1.kind, ReplyKind::Fallback | ReplyKind::Clarify), "{r1:?}");
+    assert!(matches!(r2.kind, ReplyKind::Fallback | ReplyKind::Clarify), "{r2:?}");
+    let r3 = say(&mut s, "宇宙人との交信方法");
+    assert_eq!(r3.kind, ReplyKind::Handoff, "{r3:?}");
+    let h = r3.handoff.unwrap();
+    assert_eq!(h.reason, HandoffReason::Unresolved);
+    assert!(h.summary.contains("宇宙人との交信方法"), "{}", h.summary);
+    assert_eq!(h.transcript.len(), 6, "three customer lines and three bot lines");
+}
+
+#[test]
+fn an_answer_resets_the_failure_count() {
+    let mut s = Session::new("reset");
+    say(&mut s, "火星の天気を教えて");
+    say(&mut s, "恐竜の好物は何ですか");
+    assert_eq!(say(&mut s, "クレジットカードの暗証番号を変更したい").kind, ReplyKind::Answer);
+    assert_ne!(say(&mut s, "宇宙人との交信方法").kind, ReplyKind::Handoff);
+}
+
+#[test]
+fn warn_warn_end_and_ended_stays_ended() {
+    let mut s = Session::new("abuse");
+    let r = say(&mut s, "ふざけるな、この無能");
+    assert_eq!(r.kind, ReplyKind::Warn, "{r:?}");
+    assert!(r.flags.harassment);
+    assert_eq!(r.harassment.as_ref().unwrap().strikes, 1);
+    let r = say(&mut s, "お前らバカ野郎だな");
+    assert_eq!(r.kind, ReplyKind::Warn, "{r:?}");
+    let r = say(&mut s, "土下座して謝罪しろ");
+    assert_eq!(r.kind, ReplyKind::End, "{r:?}");
+    assert!(r.harassment.as_ref().unwrap().categories.contains(&HarassmentCategory::ExcessiveDemand));
+    // later messages, even polite ones, get `end` again
+    let r = say(&mut s, "明細の見方を教えてください");
+    assert_eq!(r.kind, ReplyKind::End);
+    assert!(s.ended);
+}
+
+#[test]
+fn severe_threat_ends_at_once() {
+    let mut s = Session::new("threat");
+    let r = say(&mut s, "今から店に行ってぶっ殺すぞ");
+    assert_eq!(r.kind, ReplyKind::End, "{r:?}");
+}
+
+#[test]
+fn colloquial_intensity_is_not_abuse() {
+    for msg in ["死ぬほど急いでいます。支払日はいつですか", "バカみたいな質問ですみませんが、明細はどこで見られますか", "やばいくらい安いプランはありますか"] {
+        let mut s = Session::new("colloquial");
+        let r = say(&mut s, msg);
+        assert!(!r.flags.harassment, "{msg}: {r:?}");
+        assert!(!matches!(r.kind, ReplyKind::Warn | ReplyKind::End), "{msg}");
+    }
+}
+
+#[test]
+fn persistent_repetition_counts_as_harassment() {
+    let mut s = Session::new("repeat");
+    let kinds: Vec<ReplyKind> = (0..3).map(|_| say(&mut s, "対応が遅い、納得できない").kind).collect();
+    assert!(!kinds[..2].contains(&ReplyKind::Warn), "{kinds:?}");
+    assert_eq!(kinds[2], ReplyKind::Warn, "{kinds:?}");
+    // repeating an ordinary question is not harassment
+    let mut s = Session::new("repeat-question");
+    for _ in 0..4 {
+        assert!(!say(&mut s, "支払日はいつですか").flags.harassment);
+    }
+}
+
+#[test]
+fn urgent_after_a_normal_question_wins_over_ranking() {
+    let mut s = Session::new("urgent");
+    assert_eq!(say(&mut s, "明細はどこで見られますか").kind, ReplyKind::Answer);
+    let r = say(&mut s, "さっき財布ごとカードを落としました");
+    assert_eq!(r.kind, ReplyKind::Handoff, "{r:?}");
+    let h = r.handoff.unwrap();
+    assert_eq!(h.reason, HandoffReason::Urgent);
+    assert_eq!(h.urgent_kind, Some(UrgentKind::LostStolen));
+    let route = h.route.unwrap();
+    assert_eq!(route.route_id, "lost_stolen_desk");
+    assert!(route.open_now);
+    // the 24-hour desk is open at night too
+    let mut s = Session::new("urgent-night");
+    let r = engine().respond_at(&mut s, "ｶｰﾄﾞなくした", at(NIGHT));
+    assert!(r.handoff.unwrap().route.unwrap().open_now);
+}
+
+#[test]
+fn ordinary_questions_about_loss_and_fraud_are_answered() {
+    for msg in ["カードの再発行には何日かかりますか", "紛失・盗難の補償内容は？", "不正利用を防ぐ設定は？"] {
+        let mut s = Session::new("ordinary");
+        let r = say(&mut s, msg);
+        assert_ne!(r.kind, ReplyKind::Handoff, "{msg}: {r:?}");
+        assert!(!r.flags.urgent, "{msg}");
+    }
+}
+
+#[test]
+fn requests_for_a_person_versus_questions_about_people() {
+    for msg in ["オペレーターと話したい", "人間に代わって", "担当者につないで", "有人チャットに切り替えて", "ビデオ通話でスタッフに相談したい"] {
+        let mut s = Session::new("request");
+        let r = say(&mut s, msg);
+        assert_eq!(r.kind, ReplyKind::Handoff, "{msg}: {r:?}");
+        assert_eq!(r.handoff.unwrap().reason, HandoffReason::Requested, "{msg}");
+    }
+    for msg in ["オペレーターの受付時間は？", "問い合わせの電話番号は？"] {
+        let mut s = Session::new("question");
+        let r = say(&mut s, msg);
+        assert_eq!(r.kind, ReplyKind::Answer, "{msg}: {r:?}");
+    }
+}
+
+#[test]
+fn requested_handoff_outside_hours_names_the_alternative() {
+    let mut s = Session::new("night");
+    let r = engine().respond_at(&mut s, "オペレーターと話したい", at(NIGHT));
+    let route = r.handoff.as_ref().unwrap().route.clone().unwrap();
+    assert_eq!(route.route_id, "chat_operator");
+    assert!(!route.open_now);
+    assert_eq!(route.next_open.as_deref(), Some("2026-11-25T09:30:00+09:00"));
+    let alt = route.fallback.expect("an alternative while closed");
+    assert!(alt.open_now, "{alt:?}");
+    assert!(r.message.contains("受付時間外") && r.message.contains(&alt.route_name), "{}", r.message);
+    // the same request in hours: a person is there now
+    let mut s = Session::new("day");
+    let r = say(&mut s, "オペレーターと話したい");
+    assert!(r.handoff.unwrap().route.unwrap().open_now);
+}
+
+#[test]
+fn card_numbers_are_masked_everywhere_the_engine_stores_or_returns() {
+    for (written, digits_left) in [
+        ("4111 1111 1111 1234", "1234"),
+        ("4111-1111-1111-1234", "1234"),
+        ("４１１１１１１１１１１１１２３４", "１２３４"),
+        ("４１１１－１１１１－１１１１－５６７８", "５６７８"),
+    ] {
+        let mut s = Session::new("pii");
+        let msg = format!("カード番号は{written}です。オペレーターと話したい");
+        let r = say(&mut s, &msg);
+        assert!(r.flags.pii_detected, "{written}");
+        let json = serde_json::to_string(&r).unwrap() + &serde_json::to_string(&s).unwrap();
+        assert!(!json.contains(written), "{written} leaked");
+        assert!(!json.contains("4111") && !json.contains("４１１１"), "{written}: leading digits leaked");
+        let transcript = &r.handoff.as_ref().unwrap().transcript[0].text;
+        assert!(transcript.ends_with(&format!("{digits_left}です。オペレーターと話したい")), "{transcript}");
+    }
+    let masked = madoguchi::decide::mask("連絡先は090-1234-5678、メールはtaro@example.jpです");
+    assert!(masked.found.contains(&PiiKind::PhoneNumber) && masked.found.contains(&PiiKind::Email));
+    assert!(!masked.text.contains("1234-5678") && !masked.text.contains("taro@"));
+}
+
+#[test]
+fn bad_input_gets_a_defined_reply() {
+    let huge = "カードの明細について".repeat(1000);
+    let cases: [(&str, &str); 4] = [("", "empty"), ("   \n\t", "blank"), ("\u{0}\u{1}\u{2}\u{3}", "control"), (huge.as_str(), "huge")];
+    for (msg, what) in cases {
+        let mut s = Session::new("bad");
+        let r = say(&mut s, msg);
+        match what {
+            "huge" => assert!(r.flags.truncated, "{what}"),
+            _ => assert_eq!(r.kind, ReplyKind::Fallback, "{what}: {r:?}"),
+        }
+        assert!(!r.message.is_empty(), "{what}");
+    }
+    let binary = String::from_utf8_lossy(&[0xff, 0xfe, 0x00, 0x01, 0x80, 0x90]).to_string();
+    let mut s = Session::new("binary");
+    assert_eq!(say(&mut s, &binary).kind, ReplyKind::Fallback);
+}
+
+#[test]
+fn every_reply_carries_session_turn_and_voc() {
+    let mut s = Session::new("voc");
+    let r = say(&mut s, "対応が遅すぎて最悪です。明細はどこで見られますか");
+    assert_eq!((r.session_id.as_str(), r.turn), ("voc", 1));
+    assert_eq!(r.voc, VocClass::Complaint);
+    let r = say(&mut s, "アプリにダークモードがあったら便利だと思います");
+    assert_eq!(r.turn, 2);
+    assert_eq!(r.voc, VocClass::OpinionRequest);
+    let r = say(&mut s, "支払日はいつですか");
+    assert_eq!(r.voc, VocClass::Inquiry);
+    let json = serde_json::to_value(&r).unwrap();
+    for key in ["session_id", "turn", "kind", "message", "flags", "voc"] {
+        assert!(json.get(key).is_some(), "reply JSON lacks {key}");
+    }
+}
+
+#[test]
+fn sessions_serialize_and_the_store_is_shared_across_threads() {
+    let engine = engine();
+    let store = Arc::new(InMemorySessionStore::new());
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let store = Arc::clone(&store);
+            scope.spawn(move || {
+                for i in 0..25 {
+                    let id = format!("t{t}-{i}");
+                    let mut s = store.get(&id).unwrap_or_else(|| Session::new(&id));
+                    engine.respond_at(&mut s, "支払日はいつですか", at(OPEN));
+                    store.put(s);
+                }
+            });
+        }
+    });
+    assert_eq!(store.len(), 200);
+    let s = store.get("t3-7").unwrap();
+    let back: Session = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(store.expire_idle(at(OPEN).timestamp() + 3600, 1800), 200);
+}
