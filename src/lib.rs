@@ -1,5 +1,6 @@
 pub mod decide;
 pub mod error;
+pub mod eval;
 pub mod normalize;
 pub mod tokenize;
 

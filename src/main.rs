@@ -73,6 +73,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Evaluate on labelled cases (JSONL): ranking metrics, decision accuracy, latency.
+    Eval {
+        #[command(flatten)]
+        corpus: CorpusArgs,
+        /// Cases file, one JSON case per line (see `madoguchi::eval`).
+        #[arg(long)]
+        cases: PathBuf,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Message time for cases without `at` (RFC 3339; default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Show how a text is normalized and tokenized (debugging aid).
     Analyze {
         /// The text.
@@ -205,6 +219,33 @@ fn print_reply(reply: &Reply) {
     }
 }
 
+fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<&str>) -> Result<()> {
+    let text = std::fs::read_to_string(cases_path).map_err(|e| Error::Io { path: cases_path.into(), source: e })?;
+    let (cases, bad) = madoguchi::eval::parse_cases(&text);
+    for (line, msg) in &bad {
+        eprintln!("{}:{line}: {msg} (skipped)", cases_path.display());
+    }
+    let default_at = match at {
+        Some(a) => chrono::DateTime::parse_from_rfc3339(a).map_err(|e| Error::InvalidInput(format!("--at {a:?}: {e}")))?,
+        None => chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("valid offset")),
+    };
+    let engine = Engine::builder().build(retriever(args, false)?)?;
+    let report = madoguchi::eval::run(&engine, &cases, bad, default_at, |done, total| {
+        if total >= 500 && (done % 500 == 0 || done == total) {
+            eprint!("\revaluated {done}/{total} cases");
+            if done == total {
+                eprintln!();
+            }
+        }
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}
+
 fn check(args: &CorpusArgs) -> Result<()> {
     let mut problems = Vec::new();
     match analyzer(args) {
@@ -255,6 +296,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Chat { corpus, json } => chat(&corpus, json),
         Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
         Command::Check { corpus } => check(&corpus),
+        Command::Eval { corpus, cases, json, at } => eval(&corpus, &cases, json, at.as_deref()),
         Command::Categories { category, corpus, json } => categories(category, &corpus, json),
         Command::Analyze { text } => Analyzer::new().map(|a| {
             println!("{}", serde_json::to_string_pretty(&a.analyze(&text)).unwrap_or_default());

@@ -75,8 +75,9 @@ pub struct FaqEntry {
     /// Optional escalation hint.
     #[serde(default)]
     pub escalation: Option<Escalation>,
-    /// Where the entry came from; not part of the file format.
-    #[serde(skip_deserializing, default)]
+    /// Where the entry came from; not part of the file format (so an entry
+    /// serializes back to exactly the JSONL form it was read from).
+    #[serde(skip)]
     pub source: Source,
 }
 

@@ -15,11 +15,17 @@
 //!
 //! `confidence = 0.7·W + 0.3·S`, or `0.5·S` when the query has no content
 //! word the analyzer recognised (spelling alone may justify offering choices,
-//! never a direct answer). So 0.8 reads "about 80 % of what the customer
+//! never a direct answer). For all-hiragana queries of 8+ characters, where
+//! Lindera's words are least reliable, `0.85·S` is used when higher. So 0.8 reads "about 80 % of what the customer
 //! said is addressed by this entry's question". The decision layer combines it
 //! with the margin between the top two hits.
 
 use std::collections::{HashMap, HashSet};
+
+/// All-hiragana queries at least this long may rest on spelling coverage.
+const KANA_ONLY_MIN_CHARS: usize = 8;
+/// Weight of spelling coverage for such queries.
+const KANA_ONLY_SPELLING_WEIGHT: f32 = 0.85;
 
 /// Weight of spelling coverage when the query has no recognised word.
 const SPELLING_ONLY_WEIGHT: f32 = 0.5;
@@ -108,6 +114,12 @@ impl ConfidenceModel {
         // Without a recognised word, spelling alone is weak evidence: it
         // can support a clarification but never a direct answer.
         let c = if weight_sum > 0.0 { 0.7 * covered / weight_sum + 0.3 * spelling } else { SPELLING_ONLY_WEIGHT * spelling };
+        // Long all-hiragana queries (かーどをおとした) are where Lindera's
+        // words are least reliable and the reading bigrams most: let
+        // spelling carry them.
+        let kana_only = query.normalized.chars().filter(|c| !c.is_whitespace()).count() >= KANA_ONLY_MIN_CHARS
+            && query.normalized.chars().all(|c| matches!(c, '\u{3041}'..='\u{309F}' | 'ー' | ' ' | '?' | '!' | '、' | '。'));
+        let c = if kana_only { c.max(KANA_ONLY_SPELLING_WEIGHT * spelling) } else { c };
         c.clamp(0.0, 1.0)
     }
 }

@@ -1,0 +1,438 @@
+//! Evaluation on labelled cases, the way `rasa test` or a QnA test pane
+//! measures a bot: ranking metrics for retrieval cases, accuracy and a
+//! confusion matrix for decision cases, and per-turn latency.
+//!
+//! # Cases file (JSONL, one case per line, each in a fresh session)
+//!
+//! ```text
+//! {"query": "ｶｰﾄﾞの暗証番号を変えたい", "expect": "faq:card-044"}
+//! {"turns": ["支払い", "2"], "expect": "faq:shop-033"}
+//! {"query": "明細", "expect": "relevant", "relevant": {"card-021": 2, "card-022": 1}}
+//! {"query": "オペレーターと話したい", "expect": "handoff:requested", "at": "2026-11-24T21:00:00+09:00"}
+//! {"query": "ふざけるな", "expect": "abuse"}
+//! ```
+//!
+//! `expect` is `faq:<id>`, `relevant` (with a `relevant` map of id → grade 1
+//! or 2), `self_service` (answer, clarify or fallback), `handoff:<reason>`,
+//! `abuse` (warn or end), `end` or `fallback`. `expect` applies to the last
+//! turn. Optional `at` (RFC 3339) and `channel`. Bad lines are reported with
+//! their line number and skipped; the run goes on.
+
+mod metrics;
+mod synthetic;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::decide::{Engine, HandoffReason, Reply, ReplyKind, Session};
+use crate::retrieve::SearchOptions;
+
+pub use metrics::{RankingMetrics, ndcg_at, percentile};
+pub use synthetic::synthetic_corpus;
+
+/// What a case expects of the last turn.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum Expectation {
+    /// That entry answered (and ranked: see the ranking metrics).
+    Faq(String),
+    /// Graded relevance: entry id → grade (1 or 2).
+    Relevant(BTreeMap<String, u8>),
+    /// Answer, clarify or fallback: no hand-off, no harassment.
+    SelfService,
+    /// A hand-off for this reason.
+    Handoff(HandoffReason),
+    /// Harassment detected (warn or end).
+    Abuse,
+    /// The session ended.
+    End,
+    /// An honest "nothing fits".
+    Fallback,
+}
+
+impl Expectation {
+    /// The label used in the confusion matrix.
+    pub fn label(&self) -> String {
+        match self {
+            Expectation::Faq(_) | Expectation::Relevant(_) => "answer".into(),
+            Expectation::SelfService => "self_service".into(),
+            Expectation::Handoff(r) => format!("handoff:{}", r.as_str()),
+            Expectation::Abuse => "abuse".into(),
+            Expectation::End => "end".into(),
+            Expectation::Fallback => "fallback".into(),
+        }
+    }
+}
+
+/// One parsed case.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Case {
+    /// 1-based line in the cases file.
+    pub line: usize,
+    /// The customer's messages, in order.
+    pub turns: Vec<String>,
+    /// What the last turn should produce.
+    pub expect: Expectation,
+    /// Message time.
+    pub at: Option<String>,
+    /// Channel.
+    pub channel: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    query: Option<String>,
+    turns: Option<Vec<String>>,
+    expect: serde_json::Value,
+    relevant: Option<BTreeMap<String, u8>>,
+    at: Option<String>,
+    channel: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+fn parse_expect(value: &serde_json::Value, relevant: Option<BTreeMap<String, u8>>) -> Result<Expectation, String> {
+    let grades_ok = |m: &BTreeMap<String, u8>| m.values().all(|g| (1..=2).contains(g)) && !m.is_empty();
+    if let Some(obj) = value.as_object() {
+        let map: BTreeMap<String, u8> = obj
+            .get("relevant")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .ok_or("an object `expect` must be {\"relevant\": {\"<id>\": grade}}")?;
+        return if grades_ok(&map) { Ok(Expectation::Relevant(map)) } else { Err("grades must be 1 or 2".into()) };
+    }
+    let s = value.as_str().ok_or("`expect` must be a string")?;
+    Ok(match s {
+        "relevant" => {
+            let map = relevant.ok_or("`expect: relevant` needs a `relevant` map")?;
+            if !grades_ok(&map) {
+                return Err("grades must be 1 or 2 and the map non-empty".into());
+            }
+            Expectation::Relevant(map)
+        }
+        "self_service" => Expectation::SelfService,
+        "abuse" => Expectation::Abuse,
+        "end" => Expectation::End,
+        "fallback" => Expectation::Fallback,
+        _ => {
+            if let Some(id) = s.strip_prefix("faq:").filter(|id| !id.is_empty()) {
+                Expectation::Faq(id.to_string())
+            } else if let Some(reason) = s.strip_prefix("handoff:") {
+                let reason: HandoffReason = serde_json::from_value(serde_json::Value::String(reason.into()))
+                    .map_err(|_| format!("unknown hand-off reason {reason:?} (urgent, requested, unresolved, complaint)"))?;
+                Expectation::Handoff(reason)
+            } else {
+                return Err(format!("unknown expectation {s:?}"));
+            }
+        }
+    })
+}
+
+/// Parses a cases file. Returns the good cases and `line: message` for each
+/// bad line (which is skipped).
+pub fn parse_cases(text: &str) -> (Vec<Case>, Vec<(usize, String)>) {
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let parsed: Result<Case, String> = serde_json::from_str::<RawCase>(t).map_err(|e| e.to_string()).and_then(|r| {
+            let turns = match (r.query, r.turns) {
+                (Some(q), None) => vec![q],
+                (None, Some(t)) if !t.is_empty() => t,
+                (None, Some(_)) => return Err("`turns` is empty".into()),
+                (Some(_), Some(_)) => return Err("give `query` or `turns`, not both".into()),
+                (None, None) => return Err("missing `query` or `turns`".into()),
+            };
+            if let Some(at) = &r.at {
+                DateTime::parse_from_rfc3339(at).map_err(|e| format!("bad `at` {at:?}: {e}"))?;
+            }
+            Ok(Case { line, turns, expect: parse_expect(&r.expect, r.relevant)?, at: r.at, channel: r.channel })
+        });
+        match parsed {
+            Ok(c) => cases.push(c),
+            Err(e) => errors.push((line, e)),
+        }
+    }
+    (cases, errors)
+}
+
+/// The predicted label of a reply, in the confusion-matrix label space.
+pub fn reply_label(reply: &Reply) -> String {
+    match reply.kind {
+        ReplyKind::Answer => "answer".into(),
+        ReplyKind::Clarify => "clarify".into(),
+        ReplyKind::Fallback => "fallback".into(),
+        ReplyKind::Handoff => format!("handoff:{}", reply.handoff.as_ref().map(|h| h.reason.as_str()).unwrap_or("?")),
+        ReplyKind::Warn => "abuse".into(),
+        ReplyKind::End => "end".into(),
+    }
+}
+
+fn accepted(expect: &Expectation, reply: &Reply) -> bool {
+    let label = reply_label(reply);
+    match expect {
+        Expectation::Faq(id) => reply.answer.as_ref().is_some_and(|a| &a.id == id),
+        Expectation::Relevant(m) => reply.answer.as_ref().is_some_and(|a| m.contains_key(&a.id)),
+        Expectation::SelfService => matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback),
+        Expectation::Abuse => matches!(reply.kind, ReplyKind::Warn | ReplyKind::End),
+        other => other.label() == label,
+    }
+}
+
+/// Outcome of one case.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CaseResult {
+    /// Line in the cases file.
+    pub line: usize,
+    /// The last turn's text.
+    pub query: String,
+    /// Expected label.
+    pub expected: String,
+    /// Predicted label.
+    pub predicted: String,
+    /// Whether the last reply met the expectation.
+    pub passed: bool,
+    /// For retrieval cases: the ranked ids (top 10) for the last turn.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ranking: Vec<String>,
+    /// For answers: the answered id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub answered: Option<String>,
+}
+
+/// Precision and recall of one expected label.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LabelStats {
+    /// Cases expecting this label.
+    pub support: usize,
+    /// Cases of this label that passed.
+    pub correct: usize,
+    /// correct / cases whose (canonical) prediction is this label.
+    pub precision: f64,
+    /// correct / support.
+    pub recall: f64,
+}
+
+/// Latency per turn in microseconds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Latency {
+    /// Number of turns measured.
+    pub turns: usize,
+    /// Median.
+    pub p50_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// Slowest turn.
+    pub max_us: f64,
+}
+
+/// The full report (`madoguchi eval --json`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Report {
+    /// Cases run.
+    pub cases: usize,
+    /// Cases passed.
+    pub passed: usize,
+    /// Lines skipped as malformed: (line, message).
+    pub bad_lines: Vec<(usize, String)>,
+    /// Ranking metrics over `faq:` and `relevant` cases.
+    pub retrieval: Option<RankingMetrics>,
+    /// Share of `faq:`/`relevant` cases answered with a relevant entry.
+    pub answered_correctly: Option<f64>,
+    /// Accuracy over decision cases (all but `faq:`/`relevant`).
+    pub decision_accuracy: Option<f64>,
+    /// Per expected label.
+    pub labels: BTreeMap<String, LabelStats>,
+    /// expected label → canonical predicted label → count (a passing case
+    /// counts as its expected label).
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Per-turn latency of `Engine::respond_at`.
+    pub latency: Latency,
+    /// Cases that did not pass.
+    pub failed: Vec<CaseResult>,
+}
+
+/// Runs every case in a fresh session. `default_at` is used for cases
+/// without `at`; `progress` gets `(done, total)`.
+pub fn run(
+    engine: &Engine,
+    cases: &[Case],
+    bad_lines: Vec<(usize, String)>,
+    default_at: DateTime<FixedOffset>,
+    mut progress: impl FnMut(usize, usize),
+) -> Report {
+    let retriever = engine.retriever();
+    let mut results = Vec::with_capacity(cases.len());
+    let mut latencies: Vec<f64> = Vec::new();
+    let mut ranking_cases: Vec<(Vec<String>, BTreeMap<String, u8>)> = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        let at = case.at.as_deref().and_then(|a| DateTime::parse_from_rfc3339(a).ok()).unwrap_or(default_at);
+        let mut session = Session::new(format!("eval-{}", case.line));
+        session.channel = case.channel.clone();
+        let mut last = None;
+        for turn in &case.turns {
+            let started = Instant::now();
+            let reply = engine.respond_at(&mut session, turn, at);
+            latencies.push(started.elapsed().as_secs_f64() * 1e6);
+            last = Some(reply);
+        }
+        let Some(reply) = last else { continue };
+        let query = case.turns.last().cloned().unwrap_or_default();
+        let mut ranking = Vec::new();
+        if let Expectation::Faq(_) | Expectation::Relevant(_) = &case.expect {
+            let hits = retriever.search(&query, &SearchOptions { top_k: 10, category: None }).hits;
+            ranking = hits.into_iter().map(|h| h.id).collect();
+            let grades = match &case.expect {
+                Expectation::Faq(id) => BTreeMap::from([(id.clone(), 1u8)]),
+                Expectation::Relevant(m) => m.clone(),
+                _ => unreachable!("guarded by the outer match"),
+            };
+            ranking_cases.push((ranking.clone(), grades));
+        }
+        results.push(CaseResult {
+            line: case.line,
+            query,
+            expected: case.expect.label(),
+            predicted: reply_label(&reply),
+            passed: accepted(&case.expect, &reply),
+            ranking,
+            answered: reply.answer.as_ref().map(|a| a.id.clone()),
+        });
+        progress(n + 1, cases.len());
+    }
+
+    let retrieval = (!ranking_cases.is_empty()).then(|| RankingMetrics::compute(&ranking_cases));
+    let retrieval_results: Vec<&CaseResult> = results.iter().filter(|r| r.expected == "answer").collect();
+    let decision_results: Vec<&CaseResult> = results.iter().filter(|r| r.expected != "answer").collect();
+    let share = |v: &[&CaseResult]| (!v.is_empty()).then(|| v.iter().filter(|r| r.passed).count() as f64 / v.len() as f64);
+
+    // Confusion over canonical labels: a passing case counts as its expected
+    // label; a failing one as what it got, with answers and clarifications
+    // outside retrieval cases counted as `self_service`.
+    let canonical = |r: &CaseResult| -> String {
+        if r.passed {
+            return r.expected.clone();
+        }
+        match r.predicted.as_str() {
+            "answer" | "clarify" if r.expected != "answer" => "self_service".into(),
+            p => p.into(),
+        }
+    };
+    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for r in &results {
+        *confusion.entry(r.expected.clone()).or_default().entry(canonical(r)).or_default() += 1;
+    }
+    let mut labels = BTreeMap::new();
+    for (label, row) in &confusion {
+        let support: usize = row.values().sum();
+        let correct = row.get(label).copied().unwrap_or(0);
+        let predicted_as: usize = confusion.values().map(|row| row.get(label).copied().unwrap_or(0)).sum();
+        labels.insert(
+            label.clone(),
+            LabelStats {
+                support,
+                correct,
+                precision: if predicted_as == 0 { 0.0 } else { correct as f64 / predicted_as as f64 },
+                recall: if support == 0 { 0.0 } else { correct as f64 / support as f64 },
+            },
+        );
+    }
+    let mut sorted = latencies.clone();
+    sorted.sort_by(f64::total_cmp);
+    let latency = Latency {
+        turns: sorted.len(),
+        p50_us: percentile(&sorted, 50.0),
+        p95_us: percentile(&sorted, 95.0),
+        p99_us: percentile(&sorted, 99.0),
+        max_us: sorted.last().copied().unwrap_or(0.0),
+    };
+    Report {
+        cases: results.len(),
+        passed: results.iter().filter(|r| r.passed).count(),
+        bad_lines,
+        retrieval,
+        answered_correctly: share(&retrieval_results),
+        decision_accuracy: share(&decision_results),
+        labels,
+        confusion,
+        latency,
+        failed: results.iter().filter(|r| !r.passed).cloned().collect(),
+    }
+}
+
+impl Report {
+    /// A human-readable table.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let pct = |x: f64| format!("{:.1}%", x * 100.0);
+        out.push_str(&format!("cases: {}   passed: {}   bad lines: {}\n", self.cases, self.passed, self.bad_lines.len()));
+        for (line, msg) in &self.bad_lines {
+            out.push_str(&format!("  line {line}: {msg}\n"));
+        }
+        if let Some(m) = &self.retrieval {
+            out.push_str(&format!(
+                "\nretrieval ({} cases)\n  Success@1 {}  @3 {}  @5 {}  @10 {}\n  MRR@10 {:.3}  nDCG@10 {:.3}  Recall@10 {}\n",
+                m.cases,
+                pct(m.success_at_1),
+                pct(m.success_at_3),
+                pct(m.success_at_5),
+                pct(m.success_at_10),
+                m.mrr_at_10,
+                m.ndcg_at_10,
+                pct(m.recall_at_10)
+            ));
+        }
+        if let Some(a) = self.answered_correctly {
+            out.push_str(&format!("  answered with a relevant entry: {}\n", pct(a)));
+        }
+        if let Some(a) = self.decision_accuracy {
+            out.push_str(&format!("\ndecisions: accuracy {}\n", pct(a)));
+        }
+        out.push_str(&format!("\n{:<20} {:>7} {:>7} {:>9} {:>7}\n", "expected", "support", "correct", "precision", "recall"));
+        for (label, s) in &self.labels {
+            out.push_str(&format!(
+                "{:<20} {:>7} {:>7} {:>9} {:>7}\n",
+                label,
+                s.support,
+                s.correct,
+                pct(s.precision),
+                pct(s.recall)
+            ));
+        }
+        out.push_str("\nconfusion (expected → predicted: count)\n");
+        for (exp, row) in &self.confusion {
+            let cells: Vec<String> = row.iter().map(|(p, n)| format!("{p}: {n}")).collect();
+            out.push_str(&format!("  {exp:<20} {}\n", cells.join(", ")));
+        }
+        let l = &self.latency;
+        out.push_str(&format!(
+            "\nlatency per turn ({} turns): p50 {:.0} µs  p95 {:.0} µs  p99 {:.0} µs  max {:.0} µs\n",
+            l.turns, l.p50_us, l.p95_us, l.p99_us, l.max_us
+        ));
+        if !self.failed.is_empty() {
+            out.push_str(&format!("\nfailed ({}):\n", self.failed.len()));
+            for f in &self.failed {
+                let top: Vec<&str> = f.ranking.iter().take(3).map(String::as_str).collect();
+                out.push_str(&format!(
+                    "  line {}: \"{}\" expected {} got {}{}{}\n",
+                    f.line,
+                    f.query,
+                    f.expected,
+                    f.predicted,
+                    f.answered.as_ref().map(|a| format!(" ({a})")).unwrap_or_default(),
+                    if top.is_empty() { String::new() } else { format!(" top3 {top:?}") }
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,98 @@
+//! `madoguchi eval`: case parsing, metrics, and runs on the bundled corpus and
+//! on an external minimal-form JSONL corpus with graded relevance.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn decision_cases_on_the_bundled_corpus() {
+    let out = bin()
+        .current_dir(root())
+        .args(["eval", "--cases", "tests/cases/decisions.jsonl", "--json", "--at", "2026-11-24T14:00:00+09:00"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["decision_accuracy"], 1.0, "{:#}", report["failed"]);
+    for label in ["handoff:urgent", "handoff:requested", "handoff:unresolved", "abuse", "end", "self_service", "fallback"] {
+        assert!(report["labels"][label]["support"].as_u64().unwrap() >= 1, "no {label} case");
+    }
+    let latency = &report["latency"];
+    assert!(latency["p50_us"].as_f64().unwrap() > 0.0 && latency["p99_us"].as_f64() >= latency["p50_us"].as_f64());
+}
+
+#[test]
+fn external_minimal_corpus_with_graded_relevance_and_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("madoguchi-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = "詳しくは会員サイトでご確認ください。".repeat(30); // 500+ characters
+    let corpus: String = [
+        ("p1", "ペットと一緒に泊まれますか", "小型犬と猫は同伴できます。", "宿泊"),
+        ("p2", "駐車場はありますか", "30台分の無料駐車場があります。", "施設"),
+        ("p3", "チェックインは何時からですか", "15時からです。", "宿泊"),
+        ("p4", "ペットの宿泊料金はいくらですか", "1泊1,100円です。", "宿泊"),
+    ]
+    .iter()
+    .map(|(id, q, a, c)| serde_json::json!({"id": id, "question": q, "answer": format!("{a}{long}"), "category": c}).to_string() + "\n")
+    .collect();
+    std::fs::write(dir.join("corpus.jsonl"), corpus).unwrap();
+    std::fs::write(
+        dir.join("cases.jsonl"),
+        concat!(
+            "{\"query\": \"犬を連れて泊まりたい\", \"expect\": \"relevant\", \"relevant\": {\"p1\": 2, \"p4\": 1}}\n",
+            "{\"query\": \"車を停める駐車スペースはある？\", \"expect\": \"faq:p2\"}\n",
+            "not json at all\n",
+            "{\"query\": \"x\", \"expect\": \"handoff:sometimes\"}\n",
+            "{\"query\": \"チェックインの時間\", \"expect\": {\"relevant\": {\"p3\": 2}}}\n",
+        ),
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args(["eval", "--json", "--corpus"])
+        .arg(dir.join("corpus.jsonl"))
+        .arg("--cases")
+        .arg(dir.join("cases.jsonl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cases.jsonl:3:") && stderr.contains("cases.jsonl:4:"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"], 3);
+    assert_eq!(report["bad_lines"].as_array().unwrap().len(), 2);
+    let m = &report["retrieval"];
+    assert_eq!(m["cases"], 3);
+    for key in ["success_at_1", "success_at_3", "success_at_5", "success_at_10", "mrr_at_10", "ndcg_at_10", "recall_at_10"] {
+        let v = m[key].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&v), "{key} = {v}");
+    }
+    assert_eq!(m["success_at_10"], 1.0, "{report:#}");
+}
+
+#[test]
+fn metric_definitions() {
+    use std::collections::BTreeMap;
+    use madoguchi::eval::RankingMetrics;
+    let g = |pairs: &[(&str, u8)]| pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>();
+    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let m = RankingMetrics::compute(&[
+        (ids(&["a", "b", "c"]), g(&[("a", 1)])),       // rank 1
+        (ids(&["x", "y", "b"]), g(&[("b", 2)])),       // rank 3
+        (ids(&["x", "y", "z"]), g(&[("q", 1)])),       // missed
+        (ids(&["c", "d", "x"]), g(&[("c", 1), ("d", 2)])), // both found, wrong order
+    ]);
+    assert_eq!(m.success_at_1, 0.5);
+    assert_eq!(m.success_at_3, 0.75);
+    assert!((m.mrr_at_10 - (1.0 + 1.0 / 3.0 + 0.0 + 1.0) / 4.0).abs() < 1e-9);
+    assert!((m.recall_at_10 - 0.75).abs() < 1e-9);
+    assert!(m.ndcg_at_10 < m.success_at_3);
+}
