@@ -21,7 +21,7 @@
 
 mod case;
 mod control;
-mod kana;
+pub(crate) mod kana;
 mod long_vowel;
 mod width;
 
@@ -43,9 +43,15 @@ pub fn normalize(text: &str) -> String {
 
 /// Folds a word into its matching key (see the module docs).
 pub fn fold(word: &str) -> String {
-    let hira = katakana_to_hiragana(word);
-    let large = large_kana(&hira);
-    trim_trailing_long_vowel(&large)
+    // One pass and one allocation: this runs for every token of every text.
+    let mut out = String::with_capacity(word.len());
+    out.extend(word.chars().map(|c| kana::large_kana_char(kana::katakana_to_hiragana_char(c))));
+    let mut chars = out.chars().count();
+    while chars > 2 && out.ends_with('ー') {
+        out.truncate(out.len() - 'ー'.len_utf8());
+        chars -= 1;
+    }
+    out
 }
 
 /// Folds a whole text for pattern matching: kana to hiragana and small kana

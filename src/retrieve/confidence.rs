@@ -54,17 +54,20 @@ pub struct ConfidenceModel {
 impl ConfidenceModel {
     /// Analyzes the question side and answer of every entry.
     pub fn new(analyzer: &Analyzer, kb: &KnowledgeBase) -> Self {
-        let mut entries = Vec::with_capacity(kb.len());
+        Self::from_analyses(&super::index::analyze_entries(analyzer, kb, &mut None))
+    }
+
+    /// Builds the statistics from entries already analyzed for indexing.
+    pub fn from_analyses(analyses: &[super::EntryAnalysis]) -> Self {
+        let mut entries = Vec::with_capacity(analyses.len());
         let mut document_frequency: HashMap<String, u32> = HashMap::new();
-        for e in kb.entries() {
+        for ea in analyses {
             let mut v = EntryVocabulary::default();
-            for text in std::iter::once(&e.question).chain(&e.alternatives).chain(&e.keywords) {
-                let a = analyzer.analyze(text);
+            for a in ea.question_side() {
                 v.question_keys.extend(a.keys().into_iter().map(String::from));
                 v.bigrams.extend(bigrams(&a.reading_text));
             }
-            let a = analyzer.analyze(&e.answer);
-            v.answer_keys.extend(a.keys().into_iter().map(String::from));
+            v.answer_keys.extend(ea.answer.keys().into_iter().map(String::from));
             for k in &v.question_keys {
                 *document_frequency.entry(k.clone()).or_default() += 1;
             }
@@ -84,19 +87,42 @@ impl ConfidenceModel {
         self.entries.get(ordinal)
     }
 
+    /// Prepares the query side once (word weights, forms, bigrams) so that
+    /// scoring many candidates costs only set lookups.
+    pub fn prepare<'q>(&self, query: &'q Analysis, synonyms: &'q [String]) -> PreparedQuery<'q> {
+        let words = query
+            .terms
+            .iter()
+            .filter(|t| !t.inner)
+            .map(|t| {
+                let forms: Vec<&str> = std::iter::once(t.key.as_str()).chain(t.reading.as_deref()).collect();
+                let df = forms.iter().map(|f| self.document_frequency.get(*f).copied().unwrap_or(0)).max().unwrap_or(0);
+                (forms, self.idf(df))
+            })
+            .collect();
+        let mut bigrams = bigrams(&query.reading_text);
+        bigrams.sort_unstable();
+        bigrams.dedup();
+        let kana_only = query.normalized.chars().filter(|c| !c.is_whitespace()).count() >= KANA_ONLY_MIN_CHARS
+            && query.normalized.chars().all(|c| matches!(c, '\u{3041}'..='\u{309F}' | 'ー' | ' ' | '?' | '!' | '、' | '。'));
+        PreparedQuery { words, synonyms, bigrams, kana_only }
+    }
+
     /// Confidence that entry `ordinal` answers the analyzed query.
     pub fn confidence(&self, query: &Analysis, synonyms: &[String], ordinal: usize) -> f32 {
+        self.score(&self.prepare(query, synonyms), ordinal)
+    }
+
+    /// Confidence of entry `ordinal` for a prepared query.
+    pub fn score(&self, q: &PreparedQuery<'_>, ordinal: usize) -> f32 {
         let Some(v) = self.entries.get(ordinal) else { return 0.0 };
         let mut weight_sum = 0.0;
         let mut covered = 0.0;
-        for t in query.terms.iter().filter(|t| !t.inner) {
-            let forms: Vec<&str> = std::iter::once(t.key.as_str()).chain(t.reading.as_deref()).collect();
-            let df = forms.iter().map(|f| self.document_frequency.get(*f).copied().unwrap_or(0)).max().unwrap_or(0);
-            let w = self.idf(df);
+        for (forms, w) in &q.words {
             weight_sum += w;
             let cover = if forms.iter().any(|f| v.question_keys.contains(*f)) {
                 1.0
-            } else if synonyms.iter().any(|s| v.question_keys.contains(s)) {
+            } else if q.synonyms.iter().any(|s| v.question_keys.contains(s)) {
                 0.9
             } else if forms.iter().any(|f| v.answer_keys.contains(*f)) {
                 0.5
@@ -105,11 +131,10 @@ impl ConfidenceModel {
             };
             covered += w * cover;
         }
-        let query_bigrams: HashSet<String> = bigrams(&query.reading_text).into_iter().collect();
-        let spelling = if query_bigrams.is_empty() {
+        let spelling = if q.bigrams.is_empty() {
             0.0
         } else {
-            query_bigrams.iter().filter(|b| v.bigrams.contains(*b)).count() as f32 / query_bigrams.len() as f32
+            q.bigrams.iter().filter(|b| v.bigrams.contains(*b)).count() as f32 / q.bigrams.len() as f32
         };
         // Without a recognised word, spelling alone is weak evidence: it
         // can support a clarification but never a direct answer.
@@ -117,9 +142,16 @@ impl ConfidenceModel {
         // Long all-hiragana queries (かーどをおとした) are where Lindera's
         // words are least reliable and the reading bigrams most: let
         // spelling carry them.
-        let kana_only = query.normalized.chars().filter(|c| !c.is_whitespace()).count() >= KANA_ONLY_MIN_CHARS
-            && query.normalized.chars().all(|c| matches!(c, '\u{3041}'..='\u{309F}' | 'ー' | ' ' | '?' | '!' | '、' | '。'));
-        let c = if kana_only { c.max(KANA_ONLY_SPELLING_WEIGHT * spelling) } else { c };
+        let c = if q.kana_only { c.max(KANA_ONLY_SPELLING_WEIGHT * spelling) } else { c };
         c.clamp(0.0, 1.0)
     }
+}
+
+/// The query side of confidence, computed once per query.
+#[derive(Debug, Clone)]
+pub struct PreparedQuery<'q> {
+    words: Vec<(Vec<&'q str>, f32)>,
+    synonyms: &'q [String],
+    bigrams: Vec<String>,
+    kana_only: bool,
 }

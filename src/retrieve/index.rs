@@ -9,7 +9,9 @@ use tantivy::{DocAddress, Index, IndexWriter, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::knowledge::KnowledgeBase;
-use crate::tokenize::{Analyzer, BigramTokenizer, MorphTokenizer};
+use tantivy::tokenizer::PreTokenizedString;
+
+use crate::tokenize::{Analysis, Analyzer, BigramTokenizer, MorphTokenizer, bigram_tokens, morph_tokens};
 
 /// Name under which [`MorphTokenizer`] is registered.
 pub const MORPH_TOKENIZER: &str = "madoguchi_morph";
@@ -81,12 +83,82 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// Builds the index for `kb`. `progress` is called with `(done, total)`.
+/// Every text of one entry, analyzed once and shared by the index fields and
+/// the confidence model.
+#[derive(Debug, Clone)]
+pub struct EntryAnalysis {
+    /// The question.
+    pub question: Analysis,
+    /// Each alternative phrasing.
+    pub alternatives: Vec<Analysis>,
+    /// Each keyword.
+    pub keywords: Vec<Analysis>,
+    /// The answer.
+    pub answer: Analysis,
+}
+
+impl EntryAnalysis {
+    /// Question, alternatives and keywords: the entry's "question side".
+    pub fn question_side(&self) -> impl Iterator<Item = &Analysis> {
+        std::iter::once(&self.question).chain(&self.alternatives).chain(&self.keywords)
+    }
+}
+
+/// Entries analyzed per progress report.
+const CHUNK: usize = 1000;
+
+/// Analyzes every entry, on all cores, in chunks; `progress` gets
+/// `(done, total)` after each chunk.
+pub fn analyze_entries(
+    analyzer: &Analyzer,
+    kb: &KnowledgeBase,
+    progress: &mut Option<Box<dyn FnMut(usize, usize)>>,
+) -> Vec<EntryAnalysis> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 16);
+    let entries = kb.entries();
+    let mut out = Vec::with_capacity(entries.len());
+    for chunk in entries.chunks(CHUNK) {
+        let per_thread = chunk.len().div_ceil(threads).max(1);
+        let parts: Vec<Vec<EntryAnalysis>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per_thread)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|e| EntryAnalysis {
+                                question: analyzer.analyze(&e.question),
+                                alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
+                                keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
+                                answer: analyzer.analyze(&e.answer),
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            // Analysis never panics (it degrades to no terms), so a join
+            // error would be a bug in the standard library.
+            handles.into_iter().map(|h| h.join().expect("analysis thread")).collect()
+        });
+        out.extend(parts.into_iter().flatten());
+        if let Some(p) = progress.as_mut() {
+            p(out.len(), entries.len());
+        }
+    }
+    out
+}
+
+fn pre_tokenized(text: &str, tokens: Vec<tantivy::tokenizer::Token>) -> PreTokenizedString {
+    PreTokenizedString { text: text.to_string(), tokens }
+}
+
+/// Builds the index for `kb` from its analyses (see [`analyze_entries`]).
+/// The fields receive exactly the token streams that [`MorphTokenizer`] and
+/// [`BigramTokenizer`] would produce, without analyzing any text twice.
 pub fn build_index(
     analyzer: &Analyzer,
     kb: &KnowledgeBase,
+    analyses: &[EntryAnalysis],
     on_disk: Option<&Path>,
-    mut progress: Option<Box<dyn FnMut(usize, usize)>>,
 ) -> Result<(Index, Fields)> {
     let (schema, fields) = schema();
     let index = match on_disk {
@@ -99,38 +171,31 @@ pub fn build_index(
         }
         None => Index::create_in_ram(schema),
     };
+    // Registered so that raw-text documents and tools see the same analysis.
     index.tokenizers().register(MORPH_TOKENIZER, MorphTokenizer::new(analyzer.clone()));
     index.tokenizers().register(BIGRAM_TOKENIZER, BigramTokenizer::new(analyzer.clone()));
-    // One indexing thread per core, capped: analysis dominates the cost.
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
-    let mut writer: IndexWriter = index.writer_with_num_threads(threads, 50_000_000 * threads)?;
-    let total = kb.len();
-    for (ord, e) in kb.entries().iter().enumerate() {
+    // One thread: documents arrive pre-tokenized, and one segment is what
+    // queries want anyway.
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, 100_000_000)?;
+    for (ord, (e, a)) in kb.entries().iter().zip(analyses).enumerate() {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.ordinal, ord as u64);
         doc.add_text(fields.category, e.category.as_deref().unwrap_or("未分類"));
-        doc.add_text(fields.question, &e.question);
-        for a in &e.alternatives {
-            doc.add_text(fields.alternatives, a);
+        doc.add_pre_tokenized_text(fields.question, pre_tokenized(&e.question, morph_tokens(&a.question)));
+        for (t, an) in e.alternatives.iter().zip(&a.alternatives) {
+            doc.add_pre_tokenized_text(fields.alternatives, pre_tokenized(t, morph_tokens(an)));
         }
-        for k in &e.keywords {
-            doc.add_text(fields.keywords, k);
+        for (t, an) in e.keywords.iter().zip(&a.keywords) {
+            doc.add_pre_tokenized_text(fields.keywords, pre_tokenized(t, morph_tokens(an)));
         }
-        doc.add_text(fields.answer, &e.answer);
-        doc.add_text(fields.bigram, &e.question);
-        for t in e.alternatives.iter().chain(&e.keywords) {
-            doc.add_text(fields.bigram, t);
+        doc.add_pre_tokenized_text(fields.answer, pre_tokenized(&e.answer, morph_tokens(&a.answer)));
+        for an in a.question_side() {
+            doc.add_pre_tokenized_text(fields.bigram, pre_tokenized(&an.normalized, bigram_tokens(an)));
         }
         writer.add_document(doc)?;
-        if let Some(p) = progress.as_mut()
-            && ((ord + 1) % 1000 == 0 || ord + 1 == total)
-        {
-            p(ord + 1, total);
-        }
     }
     writer.commit()?;
-    // One segment: every query clause pays per-segment setup, and the index
-    // is read far more often than it is built.
+    // One segment: every query clause pays per-segment setup.
     let segments = index.searchable_segment_ids()?;
     if segments.len() > 1 {
         writer.merge(&segments).wait()?;
@@ -139,9 +204,26 @@ pub fn build_index(
     Ok((index, fields))
 }
 
-/// The knowledge-base ordinal of a hit.
-pub fn entry_ordinal(searcher: &Searcher, addr: DocAddress) -> Option<usize> {
-    let column = searcher.segment_reader(addr.segment_ord).fast_fields().u64("ordinal").ok()?;
-    column.first(addr.doc_id).map(|v| v as usize)
+/// Maps hits to knowledge-base ordinals, opening each segment's fast-field
+/// column once per search (opening it is far dearer than reading it).
+pub struct OrdinalReader<'s> {
+    searcher: &'s Searcher,
+    columns: Vec<Option<tantivy::columnar::Column<u64>>>,
+}
+
+impl<'s> OrdinalReader<'s> {
+    /// A reader over `searcher`'s segments.
+    pub fn new(searcher: &'s Searcher) -> Self {
+        Self { searcher, columns: vec![None; searcher.segment_readers().len()] }
+    }
+
+    /// The knowledge-base ordinal of a hit.
+    pub fn ordinal(&mut self, addr: DocAddress) -> Option<usize> {
+        let slot = self.columns.get_mut(addr.segment_ord as usize)?;
+        if slot.is_none() {
+            *slot = self.searcher.segment_reader(addr.segment_ord).fast_fields().u64("ordinal").ok();
+        }
+        slot.as_ref()?.first(addr.doc_id).map(|v| v as usize)
+    }
 }
 

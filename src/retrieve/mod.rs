@@ -22,8 +22,8 @@ use crate::error::Result;
 use crate::knowledge::{FaqEntry, KnowledgeBase};
 use crate::tokenize::{Analysis, Analyzer};
 
-pub use confidence::{ConfidenceModel, EntryVocabulary};
-pub use index::{Boosts, Fields};
+pub use confidence::{ConfidenceModel, EntryVocabulary, PreparedQuery};
+pub use index::{Boosts, EntryAnalysis, Fields};
 
 /// One ranked entry.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -162,11 +162,12 @@ impl Retriever {
         kb: Arc<KnowledgeBase>,
         boosts: Boosts,
         on_disk: Option<PathBuf>,
-        progress: Option<Box<dyn FnMut(usize, usize)>>,
+        mut progress: Option<Box<dyn FnMut(usize, usize)>>,
     ) -> Result<Self> {
-        let (index, fields) = index::build_index(&analyzer, &kb, on_disk.as_deref(), progress)?;
+        let analyses = index::analyze_entries(&analyzer, &kb, &mut progress);
+        let (index, fields) = index::build_index(&analyzer, &kb, &analyses, on_disk.as_deref())?;
         let reader = index.reader()?;
-        let confidence = ConfidenceModel::new(&analyzer, &kb);
+        let confidence = ConfidenceModel::from_analyses(&analyses);
         Ok(Self { analyzer, kb, index, reader, fields, boosts, confidence, on_disk })
     }
 
@@ -221,10 +222,12 @@ impl Retriever {
         let Ok(docs) = searcher.search(&q, &TopDocs::with_limit(top_k).order_by_score()) else {
             return result;
         };
+        let prepared = self.confidence.prepare(analysis, &result.synonyms);
+        let mut ordinals = index::OrdinalReader::new(&searcher);
         for (rank, (score, addr)) in docs.into_iter().enumerate() {
-            let Some(ord) = index::entry_ordinal(&searcher, addr) else { continue };
+            let Some(ord) = ordinals.ordinal(addr) else { continue };
             let entry = &self.kb.entries()[ord];
-            let confidence = self.confidence.confidence(analysis, &result.synonyms, ord);
+            let confidence = self.confidence.score(&prepared, ord);
             result.hits.push(Hit { id: entry.id.clone(), rank: rank + 1, score, confidence });
         }
         result.margin = match result.hits.as_slice() {

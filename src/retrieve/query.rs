@@ -15,7 +15,8 @@ use crate::tokenize::{Analysis, bigrams};
 
 fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-    Box::new(BoostQuery::new(Box::new(q), boost))
+    // Unboosted term clauses let Tantivy score the union with block-max WAND.
+    if boost == 1.0 { Box::new(q) } else { Box::new(BoostQuery::new(Box::new(q), boost)) }
 }
 
 /// Builds the query, or `None` when the text has nothing to search for.

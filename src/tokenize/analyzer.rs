@@ -59,6 +59,11 @@ impl Analysis {
     }
 }
 
+fn is_stop_word(base: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.iter().copied().collect()).contains(base)
+}
+
 /// Words that appear in almost every request and say nothing about the topic.
 const STOP_WORDS: &[&str] = &[
     "する", "いる", "ある", "なる", "れる", "られる", "せる", "させる", "こと", "もの", "よう", "ため",
@@ -248,47 +253,44 @@ fn segment(
     let mut terms = Vec::new();
     let mut reading_text = String::with_capacity(normalized.len() * 2);
     for mut tok in tokens {
-        let surface = tok.surface.to_string();
         let span = (tok.byte_start, tok.byte_end);
-        let details: Vec<String> = tok.details().iter().map(|s| s.to_string()).collect();
-        let whole_reading = details.get(7).filter(|r| *r != "*" && !r.is_empty()).unwrap_or(&surface);
+        let surface = tok.surface.to_string();
+        let details = tok.details();
+        let field = |i: usize| details.get(i).copied().filter(|s| *s != "*" && !s.is_empty());
+        let whole_reading = field(7).unwrap_or(&surface);
         reading_text.extend(fold(whole_reading).chars().filter(|c| !is_symbol(*c)));
         if surface.chars().all(is_symbol) {
             continue;
         }
-        let pos = details.first().map(String::as_str).unwrap_or("UNK");
-        let pos1 = details.get(1).map(String::as_str).unwrap_or("*");
+        let pos = details.first().copied().unwrap_or("UNK");
+        let pos1 = details.get(1).copied().unwrap_or("*");
         if !keep(pos, pos1) {
             continue;
         }
-        let field = |i: usize| details.get(i).filter(|s| *s != "*" && !s.is_empty()).cloned();
-        let base = field(6).unwrap_or_else(|| surface.clone());
-        if STOP_WORDS.contains(&base.as_str()) {
+        let base = field(6).unwrap_or(&surface);
+        if is_stop_word(base) {
             continue;
         }
-        let trimmed: String = base.trim_matches(is_symbol).to_string();
+        let trimmed = base.trim_matches(is_symbol);
         if trimmed.is_empty() {
             continue;
         }
-        let key = fold(&trimmed);
+        let key = fold(trimmed);
         if is_noise_key(&key) {
             continue;
         }
-        let reading = field(7)
-            .map(|r| base_reading(&surface, &base, &fold(&r)))
-            .filter(|r| *r != key);
-        let parts = compounds.get(&key).cloned();
-        terms.push(Term {
-            key,
-            reading,
-            surface,
-            pos: if pos == "UNK" { "未知語".into() } else { pos.into() },
-            span,
-            inner: false,
-        });
-        for (key, reading) in parts.into_iter().flatten() {
-            let surface = terms.last().map(|t| t.surface.clone()).unwrap_or_default();
-            terms.push(Term { key, reading, surface, pos: "名詞".into(), span, inner: true });
+        let reading = field(7).map(|r| base_reading(&surface, base, &fold(r))).filter(|r| *r != key);
+        let pos = if pos == "UNK" { "未知語".to_string() } else { pos.to_string() };
+        let parts = compounds.get(&key);
+        if let Some(parts) = parts {
+            for (k, r) in parts {
+                terms.push(Term { key: k.clone(), reading: r.clone(), surface: surface.clone(), pos: "名詞".into(), span, inner: true });
+            }
+            // The compound itself goes first.
+            let at = terms.len() - parts.len();
+            terms.insert(at, Term { key, reading, surface, pos, span, inner: false });
+        } else {
+            terms.push(Term { key, reading, surface, pos, span, inner: false });
         }
     }
     Ok((terms, reading_text))

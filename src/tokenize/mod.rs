@@ -23,4 +23,4 @@ pub use dictionary::{
     load_system_dictionary, load_user_dictionary, parse_user_dictionary,
 };
 pub use synonyms::{SynonymGroup, Synonyms, parse_synonyms};
-pub use tantivy_adapter::{BigramTokenizer, MorphTokenizer};
+pub use tantivy_adapter::{BigramTokenizer, MorphTokenizer, bigram_tokens, morph_tokens};

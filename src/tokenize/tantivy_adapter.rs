@@ -3,7 +3,7 @@
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, bigrams};
+use super::{Analysis, Analyzer, bigrams};
 
 /// Emits each content word's base-form key, plus its reading key at the same
 /// position when it differs.
@@ -55,30 +55,35 @@ fn token(text: String, position: usize, span: (usize, usize)) -> Token {
     Token { offset_from: span.0, offset_to: span.1, position, text, position_length: 1 }
 }
 
+/// The morpheme field's tokens for an analysis: each word's base-form key,
+/// and its reading key at the same position. Shared by [`MorphTokenizer`]
+/// and the index builder's pre-tokenized path, so they cannot drift.
+pub fn morph_tokens(analysis: &Analysis) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(analysis.terms.len() * 2);
+    for (position, t) in analysis.terms.iter().enumerate() {
+        if let Some(r) = &t.reading {
+            tokens.push(token(r.clone(), position, t.span));
+        }
+        tokens.push(token(t.key.clone(), position, t.span));
+    }
+    tokens
+}
+
+/// The bigram field's tokens for an analysis (see [`morph_tokens`]).
+pub fn bigram_tokens(analysis: &Analysis) -> Vec<Token> {
+    bigrams(&analysis.reading_text).into_iter().enumerate().map(|(i, b)| token(b, i, (0, 0))).collect()
+}
+
 impl Tokenizer for MorphTokenizer {
     type TokenStream<'a> = VecTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let analysis = self.analyzer.analyze(text);
-        let mut tokens = Vec::with_capacity(analysis.terms.len() * 2);
-        for (position, t) in analysis.terms.into_iter().enumerate() {
-            if let Some(r) = t.reading {
-                tokens.push(token(r, position, t.span));
-            }
-            tokens.push(token(t.key, position, t.span));
-        }
-        VecTokenStream { tokens, cursor: 0 }
+        VecTokenStream { tokens: morph_tokens(&self.analyzer.analyze(text)), cursor: 0 }
     }
 }
 
 impl Tokenizer for BigramTokenizer {
     type TokenStream<'a> = VecTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let analysis = self.analyzer.analyze(text);
-        let tokens = bigrams(&analysis.reading_text)
-            .into_iter()
-            .enumerate()
-            .map(|(i, b)| token(b, i, (0, 0)))
-            .collect();
-        VecTokenStream { tokens, cursor: 0 }
+        VecTokenStream { tokens: bigram_tokens(&self.analyzer.analyze(text)), cursor: 0 }
     }
 }
