@@ -7,3 +7,5 @@ pub mod tokenize;
 pub use error::{Error, Result};
 pub mod knowledge;
 pub mod retrieve;
+#[cfg(feature = "serve")]
+pub mod serve;

@@ -101,6 +101,9 @@ enum Command {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Serve the HTTP JSON API and the web chat widget (see openapi.yaml).
+    #[cfg(feature = "serve")]
+    Serve(madoguchi::serve::ServeArgs),
 }
 
 fn analyzer(args: &CorpusArgs) -> Result<Analyzer> {
@@ -304,6 +307,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::BuildDictionary { source, output } => {
             madoguchi::tokenize::build_system_dictionary(&source, &output)
         }
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => madoguchi::serve::run(args),
     }
 }
 

@@ -1,0 +1,473 @@
+/*
+ * madoguchi chat widget. No dependencies, no CDN.
+ *
+ * Embed (2 lines; the page needs no other markup):
+ *   <link rel="stylesheet" href="https://chat.example.jp/widget.css">
+ *   <script src="https://chat.example.jp/widget.js" defer></script>
+ *
+ * The widget mounts into #madoguchi-chat when the page has one (inline),
+ * otherwise it adds a floating "チャットで質問" button. The API base is the
+ * script's own origin, or the script tag's data-api attribute. Another
+ * origin must be allowed on the server: `madoguchi serve --allow-origin …`.
+ *
+ * All server text is inserted with textContent (never as HTML).
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var apiBase = (script && script.getAttribute("data-api")) ||
+    (script && script.src ? new URL(script.src, location.href).origin : location.origin);
+  apiBase = apiBase.replace(/\/+$/, "");
+  var STORE_KEY = "madoguchi.session:" + apiBase;
+  var MAX_CHARS = 2000;
+  var uid = 0;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k === "text") node.textContent = v;
+        else if (k === "className") node.className = v;
+        else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), v);
+        else node.setAttribute(k, v === true ? "" : v);
+      });
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function srOnly(text) {
+    return el("span", { className: "mdg-sr", text: text });
+  }
+
+  function safeHref(url) {
+    return /^(https?:|tel:|mailto:)/i.test(url) ? url : null;
+  }
+
+  function contactNode(contact) {
+    if (/^https?:\/\//i.test(contact)) {
+      return el("a", { href: contact, target: "_blank", rel: "noopener noreferrer", text: contact });
+    }
+    var digits = contact.replace(/[^0-9+]/g, "");
+    if (digits.length >= 10) return el("a", { href: "tel:" + digits, text: contact });
+    return document.createTextNode(contact);
+  }
+
+  var WEEKDAYS = ["日", "月", "火", "水", "木", "金", "土"];
+  /* "2026-11-25T09:30:00+09:00" → "11月25日(水) 9:30" in the time's own offset. */
+  function formatTime(rfc3339) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(rfc3339 || "");
+    if (!m) return rfc3339 || "";
+    var day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay();
+    return (+m[2]) + "月" + (+m[3]) + "日(" + WEEKDAYS[day] + ") " + (+m[4]) + ":" + m[5];
+  }
+
+  function mount(target) {
+    var floating = !target;
+    if (floating) {
+      target = el("div", { className: "mdg-floating-root" });
+      document.body.appendChild(target);
+    }
+    var n = ++uid;
+    var ids = {
+      title: "mdg-title-" + n, log: "mdg-log-" + n, input: "mdg-input-" + n,
+      panel: "mdg-panel-" + n, hint: "mdg-hint-" + n, panelTitle: "mdg-panel-title-" + n
+    };
+    var sessionId = null;
+    try { sessionId = sessionStorage.getItem(STORE_KEY); } catch (e) { /* storage may be blocked */ }
+    var busy = false;
+    var ended = false;
+
+    var log = el("div", {
+      id: ids.log, className: "mdg-log", role: "log", "aria-live": "polite",
+      "aria-relevant": "additions", "aria-label": "会話の履歴", tabindex: "0"
+    });
+    var status = el("p", { className: "mdg-status", role: "status", "aria-live": "polite" });
+    var input = el("textarea", {
+      id: ids.input, className: "mdg-input", rows: "2", maxlength: String(MAX_CHARS),
+      placeholder: "例: カードの暗証番号を変えたい", "aria-describedby": ids.hint, autocomplete: "off"
+    });
+    var send = el("button", { type: "submit", className: "mdg-send", text: "送信" });
+    var form = el("form", { className: "mdg-form", "aria-label": "メッセージの送信" }, [
+      el("label", { "for": ids.input, className: "mdg-label", text: "ご質問" }),
+      el("div", { className: "mdg-row" }, [input, send]),
+      el("p", { id: ids.hint, className: "mdg-hint", text: "Enterで送信、Shift+Enterで改行。" })
+    ]);
+
+    var panelTitle = el("h3", { id: ids.panelTitle, className: "mdg-panel-title", tabindex: "-1", text: "カテゴリから探す" });
+    var panelBody = el("div", { className: "mdg-panel-body" });
+    var panelBack = el("button", { type: "button", className: "mdg-link-button", hidden: true, text: "← カテゴリ一覧へ戻る" });
+    var panelClose = el("button", { type: "button", className: "mdg-link-button", text: "閉じる" });
+    var panel = el("div", {
+      id: ids.panel, className: "mdg-panel", role: "region", "aria-labelledby": ids.panelTitle, hidden: true
+    }, [panelTitle, panelBody, el("div", { className: "mdg-panel-actions" }, [panelBack, panelClose])]);
+    var browse = el("button", {
+      type: "button", className: "mdg-browse", "aria-expanded": "false", "aria-controls": ids.panel,
+      text: "カテゴリから探す"
+    });
+
+    var root = el("section", { className: "mdg-widget", "aria-labelledby": ids.title }, [
+      el("header", { className: "mdg-header" }, [
+        el("h2", { id: ids.title, className: "mdg-title", text: "まどか サポート窓口" }),
+        browse
+      ]),
+      panel, log, status, form
+    ]);
+
+    if (floating) {
+      var launcher = el("button", {
+        type: "button", className: "mdg-launcher", "aria-expanded": "false", "aria-controls": "mdg-widget-" + n,
+        text: "チャットで質問"
+      });
+      root.id = "mdg-widget-" + n;
+      root.hidden = true;
+      root.classList.add("mdg-floating");
+      launcher.addEventListener("click", function () {
+        var open = root.hidden;
+        root.hidden = !open;
+        launcher.setAttribute("aria-expanded", String(open));
+        if (open) input.focus();
+      });
+      root.addEventListener("keydown", function (e) {
+        if (e.key === "Escape" && panel.hidden) {
+          root.hidden = true;
+          launcher.setAttribute("aria-expanded", "false");
+          launcher.focus();
+        }
+      });
+      target.appendChild(launcher);
+    }
+    target.appendChild(root);
+
+    function setStatus(text) { status.textContent = text || ""; }
+
+    function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+    function addBubble(who, children, extraClass) {
+      var bubble = el("div", { className: "mdg-msg mdg-" + who + (extraClass ? " " + extraClass : "") },
+        [srOnly(who === "user" ? "あなた: " : "窓口: ")].concat(children));
+      log.appendChild(bubble);
+      scrollDown();
+      return bubble;
+    }
+
+    function paragraphs(text) {
+      return String(text || "").split(/\n+/).filter(Boolean).map(function (line) {
+        return el("p", { text: line });
+      });
+    }
+
+    function disableButtons(container) {
+      Array.prototype.forEach.call(container.querySelectorAll("button"), function (b) { b.disabled = true; });
+    }
+
+    function choiceButtons(candidates, label, sendValue) {
+      var list = el("ul", { className: "mdg-choices", "aria-label": label });
+      candidates.forEach(function (c) {
+        var button = el("button", {
+          type: "button", className: "mdg-choice",
+          onclick: function () {
+            if (busy || ended) return;
+            disableButtons(list);
+            button.classList.add("mdg-picked");
+            submit(sendValue(c), c.question);
+          }
+        }, [c.number ? el("span", { className: "mdg-num", text: c.number + "." }) : null, c.question]);
+        list.appendChild(el("li", null, [button]));
+      });
+      return list;
+    }
+
+    function renderAnswer(reply) {
+      var a = reply.answer;
+      var parts = [el("p", { className: "mdg-question", text: a.question })].concat(paragraphs(a.answer));
+      if (a.cautions && a.cautions.length) {
+        parts.push(el("ul", { className: "mdg-cautions", "aria-label": "ご注意" },
+          a.cautions.map(function (c) { return el("li", { text: c }); })));
+      }
+      var links = (a.links || []).filter(function (l) { return safeHref(l.url); });
+      if (links.length) {
+        parts.push(el("ul", { className: "mdg-links", "aria-label": "関連リンク" }, links.map(function (l) {
+          return el("li", null, [el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer", text: l.title })]);
+        })));
+      }
+      if (reply.related && reply.related.length) {
+        parts.push(el("p", { className: "mdg-sub", text: "関連する質問" }));
+        parts.push(choiceButtons(reply.related.map(function (r) { return { question: r.question }; }),
+          "関連する質問", function (c) { return c.question; }));
+      }
+      addBubble("bot", parts, "mdg-answer");
+    }
+
+    function renderClarify(reply) {
+      var lines = String(reply.message).split("\n");
+      var parts = [el("p", { text: lines[0] })];
+      parts.push(choiceButtons(reply.choices, "候補", function (c) { return String(c.number); }));
+      if (lines.length > 1) parts.push(el("p", { className: "mdg-sub", text: lines[lines.length - 1] }));
+      addBubble("bot", parts, "mdg-clarify");
+    }
+
+    function renderFallback(reply) {
+      var parts = paragraphs(reply.message);
+      if (reply.suggestions && reply.suggestions.length) {
+        var list = el("ul", { className: "mdg-choices mdg-inline", "aria-label": "カテゴリ" });
+        reply.suggestions.forEach(function (name) {
+          list.appendChild(el("li", null, [el("button", {
+            type: "button", className: "mdg-choice", text: name,
+            onclick: function () { openPanel(); showEntries(name); }
+          })]));
+        });
+        parts.push(list);
+      }
+      addBubble("bot", parts, "mdg-fallback");
+    }
+
+    function availabilityList(route) {
+      var rows = [
+        ["窓口", document.createTextNode(route.route_name)],
+        ["連絡先", contactNode(route.contact)]
+      ];
+      var state = route.open_now
+        ? "ただいま受付中" + (route.closes_at ? "（" + formatTime(route.closes_at) + " まで）" : "（24時間受付）")
+        : "ただいま受付時間外";
+      rows.push(["受付状況", el("span", { className: route.open_now ? "mdg-open" : "mdg-closed", text: state })]);
+      if (!route.open_now && route.next_open) rows.push(["次の受付開始", document.createTextNode(formatTime(route.next_open))]);
+      var dl = el("dl", { className: "mdg-facts" });
+      rows.forEach(function (r) { dl.appendChild(el("dt", { text: r[0] })); dl.appendChild(el("dd", null, [r[1]])); });
+      return dl;
+    }
+
+    function renderHandoff(reply) {
+      var h = reply.handoff || {};
+      var route = h.route;
+      var urgent = h.reason === "urgent";
+      var lead = String(reply.message).split("\n")[0];
+      var card = el("div", {
+        className: "mdg-handoff" + (urgent ? " mdg-urgent" : ""), role: "group",
+        "aria-label": urgent ? "緊急のご連絡先" : "担当窓口のご案内"
+      });
+      card.appendChild(el("p", { className: "mdg-handoff-title", text: urgent ? "緊急のご連絡先（24時間受付）" : "担当窓口のご案内" }));
+      if (route) {
+        if (urgent) {
+          card.appendChild(el("p", { className: "mdg-big-number" }, [contactNode(route.contact)]));
+        }
+        card.appendChild(availabilityList(route));
+        if (!route.open_now && route.when_closed) card.appendChild(el("p", { className: "mdg-sub", text: route.when_closed }));
+        if (!route.open_now && route.fallback) {
+          card.appendChild(el("div", { className: "mdg-alt" }, [
+            el("p", { className: "mdg-alt-title", text: "いまご利用いただける窓口" }),
+            availabilityList(route.fallback)
+          ]));
+        }
+      }
+      addBubble("bot", [el("p", { text: lead }), card], "mdg-handoff-msg");
+    }
+
+    function endChat() {
+      ended = true;
+      input.disabled = true;
+      send.disabled = true;
+      browse.disabled = true;
+      closePanel(false);
+      disableButtons(log);
+      input.placeholder = "このチャットは終了しました";
+      setStatus("このチャットは終了しました。");
+    }
+
+    function render(reply) {
+      switch (reply.kind) {
+        case "answer": if (reply.answer) { renderAnswer(reply); break; } addBubble("bot", paragraphs(reply.message)); break;
+        case "clarify": renderClarify(reply); break;
+        case "fallback": renderFallback(reply); break;
+        case "handoff": renderHandoff(reply); break;
+        case "warn":
+          addBubble("bot", [el("p", { className: "mdg-label-warn", text: "ご注意" })].concat(paragraphs(reply.message)), "mdg-warn");
+          break;
+        case "end":
+          addBubble("bot", paragraphs(reply.message), "mdg-end");
+          endChat();
+          break;
+        default: addBubble("bot", paragraphs(reply.message));
+      }
+    }
+
+    function api(method, path, body) {
+      var opts = { method: method, headers: { "Accept": "application/json" } };
+      if (body !== undefined) {
+        opts.headers["Content-Type"] = "application/json";
+        opts.body = JSON.stringify(body);
+      }
+      return fetch(apiBase + path, opts).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          return { status: res.status, data: data, retryAfter: res.headers.get("Retry-After") };
+        });
+      });
+    }
+
+    function ensureSession(fresh) {
+      if (sessionId && !fresh) return Promise.resolve(sessionId);
+      return api("POST", "/v1/sessions", { channel: "web" }).then(function (r) {
+        if (r.status !== 201) throw new Error("session");
+        sessionId = r.data.session_id;
+        try { sessionStorage.setItem(STORE_KEY, sessionId); } catch (e) { /* ignore */ }
+        return sessionId;
+      });
+    }
+
+    function postMessage(text, retried) {
+      return ensureSession(false).then(function (id) {
+        return api("POST", "/v1/sessions/" + encodeURIComponent(id) + "/messages", { text: text });
+      }).then(function (r) {
+        if (r.status === 404 && !retried) {
+          // The session expired: start a new one and send again.
+          sessionId = null;
+          return ensureSession(true).then(function () { return postMessage(text, true); });
+        }
+        return r;
+      });
+    }
+
+    function errorText(r) {
+      var code = r.data && r.data.error && r.data.error.code;
+      if (r.status === 429) return "送信が続いたため受付を一時停止しています。" + (r.retryAfter || "数") + "秒ほどお待ちください。";
+      if (code === "message_too_long" || r.status === 413) return "メッセージが長すぎます。" + MAX_CHARS + "文字以内でお送りください。";
+      return "送信できませんでした。時間をおいてもう一度お試しください。";
+    }
+
+    function submit(text, shown) {
+      text = String(text || "").trim();
+      if (!text || busy || ended) return;
+      busy = true;
+      send.disabled = true;
+      addBubble("user", [el("p", { text: shown || text })]);
+      setStatus("回答を準備しています…");
+      postMessage(text, false).then(function (r) {
+        if (r.status === 200) {
+          setStatus("");
+          render(r.data);
+        } else {
+          setStatus(errorText(r));
+        }
+      }).catch(function () {
+        setStatus("通信エラーが発生しました。接続を確認して、もう一度お試しください。");
+      }).then(function () {
+        busy = false;
+        if (!ended) {
+          send.disabled = false;
+          input.focus();
+        }
+      });
+    }
+
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = input.value;
+      if (!text.trim()) { setStatus("ご質問を入力してください。"); input.focus(); return; }
+      if (text.length > MAX_CHARS) { setStatus(errorText({ status: 413 })); return; }
+      input.value = "";
+      submit(text);
+    });
+    input.addEventListener("keydown", function (e) {
+      // Enter sends; Shift+Enter breaks the line; Enter that confirms an IME
+      // conversion (Japanese input) does neither.
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        if (typeof form.requestSubmit === "function") form.requestSubmit();
+        else form.dispatchEvent(new Event("submit", { cancelable: true }));
+      }
+    });
+
+    /* Category browsing */
+    var categoriesCache = null;
+    function openPanel() {
+      panel.hidden = false;
+      browse.setAttribute("aria-expanded", "true");
+    }
+    function closePanel(refocus) {
+      panel.hidden = true;
+      browse.setAttribute("aria-expanded", "false");
+      if (refocus) browse.focus();
+    }
+    function panelMessage(text) {
+      panelBody.textContent = "";
+      panelBody.appendChild(el("p", { className: "mdg-sub", text: text }));
+    }
+    function showCategories() {
+      panelTitle.textContent = "カテゴリから探す";
+      panelBack.hidden = true;
+      var load = categoriesCache ? Promise.resolve(categoriesCache) : api("GET", "/v1/categories").then(function (r) {
+        if (r.status !== 200) throw new Error("categories");
+        categoriesCache = r.data.categories;
+        return categoriesCache;
+      });
+      return load.then(function (cats) {
+        panelBody.textContent = "";
+        var list = el("ul", { className: "mdg-choices", "aria-label": "カテゴリ" });
+        cats.forEach(function (c) {
+          list.appendChild(el("li", null, [el("button", {
+            type: "button", className: "mdg-choice", onclick: function () { showEntries(c.name); }
+          }, [c.name, el("span", { className: "mdg-count", text: "（" + c.entries + "件）" })])]));
+        });
+        panelBody.appendChild(list);
+        panelTitle.focus();
+      }).catch(function () { panelMessage("カテゴリを読み込めませんでした。"); });
+    }
+    function showEntries(name) {
+      panelTitle.textContent = name;
+      panelBack.hidden = false;
+      panelMessage("読み込んでいます…");
+      return api("GET", "/v1/categories/" + encodeURIComponent(name) + "/entries").then(function (r) {
+        if (r.status !== 200) throw new Error("entries");
+        panelBody.textContent = "";
+        var groups = {};
+        var order = [];
+        r.data.entries.forEach(function (e) {
+          var key = e.subcategory || "その他";
+          if (!groups[key]) { groups[key] = []; order.push(key); }
+          groups[key].push(e);
+        });
+        order.forEach(function (key) {
+          panelBody.appendChild(el("h4", { className: "mdg-group", text: key }));
+          var list = el("ul", { className: "mdg-choices", "aria-label": key });
+          groups[key].forEach(function (e) {
+            list.appendChild(el("li", null, [el("button", {
+              type: "button", className: "mdg-choice", text: e.question,
+              onclick: function () { closePanel(false); input.focus(); submit(e.question); }
+            })]));
+          });
+          panelBody.appendChild(list);
+        });
+        panelTitle.focus();
+      }).catch(function () { panelMessage("質問の一覧を読み込めませんでした。"); });
+    }
+    browse.addEventListener("click", function () {
+      if (panel.hidden) { openPanel(); showCategories(); } else { closePanel(true); }
+    });
+    panelBack.addEventListener("click", function () { showCategories(); });
+    panelClose.addEventListener("click", function () { closePanel(true); });
+    panel.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.stopPropagation(); closePanel(true); }
+    });
+
+    addBubble("bot", [el("p", {
+      text: "まどか サポート窓口です。ご質問を入力するか、「カテゴリから探す」からお選びください。"
+    })]);
+    return { submit: submit, element: root };
+  }
+
+  function autoMount() {
+    if (script && script.getAttribute("data-auto") === "false") return;
+    var targetSel = (script && script.getAttribute("data-target")) || "#madoguchi-chat";
+    mount(document.querySelector(targetSel));
+  }
+
+  window.Madoguchi = { mount: function (target) { return mount(target || null); } };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", autoMount);
+  else autoMount();
+})();

@@ -1,0 +1,191 @@
+// End-to-end test of the chat widget in Debian's headless Chromium, driven by
+// playwright-core. Run by scripts/browser-test.sh, which starts
+// `madoguchi serve` on loopback and passes its address in MADOGUCHI_URL.
+//
+//   MADOGUCHI_URL=http://127.0.0.1:8080/ node --test widget.test.mjs
+//
+// A screenshot of each scenario is written to $TMPDIR (or /tmp).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.MADOGUCHI_URL;
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const SHOTS = process.env.TMPDIR || tmpdir();
+const TIMEOUT = 15_000;
+
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(BASE, "set MADOGUCHI_URL to the served page (scripts/browser-test.sh does)");
+  const url = new URL(BASE);
+  assert.ok(["127.0.0.1", "localhost", "[::1]"].includes(url.hostname), "tests talk to loopback only");
+  profile = mkdtempSync(join(tmpdir(), "madoguchi-chromium-"));
+  // A persistent context on a fresh profile directory (Playwright passes it
+  // to Chromium as --user-data-dir). Each test opens its own tab, and
+  // sessionStorage is per tab, so each test chats in a new session.
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    locale: "ja-JP",
+    viewport: { width: 640, height: 860 },
+    timeout: 60_000,
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+/** A fresh tab (its own sessionStorage, so a new chat session). */
+async function openChat() {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(BASE);
+  await page.getByRole("log", { name: "会話の履歴" }).getByText("まどか サポート窓口です").waitFor();
+  return { page, errors };
+}
+
+/** Types into the labelled input and presses Enter (keyboard only). */
+async function ask(page, text) {
+  const input = page.getByLabel("ご質問", { exact: true });
+  await input.click();
+  await input.fill(text);
+  await input.press("Enter");
+}
+
+test("type a question and see the answer", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "カードの暗証番号を変えたい");
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  await assert.doesNotReject(answer.locator(".mdg-question", { hasText: "暗証番号" }).waitFor());
+  assert.match(await answer.innerText(), /暗証番号の変更は/);
+  // the user's own bubble is shown, the input is cleared and keeps the focus
+  assert.equal(await page.locator(".mdg-user p").last().innerText(), "カードの暗証番号を変えたい");
+  assert.equal(await page.getByLabel("ご質問", { exact: true }).inputValue(), "");
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.tagName), "TEXTAREA");
+  // the log is an aria-live region
+  assert.equal(await page.locator(".mdg-log").getAttribute("aria-live"), "polite");
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-answer.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a clarify question offers choices; clicking one answers it", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "支払い");
+  const clarify = page.locator(".mdg-clarify").last();
+  await clarify.waitFor();
+  const choices = clarify.getByRole("button");
+  const count = await choices.count();
+  assert.ok(count >= 2 && count <= 3, `expected 2-3 choices, got ${count}`);
+  const second = choices.nth(1);
+  assert.match(await second.innerText(), /^2\./);
+  const picked = (await second.innerText()).replace(/^2\.\s*/, "").trim();
+  await second.click();
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  assert.equal((await answer.locator(".mdg-question").innerText()).trim(), picked);
+  // the choices were used up, and the focus went back to the input
+  assert.ok(await second.isDisabled());
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.tagName), "TEXTAREA");
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-clarify.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("asking for an operator shows the hand-off card", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "オペレーターと話したい");
+  const card = page.locator(".mdg-handoff").last();
+  await card.waitFor();
+  const text = await card.innerText();
+  assert.match(text, /担当窓口のご案内/);
+  assert.match(text, /窓口/);
+  assert.match(text, /連絡先/);
+  assert.match(text, /ただいま受付中|ただいま受付時間外/);
+  if (/ただいま受付時間外/.test(text)) {
+    assert.match(text, /次の受付開始/);
+    assert.match(text, /いまご利用いただける窓口/);
+  }
+  assert.equal(await card.getAttribute("role"), "group");
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-handoff.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an urgent case shows the 24-hour number prominently", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "さっき財布ごとカードを落としました");
+  const card = page.locator(".mdg-handoff.mdg-urgent").last();
+  await card.waitFor();
+  const number = card.locator(".mdg-big-number a");
+  assert.equal((await number.innerText()).trim(), "0120-000-011");
+  assert.equal(await number.getAttribute("href"), "tel:0120000011");
+  assert.match(await card.innerText(), /24時間/);
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-urgent.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("browse by category with the keyboard and get an answer", async () => {
+  const { page, errors } = await openChat();
+  const browse = page.getByRole("button", { name: "カテゴリから探す" });
+  await browse.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await browse.getAttribute("aria-expanded"), "true");
+  const panel = page.getByRole("region", { name: "カテゴリから探す" });
+  const category = panel.getByRole("button", { name: /クレジットカード/ });
+  await category.waitFor();
+  await category.focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".mdg-panel-title", { hasText: "クレジットカード" }).waitFor();
+  // an ordinary entry (the lost/stolen ones hand off, by design)
+  const entry = page.locator(".mdg-panel .mdg-choice", { hasText: "暗証番号" }).first();
+  await entry.waitFor();
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-categories.png"), fullPage: true });
+  const question = (await entry.innerText()).trim();
+  await entry.focus();
+  await page.keyboard.press("Enter");
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  assert.equal((await answer.locator(".mdg-question").innerText()).trim(), question);
+  assert.ok(await page.locator(".mdg-panel").isHidden(), "the panel closes after a pick");
+  // Escape closes the panel and gives the focus back to its button
+  await browse.click();
+  await panel.getByRole("button", { name: /モバイル/ }).waitFor();
+  await page.keyboard.press("Escape");
+  assert.ok(await page.locator(".mdg-panel").isHidden());
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.textContent), "カテゴリから探す");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("warn, then end disables the input", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "ふざけるな、この無能");
+  await page.locator(".mdg-warn").last().waitFor();
+  await ask(page, "今から店に行ってぶっ殺すぞ");
+  await page.locator(".mdg-end").last().waitFor();
+  const input = page.getByLabel("ご質問", { exact: true });
+  assert.ok(await input.isDisabled());
+  assert.ok(await page.getByRole("button", { name: "送信" }).isDisabled());
+  assert.match(await page.getByRole("status").innerText(), /終了しました/);
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-end.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
