@@ -327,19 +327,19 @@ impl Engine {
         // ("手数料は？") after an answer: search it together with that topic.
         let pointing = points_back(&analysis.normalized);
         let fragment = !analysis.terms.is_empty() && analysis.normalized.chars().count() <= 12;
-        if session.last_entry.is_some() && (pointing || fragment) {
-            if let Some(follow) = self.follow_up(session, &retriever, &text) {
-                let follow_conf = follow.top().map(|h| h.confidence).unwrap_or(0.0);
-                let own_conf = result.top().map(|h| h.confidence).unwrap_or(0.0);
-                let use_follow = if pointing {
-                    follow_conf >= self.config.clarify_confidence
-                } else {
-                    follow_conf > own_conf + self.config.ambiguity_gap
-                };
-                if use_follow {
-                    result = follow;
-                    flags.follow_up = true;
-                }
+        if (pointing || fragment)
+            && let Some(follow) = self.follow_up(session, &retriever, &text)
+        {
+            let follow_conf = follow.top().map(|h| h.confidence).unwrap_or(0.0);
+            let own_conf = result.top().map(|h| h.confidence).unwrap_or(0.0);
+            let use_follow = if pointing {
+                follow_conf >= self.config.clarify_confidence
+            } else {
+                follow_conf > own_conf + self.config.ambiguity_gap
+            };
+            if use_follow {
+                result = follow;
+                flags.follow_up = true;
             }
         }
 
@@ -388,14 +388,14 @@ impl Engine {
             _ => false,
         };
 
-        if let Some(top) = top.filter(|_| top_conf >= cfg.answer_confidence && !ambiguous) {
-            if let Some(entry) = retriever.entry(&top.id) {
-                if cfg.complaint_handoff && voc == VocClass::Complaint {
-                    let route = cfg.complaint_route.clone();
-                    return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
-                }
-                return self.answer(session, retriever, entry, top.confidence, result, flags, voc);
+        if let Some(top) = top.filter(|_| top_conf >= cfg.answer_confidence && !ambiguous)
+            && let Some(entry) = retriever.entry(&top.id)
+        {
+            if cfg.complaint_handoff && voc == VocClass::Complaint {
+                let route = cfg.complaint_route.clone();
+                return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
             }
+            return self.answer(session, retriever, entry, top.confidence, result, flags, voc);
         }
 
         session.consecutive_failures += 1;
@@ -673,6 +673,12 @@ impl Engine {
         reply
     }
 }
+
+/// The engine is shared across threads behind an `Arc`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
 
 fn urgent_label(kind: UrgentKind) -> &'static str {
     match kind {

@@ -1,8 +1,9 @@
 //! Query construction from analyzer output.
 //!
 //! Each content word becomes a `TermQuery` in every morpheme field (with that
-//! field's boost) for its base-form key and its reading; synonym expansions
-//! are added with a lower weight; the query's reading bigrams go to the bigram
+//! field's boost) for its base-form key and, except in the answer field, its
+//! reading; synonym expansions are added to the question-side fields with a
+//! lower weight; the query's reading bigrams go to the bigram
 //! field. All clauses are `Should`: BM25 sums the evidence. A category filter
 //! becomes a `Must` clause.
 
@@ -12,6 +13,9 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::index::{Boosts, Fields};
 use crate::tokenize::{Analysis, bigrams};
+
+/// Index of the answer field in the morpheme field list.
+const ANSWER: usize = 3;
 
 fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
@@ -34,15 +38,21 @@ pub fn build_query(
         (fields.answer, boosts.answer),
     ];
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let keys = analysis.keys();
-    for key in &keys {
-        for (field, boost) in morph {
-            clauses.push((Occur::Should, term_query(field, key, boost)));
+    // The answer field gets base forms only: readings and synonyms there
+    // added clauses (cost per query) without changing any ranking on the
+    // paraphrase set (examples/tune.rs).
+    let readings: Vec<&str> = analysis.terms.iter().filter_map(|t| t.reading.as_deref()).collect();
+    for key in analysis.keys() {
+        for (i, (field, boost)) in morph.iter().enumerate() {
+            if i == ANSWER && readings.contains(&key) {
+                continue;
+            }
+            clauses.push((Occur::Should, term_query(*field, key, *boost)));
         }
     }
     for key in synonyms {
-        for (field, boost) in morph {
-            clauses.push((Occur::Should, term_query(field, key, boost * boosts.synonym)));
+        for (field, boost) in &morph[..ANSWER] {
+            clauses.push((Occur::Should, term_query(*field, key, boost * boosts.synonym)));
         }
     }
     let mut seen = std::collections::HashSet::new();
