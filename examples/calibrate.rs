@@ -6,15 +6,12 @@ use madoguchi::decide::{Engine, EngineConfig, ReplyKind, Session};
 use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::Retriever;
 
+#[path = "common/cases.rs"]
+mod cases;
+use cases::paraphrase_cases;
+
 fn main() -> madoguchi::Result<()> {
-    let mut cases = Vec::new();
-    for f in std::fs::read_dir("tests/queries").unwrap() {
-        let f = f.unwrap().path();
-        for line in std::fs::read_to_string(&f).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            cases.push((v["query"].as_str().unwrap().to_string(), v["expect"].as_str().unwrap()[4..].to_string()));
-        }
-    }
+    let cases = paraphrase_cases();
     let kb = load_corpus("faq-corpus".as_ref())?;
     let retriever = Retriever::builder().build(kb)?;
     let engine = Engine::builder().build(retriever)?;
@@ -40,3 +37,4 @@ fn main() -> madoguchi::Result<()> {
     }
     Ok(())
 }
+

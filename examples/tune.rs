@@ -4,19 +4,16 @@ use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::{Boosts, Retriever, SearchOptions};
 use madoguchi::tokenize::Analyzer;
 
+#[path = "common/cases.rs"]
+mod cases;
+use cases::paraphrase_cases;
+
 fn main() -> madoguchi::Result<()> {
-    let mut cases = Vec::new();
-    for f in std::fs::read_dir("tests/queries").unwrap() {
-        let f = f.unwrap().path();
-        for line in std::fs::read_to_string(&f).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            cases.push((v["query"].as_str().unwrap().to_string(), v["expect"].as_str().unwrap()[4..].to_string()));
-        }
-    }
+    let cases = paraphrase_cases();
     let analyzer = Analyzer::new()?;
     let kb = load_corpus("faq-corpus".as_ref())?;
     let verbose = std::env::args().any(|a| a == "-v");
-    for (q, a, k, ans, bi) in [(1.0, 1.0, 1.0, 0.3, 1.0)] {
+    for (q, a, k, ans, bi) in [(1.0, 1.0, 1.0, 0.3, 1.0), (3.0, 2.5, 2.0, 0.6, 0.35), (2.0, 2.0, 1.5, 0.5, 0.6)] {
         let boosts = Boosts { question: q, alternatives: a, keywords: k, answer: ans, bigram: bi, synonym: 0.7 };
         let r = Retriever::builder().analyzer(analyzer.clone()).boosts(boosts).build(kb.clone())?;
         let (mut top1, mut mrr) = (0, 0.0);
@@ -34,3 +31,4 @@ fn main() -> madoguchi::Result<()> {
     }
     Ok(())
 }
+

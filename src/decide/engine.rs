@@ -36,7 +36,7 @@ use super::session::{PendingClarification, Session, Speaker, TranscriptLine};
 use crate::error::Result;
 use crate::knowledge::FaqEntry;
 use crate::normalize::{fold_text, normalize};
-use crate::retrieve::{Retriever, SearchOptions, SearchResult};
+use crate::retrieve::{Hit, Retriever, SearchOptions, SearchResult};
 
 /// Thresholds and routes of the engine. Defaults are tuned on the bundled
 /// corpus (see the README's results section).
@@ -408,20 +408,7 @@ impl Engine {
             return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
         }
 
-        let choices: Vec<Candidate> = hits
-            .iter()
-            .filter(|h| h.confidence >= cfg.clarify_confidence)
-            .take(cfg.max_choices)
-            .enumerate()
-            .filter_map(|(i, h)| {
-                retriever.entry(&h.id).map(|e| Candidate {
-                    number: i + 1,
-                    id: e.id.clone(),
-                    question: e.question.clone(),
-                    confidence: h.confidence,
-                })
-            })
-            .collect();
+        let choices = self.candidates(retriever, hits.iter(), cfg.max_choices);
         if !choices.is_empty() {
             let mut r = self.base(session, ReplyKind::Clarify, flags, voc);
             let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
@@ -512,22 +499,23 @@ impl Engine {
             category: entry.category.clone(),
             confidence,
         });
-        r.related = result
-            .hits
-            .iter()
-            .filter(|h| h.id != entry.id && h.confidence >= self.config.clarify_confidence)
-            .take(self.config.max_related)
-            .enumerate()
-            .filter_map(|(i, h)| {
-                retriever.entry(&h.id).map(|e| Candidate {
-                    number: i + 1,
-                    id: e.id.clone(),
-                    question: e.question.clone(),
-                    confidence: h.confidence,
-                })
-            })
-            .collect();
+        r.related = self.candidates(retriever, result.hits.iter().filter(|h| h.id != entry.id), self.config.max_related);
         r
+    }
+
+    /// Numbered candidates from hits confident enough to offer, at most `max`.
+    fn candidates<'h>(&self, retriever: &Retriever, hits: impl Iterator<Item = &'h Hit>, max: usize) -> Vec<Candidate> {
+        hits.filter(|h| h.confidence >= self.config.clarify_confidence)
+            .filter_map(|h| retriever.entry(&h.id).map(|e| (h, e)))
+            .take(max)
+            .enumerate()
+            .map(|(i, (h, e))| Candidate {
+                number: i + 1,
+                id: e.id.clone(),
+                question: e.question.clone(),
+                confidence: h.confidence,
+            })
+            .collect()
     }
 
     fn requested_route(&self, session: &Session, hint: Option<&str>) -> String {

@@ -324,6 +324,8 @@ pub fn run(
         }
         match r.predicted.as_str() {
             "answer" | "clarify" if r.expected != "answer" => "self_service".into(),
+            // An answer with the wrong entry is not a correct "answer".
+            p if p == r.expected => format!("{p}:wrong_entry"),
             p => p.into(),
         }
     };
