@@ -10,11 +10,22 @@ use cases::paraphrase_cases;
 
 fn main() -> madoguchi::Result<()> {
     let cases = paraphrase_cases();
-    let analyzer = Analyzer::new()?;
+    // TUNE_SYNONYMS=path tries another synonym list.
+    let analyzer = match std::env::var("TUNE_SYNONYMS") {
+        Ok(p) => Analyzer::builder().synonyms(p).build()?,
+        Err(_) => Analyzer::new()?,
+    };
     let kb = load_corpus("faq-corpus".as_ref())?;
     let verbose = std::env::args().any(|a| a == "-v");
-    for (q, a, k, ans, bi) in [(1.0, 1.0, 1.0, 0.3, 1.0), (3.0, 2.5, 2.0, 0.6, 0.35), (2.0, 2.0, 1.5, 0.5, 0.6)] {
-        let boosts = Boosts { question: q, alternatives: a, keywords: k, answer: ans, bigram: bi, synonym: 0.7 };
+    let grid = [
+        (1.0, 1.0, 1.0, 0.3, 1.0, 0.7),
+        (1.0, 1.0, 1.0, 0.3, 1.0, 0.4),
+        (1.0, 1.0, 1.0, 0.3, 1.0, 1.0),
+        (3.0, 2.5, 2.0, 0.6, 0.35, 0.7),
+        (2.0, 2.0, 1.5, 0.5, 0.6, 0.7),
+    ];
+    for (q, a, k, ans, bi, syn) in grid {
+        let boosts = Boosts { question: q, alternatives: a, keywords: k, answer: ans, bigram: bi, synonym: syn };
         let r = Retriever::builder().analyzer(analyzer.clone()).boosts(boosts).build(kb.clone())?;
         let (mut top1, mut mrr) = (0, 0.0);
         for (query, id) in &cases {
