@@ -54,26 +54,27 @@ pub struct ConfidenceModel {
 impl ConfidenceModel {
     /// Analyzes the question side and answer of every entry.
     pub fn new(analyzer: &Analyzer, kb: &KnowledgeBase) -> Self {
-        Self::from_analyses(&super::index::analyze_entries(analyzer, kb, &mut None))
+        let mut model = Self::default();
+        for chunk in kb.entries().chunks(super::index::CHUNK) {
+            for a in super::index::analyze_chunk(analyzer, chunk) {
+                model.add(&a);
+            }
+        }
+        model
     }
 
-    /// Builds the statistics from entries already analyzed for indexing.
-    pub fn from_analyses(analyses: &[super::EntryAnalysis]) -> Self {
-        let mut entries = Vec::with_capacity(analyses.len());
-        let mut document_frequency: HashMap<String, u32> = HashMap::new();
-        for ea in analyses {
-            let mut v = EntryVocabulary::default();
-            for a in ea.question_side() {
-                v.question_keys.extend(a.keys().into_iter().map(String::from));
-                v.bigrams.extend(bigrams(&a.reading_text));
-            }
-            v.answer_keys.extend(ea.answer.keys().into_iter().map(String::from));
-            for k in &v.question_keys {
-                *document_frequency.entry(k.clone()).or_default() += 1;
-            }
-            entries.push(v);
+    /// Adds the next entry (in knowledge-base order) from its analysis.
+    pub fn add(&mut self, analysis: &super::EntryAnalysis) {
+        let mut v = EntryVocabulary::default();
+        for a in analysis.question_side() {
+            v.question_keys.extend(a.keys().into_iter().map(String::from));
+            v.bigrams.extend(bigrams(&a.reading_text));
         }
-        Self { entries, document_frequency }
+        v.answer_keys.extend(analysis.answer.keys().into_iter().map(String::from));
+        for k in &v.question_keys {
+            *self.document_frequency.entry(k.clone()).or_default() += 1;
+        }
+        self.entries.push(v);
     }
 
     fn idf(&self, df: u32) -> f32 {

@@ -8,7 +8,7 @@ use tantivy::schema::{
 use tantivy::{DocAddress, Index, IndexWriter, Searcher, TantivyDocument};
 
 use crate::error::{Error, Result};
-use crate::knowledge::KnowledgeBase;
+use crate::knowledge::FaqEntry;
 use tantivy::tokenizer::PreTokenizedString;
 
 use crate::tokenize::{Analysis, Analyzer, BigramTokenizer, MorphTokenizer, bigram_tokens, morph_tokens};
@@ -104,82 +104,77 @@ impl EntryAnalysis {
     }
 }
 
-/// Entries analyzed per progress report.
-const CHUNK: usize = 1000;
+/// Entries analyzed, indexed and dropped together: bounds memory on large
+/// corpora and paces progress reports.
+pub const CHUNK: usize = 1000;
 
-/// Analyzes every entry, on all cores, in chunks; `progress` gets
-/// `(done, total)` after each chunk.
-pub fn analyze_entries(
-    analyzer: &Analyzer,
-    kb: &KnowledgeBase,
-    progress: &mut Option<Box<dyn FnMut(usize, usize)>>,
-) -> Vec<EntryAnalysis> {
+/// Analyzes a slice of entries on all cores.
+pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 16);
-    let entries = kb.entries();
-    let mut out = Vec::with_capacity(entries.len());
-    for chunk in entries.chunks(CHUNK) {
-        let per_thread = chunk.len().div_ceil(threads).max(1);
-        let parts: Vec<Vec<EntryAnalysis>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .chunks(per_thread)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|e| EntryAnalysis {
-                                question: analyzer.analyze(&e.question),
-                                alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
-                                keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
-                                answer: analyzer.analyze(&e.answer),
-                            })
-                            .collect()
-                    })
+    let per_thread = chunk.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunk
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|e| EntryAnalysis {
+                            question: analyzer.analyze(&e.question),
+                            alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
+                            keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
+                            answer: analyzer.analyze(&e.answer),
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .collect();
-            // Analysis never panics (it degrades to no terms), so a join
-            // error would be a bug in the standard library.
-            handles.into_iter().map(|h| h.join().expect("analysis thread")).collect()
-        });
-        out.extend(parts.into_iter().flatten());
-        if let Some(p) = progress.as_mut() {
-            p(out.len(), entries.len());
-        }
-    }
-    out
+            })
+            .collect();
+        // Analysis never panics (it degrades to no terms), so a join error
+        // would be a bug in the standard library.
+        handles.into_iter().flat_map(|h| h.join().expect("analysis thread")).collect()
+    })
 }
 
 fn pre_tokenized(text: &str, tokens: Vec<tantivy::tokenizer::Token>) -> PreTokenizedString {
     PreTokenizedString { text: text.to_string(), tokens }
 }
 
-/// Builds the index for `kb` from its analyses (see [`analyze_entries`]).
-/// The fields receive exactly the token streams that [`MorphTokenizer`] and
-/// [`BigramTokenizer`] would produce, without analyzing any text twice.
-pub fn build_index(
-    analyzer: &Analyzer,
-    kb: &KnowledgeBase,
-    analyses: &[EntryAnalysis],
-    on_disk: Option<&Path>,
-) -> Result<(Index, Fields)> {
-    let (schema, fields) = schema();
-    let index = match on_disk {
-        Some(dir) => {
-            if dir.exists() {
-                std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+/// Writes entries into a new index. Entries arrive already analyzed, and the
+/// fields receive exactly the token streams that [`MorphTokenizer`] and
+/// [`BigramTokenizer`] would produce, so no text is analyzed twice.
+pub struct IndexBuilder {
+    index: Index,
+    fields: Fields,
+    writer: IndexWriter,
+}
+
+impl IndexBuilder {
+    /// A new index in RAM, or in `on_disk` (recreated).
+    pub fn new(analyzer: &Analyzer, on_disk: Option<&Path>) -> Result<Self> {
+        let (schema, fields) = schema();
+        let index = match on_disk {
+            Some(dir) => {
+                if dir.exists() {
+                    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                Index::create_in_dir(dir, schema)?
             }
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            Index::create_in_dir(dir, schema)?
-        }
-        None => Index::create_in_ram(schema),
-    };
-    // Registered so that raw-text documents and tools see the same analysis.
-    index.tokenizers().register(MORPH_TOKENIZER, MorphTokenizer::new(analyzer.clone()));
-    index.tokenizers().register(BIGRAM_TOKENIZER, BigramTokenizer::new(analyzer.clone()));
-    // One thread: documents arrive pre-tokenized, and one segment is what
-    // queries want anyway.
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, 100_000_000)?;
-    for (ord, (e, a)) in kb.entries().iter().zip(analyses).enumerate() {
+            None => Index::create_in_ram(schema),
+        };
+        // Registered so that raw-text documents and tools see the same analysis.
+        index.tokenizers().register(MORPH_TOKENIZER, MorphTokenizer::new(analyzer.clone()));
+        index.tokenizers().register(BIGRAM_TOKENIZER, BigramTokenizer::new(analyzer.clone()));
+        // One thread: documents arrive pre-tokenized, and one segment is what
+        // queries want anyway.
+        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        Ok(Self { index, fields, writer })
+    }
+
+    /// Adds entry number `ordinal` with its analysis.
+    pub fn add(&mut self, ordinal: usize, e: &FaqEntry, a: &EntryAnalysis) -> Result<()> {
+        let fields = &self.fields;
         let mut doc = TantivyDocument::default();
-        doc.add_u64(fields.ordinal, ord as u64);
+        doc.add_u64(fields.ordinal, ordinal as u64);
         doc.add_text(fields.category, e.category.as_deref().unwrap_or("未分類"));
         doc.add_pre_tokenized_text(fields.question, pre_tokenized(&e.question, morph_tokens(&a.question)));
         for (t, an) in e.alternatives.iter().zip(&a.alternatives) {
@@ -192,17 +187,25 @@ pub fn build_index(
         for an in a.question_side() {
             doc.add_pre_tokenized_text(fields.bigram, pre_tokenized(&an.normalized, bigram_tokens(an)));
         }
-        writer.add_document(doc)?;
+        self.writer.add_document(doc)?;
+        Ok(())
     }
-    writer.commit()?;
-    // One segment: every query clause pays per-segment setup.
-    let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        writer.merge(&segments).wait()?;
+
+    /// Commits and merges into one segment (every query clause pays
+    /// per-segment setup).
+    pub fn finish(mut self) -> Result<(Index, Fields)> {
+        self.writer.commit()?;
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
+        self.writer.wait_merging_threads()?;
+        Ok((self.index, self.fields))
     }
-    writer.wait_merging_threads()?;
-    Ok((index, fields))
 }
+
+/// The index writer's memory budget (Tantivy flushes a segment when full).
+const WRITER_MEMORY: usize = 50_000_000;
 
 /// Maps hits to knowledge-base ordinals, opening each segment's fast-field
 /// column once per search (opening it is far dearer than reading it).

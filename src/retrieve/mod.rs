@@ -164,10 +164,23 @@ impl Retriever {
         on_disk: Option<PathBuf>,
         mut progress: Option<Box<dyn FnMut(usize, usize)>>,
     ) -> Result<Self> {
-        let analyses = index::analyze_entries(&analyzer, &kb, &mut progress);
-        let (index, fields) = index::build_index(&analyzer, &kb, &analyses, on_disk.as_deref())?;
+        // Chunk by chunk: analyze (on all cores), index, feed the confidence
+        // statistics, then drop the analyses, so memory stays bounded.
+        let mut builder = index::IndexBuilder::new(&analyzer, on_disk.as_deref())?;
+        let mut confidence = ConfidenceModel::default();
+        let total = kb.len();
+        for (c, chunk) in kb.entries().chunks(index::CHUNK).enumerate() {
+            let analyses = index::analyze_chunk(&analyzer, chunk);
+            for (i, (entry, analysis)) in chunk.iter().zip(&analyses).enumerate() {
+                builder.add(c * index::CHUNK + i, entry, analysis)?;
+                confidence.add(analysis);
+            }
+            if let Some(p) = progress.as_mut() {
+                p((c * index::CHUNK + chunk.len()).min(total), total);
+            }
+        }
+        let (index, fields) = builder.finish()?;
         let reader = index.reader()?;
-        let confidence = ConfidenceModel::from_analyses(&analyses);
         Ok(Self { analyzer, kb, index, reader, fields, boosts, confidence, on_disk })
     }
 
