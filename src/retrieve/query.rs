@@ -44,14 +44,15 @@ pub fn build_query(
     let readings: Vec<&str> = analysis.terms.iter().filter_map(|t| t.reading.as_deref()).collect();
     for key in analysis.keys() {
         for (i, (field, boost)) in morph.iter().enumerate() {
-            if i == ANSWER && readings.contains(&key) {
+            // A zero boost means the field is not searched at all.
+            if *boost == 0.0 || (i == ANSWER && readings.contains(&key)) {
                 continue;
             }
             clauses.push((Occur::Should, term_query(*field, key, *boost)));
         }
     }
     for key in synonyms {
-        for (field, boost) in &morph[..ANSWER] {
+        for (field, boost) in morph[..ANSWER].iter().filter(|(_, b)| *b != 0.0) {
             clauses.push((Occur::Should, term_query(*field, key, boost * boosts.synonym)));
         }
     }
