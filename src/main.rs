@@ -77,7 +77,7 @@ enum Command {
     Eval {
         #[command(flatten)]
         corpus: CorpusArgs,
-        /// Cases file, one JSON case per line (see `madoguchi::eval`).
+        /// Cases file (one JSON case per line, see `madoguchi::eval`) or a directory of them.
         #[arg(long)]
         cases: PathBuf,
         /// Print one JSON object instead of a table.
@@ -223,10 +223,9 @@ fn print_reply(reply: &Reply) {
 }
 
 fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<&str>) -> Result<()> {
-    let text = std::fs::read_to_string(cases_path).map_err(|e| Error::Io { path: cases_path.into(), source: e })?;
-    let (cases, bad) = madoguchi::eval::parse_cases(&text);
-    for (line, msg) in &bad {
-        eprintln!("{}:{line}: {msg} (skipped)", cases_path.display());
+    let (cases, bad) = madoguchi::eval::load_cases(cases_path)?;
+    for (_, msg) in &bad {
+        eprintln!("{msg} (skipped)");
     }
     let default_at = match at {
         Some(a) => chrono::DateTime::parse_from_rfc3339(a).map_err(|e| Error::InvalidInput(format!("--at {a:?}: {e}")))?,

@@ -79,6 +79,25 @@ fn external_minimal_corpus_with_graded_relevance_and_bad_lines() {
 }
 
 #[test]
+fn a_directory_of_case_files_runs_every_case_and_names_files_in_failures() {
+    let dir = root().join("tests/queries");
+    let expected: usize = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap().lines().filter(|l| !l.trim().is_empty()).count())
+        .sum();
+    let out = bin().current_dir(root()).args(["eval", "--json", "--cases", "tests/queries"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"].as_u64().unwrap() as usize, expected);
+    for failed in report["failed"].as_array().unwrap() {
+        let at = failed["at"].as_str().unwrap();
+        assert!(at.starts_with("tests/queries/") && at.contains(".jsonl:"), "{at}");
+    }
+}
+
+#[test]
 fn metric_definitions() {
     use std::collections::BTreeMap;
     use madoguchi::eval::RankingMetrics;

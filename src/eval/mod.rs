@@ -2,7 +2,9 @@
 //! measures a bot: ranking metrics for retrieval cases, accuracy and a
 //! confusion matrix for decision cases, and per-turn latency.
 //!
-//! # Cases file (JSONL, one case per line, each in a fresh session)
+//! # Cases files (JSONL, one case per line, each in a fresh session)
+//!
+//! `madoguchi eval --cases` takes one file or a directory of `*.jsonl` files.
 //!
 //! ```text
 //! {"query": "ｶｰﾄﾞの暗証番号を変えたい", "expect": "faq:card-044"}
@@ -69,6 +71,9 @@ impl Expectation {
 /// One parsed case.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Case {
+    /// The cases file, when known (reports say `file:line`).
+    #[serde(default)]
+    pub file: Option<String>,
     /// 1-based line in the cases file.
     pub line: usize,
     /// The customer's messages, in order.
@@ -131,6 +136,39 @@ fn parse_expect(value: &serde_json::Value, relevant: Option<BTreeMap<String, u8>
     })
 }
 
+/// Reads cases from a file, or from every `*.jsonl` file in a directory
+/// (sorted by name). Bad lines come back as `file:line: message` and are
+/// skipped; an unreadable path is an error.
+pub fn load_cases(path: &std::path::Path) -> crate::Result<(Vec<Case>, Vec<(usize, String)>)> {
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        let mut v: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| crate::Error::Io { path: path.into(), source: e })?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        v.sort();
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let (mut cases, mut bad) = (Vec::new(), Vec::new());
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| crate::Error::Io { path: f.clone(), source: e })?;
+        let (mut c, b) = parse_cases(&text);
+        let name = f.display().to_string();
+        for case in &mut c {
+            case.file = Some(name.clone());
+        }
+        cases.append(&mut c);
+        bad.extend(b.into_iter().map(|(line, msg)| {
+            let msg = msg.strip_prefix(&format!("line {line}: ")).unwrap_or(&msg).to_string();
+            (line, format!("{name}:{line}: {msg}"))
+        }));
+    }
+    Ok((cases, bad))
+}
+
 /// Parses a cases file. Returns the good cases and `line: message` for each
 /// bad line (which is skipped).
 pub fn parse_cases(text: &str) -> (Vec<Case>, Vec<(usize, String)>) {
@@ -153,11 +191,11 @@ pub fn parse_cases(text: &str) -> (Vec<Case>, Vec<(usize, String)>) {
             if let Some(at) = &r.at {
                 DateTime::parse_from_rfc3339(at).map_err(|e| format!("bad `at` {at:?}: {e}"))?;
             }
-            Ok(Case { line, turns, expect: parse_expect(&r.expect, r.relevant)?, at: r.at, channel: r.channel })
+            Ok(Case { file: None, line, turns, expect: parse_expect(&r.expect, r.relevant)?, at: r.at, channel: r.channel })
         });
         match parsed {
             Ok(c) => cases.push(c),
-            Err(e) => errors.push((line, e)),
+            Err(e) => errors.push((line, format!("line {line}: {e}"))),
         }
     }
     (cases, errors)
@@ -189,6 +227,8 @@ fn accepted(expect: &Expectation, reply: &Reply) -> bool {
 /// Outcome of one case.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaseResult {
+    /// Where the case was read: `file:line`, or the line alone.
+    pub at: String,
     /// Line in the cases file.
     pub line: usize,
     /// The last turn's text.
@@ -242,7 +282,7 @@ pub struct Report {
     pub cases: usize,
     /// Cases passed.
     pub passed: usize,
-    /// Lines skipped as malformed: (line, message).
+    /// Lines skipped as malformed: (line, message naming file and line).
     pub bad_lines: Vec<(usize, String)>,
     /// Ranking metrics over `faq:` and `relevant` cases.
     pub retrieval: Option<RankingMetrics>,
@@ -299,6 +339,10 @@ pub fn run(
             ranking_cases.push((ranking.clone(), grades));
         }
         results.push(CaseResult {
+            at: match &case.file {
+                Some(f) => format!("{f}:{}", case.line),
+                None => format!("line {}", case.line),
+            },
             line: case.line,
             query,
             expected: case.expect.label(),
@@ -378,7 +422,8 @@ impl Report {
         let pct = |x: f64| format!("{:.1}%", x * 100.0);
         out.push_str(&format!("cases: {}   passed: {}   bad lines: {}\n", self.cases, self.passed, self.bad_lines.len()));
         for (line, msg) in &self.bad_lines {
-            out.push_str(&format!("  line {line}: {msg}\n"));
+            let _ = line; // the message already says where
+            out.push_str(&format!("  {msg}\n"));
         }
         if let Some(m) = &self.retrieval {
             out.push_str(&format!(
@@ -425,8 +470,8 @@ impl Report {
             for f in &self.failed {
                 let top: Vec<&str> = f.ranking.iter().take(3).map(String::as_str).collect();
                 out.push_str(&format!(
-                    "  line {}: \"{}\" expected {} got {}{}{}\n",
-                    f.line,
+                    "  {}: \"{}\" expected {} got {}{}{}\n",
+                    f.at,
                     f.query,
                     f.expected,
                     f.predicted,
