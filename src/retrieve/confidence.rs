@@ -34,7 +34,7 @@ use crate::knowledge::KnowledgeBase;
 use crate::tokenize::{Analysis, Analyzer, bigrams};
 
 /// What one entry's text contains, as matching keys and bigrams.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EntryVocabulary {
     /// Keys and readings from question, alternatives and keywords.
     pub question_keys: HashSet<String>,
@@ -45,7 +45,7 @@ pub struct EntryVocabulary {
 }
 
 /// Corpus statistics for confidence.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConfidenceModel {
     entries: Vec<EntryVocabulary>,
     document_frequency: HashMap<String, u32>,

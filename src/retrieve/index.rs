@@ -85,7 +85,7 @@ fn schema() -> (Schema, Fields) {
 
 /// Every text of one entry, analyzed once and shared by the index fields and
 /// the confidence model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryAnalysis {
     /// The question.
     pub question: Analysis,

@@ -120,7 +120,7 @@ fn json_body<T: DeserializeOwned>(
 }
 
 /// Body of `POST /v1/sessions` (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CreateSession {
     /// `web`, `app`, … (1–32 of `A-Za-z0-9_-`).
     #[serde(default)]
@@ -180,7 +180,7 @@ pub async fn create_session(
 }
 
 /// Body of `POST /v1/sessions/{id}/messages`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PostMessage {
     /// The customer's message.
     pub text: String,
@@ -346,7 +346,7 @@ pub async fn categories(State(state): State<Arc<AppState>>) -> Json<serde_json::
 }
 
 /// Query of `GET /v1/categories/{name}/entries`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EntriesQuery {
     /// Only this subcategory.
     pub subcategory: Option<String>,
