@@ -42,6 +42,23 @@ fn clarify_then_pick_by_number() {
 }
 
 #[test]
+fn a_bare_number_is_a_pick_not_a_question() {
+    // No choices on offer: "2" is not searched (it would match 2回線目).
+    let mut s = Session::new("bare");
+    let r = say(&mut s, "2");
+    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+    // Out of range: the choices stay on offer.
+    let mut s = Session::new("range");
+    let first = say(&mut s, "支払い");
+    assert_eq!(first.kind, ReplyKind::Clarify);
+    let r = say(&mut s, "9");
+    assert_eq!(r.kind, ReplyKind::Fallback);
+    assert!(r.message.contains(&format!("1〜{}", first.choices.len())), "{}", r.message);
+    let r = say(&mut s, "1");
+    assert_eq!(r.answer.map(|a| a.id), Some(first.choices[0].id.clone()));
+}
+
+#[test]
 fn clarify_then_pick_by_repeating_words() {
     let mut s = Session::new("clarify-words");
     let r = say(&mut s, "支払い");

@@ -319,6 +319,16 @@ impl Engine {
         if let Some(r) = self.resolve_clarification(session, &retriever, &text, flags, voc) {
             return self.finish(session, r, at);
         }
+        // A bare choice ("2", "２番") with no choices on offer (or out of
+        // range) is not a question: searching "2" would match 2回線目.
+        if choice_number(&text).is_some() {
+            let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
+            r.message = match &session.pending {
+                Some(p) => format!("1〜{}の番号でお選びいただくか、ご質問を文章でお聞かせください。", p.candidates.len()),
+                None => "番号でのご指定は、候補をご案内したときにお使いください。ご質問を文章でお聞かせください。".into(),
+            };
+            return self.finish(session, r, at);
+        }
         session.pending = None;
 
         let analysis = retriever.analyzer().analyze(&text);
