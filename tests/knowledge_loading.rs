@@ -107,3 +107,15 @@ fn binary_and_empty_inputs_get_clear_errors() {
     let empty = temp_dir("empty");
     assert!(load_corpus(&empty).unwrap_err().to_string().contains("no .jsonl"));
 }
+
+#[test]
+fn a_knowledge_base_round_trips_through_serde_with_its_id_index() {
+    use madoguchi::knowledge::{FaqEntry, KnowledgeBase};
+    let kb = KnowledgeBase::new(vec![FaqEntry::new("a", "支払日は？", "27日です。"), FaqEntry::new("b", "送料は？", "550円です。")]).unwrap();
+    let back: KnowledgeBase = serde_json::from_str(&serde_json::to_string(&kb).unwrap()).unwrap();
+    assert_eq!(back.get("b").map(|e| e.answer.as_str()), Some("550円です。"));
+    assert_eq!(back.position("b"), Some(1));
+    // duplicates are rejected on the way in too
+    let dup = r#"{"entries":[{"id":"a","question":"q","answer":"x"},{"id":"a","question":"q","answer":"y"}]}"#;
+    assert!(serde_json::from_str::<KnowledgeBase>(dup).unwrap_err().to_string().contains("duplicate id"));
+}

@@ -405,7 +405,7 @@ impl Engine {
                 let route = cfg.complaint_route.clone();
                 return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
             }
-            return self.answer(session, retriever, entry, top.confidence, result, flags, voc);
+            return self.answer(session, retriever, entry, top.confidence, hits, flags, voc);
         }
 
         session.consecutive_failures += 1;
@@ -472,16 +472,8 @@ impl Engine {
         }?;
         let entry = retriever.entry(&picked)?;
         session.pending = None;
-        let confidence = 1.0;
-        let empty = SearchResult {
-            query: text.into(),
-            normalized: normalize(text),
-            terms: Vec::new(),
-            synonyms: Vec::new(),
-            hits: Vec::new(),
-            margin: 0.0,
-        };
-        Some(self.answer(session, retriever, entry, confidence, &empty, flags, voc))
+        // The customer chose it: full confidence, nothing else to relate.
+        Some(self.answer(session, retriever, entry, 1.0, &[], flags, voc))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -491,7 +483,7 @@ impl Engine {
         retriever: &Retriever,
         entry: &FaqEntry,
         confidence: f32,
-        result: &SearchResult,
+        related: &[Hit],
         flags: Flags,
         voc: VocClass,
     ) -> Reply {
@@ -509,7 +501,7 @@ impl Engine {
             category: entry.category.clone(),
             confidence,
         });
-        r.related = self.candidates(retriever, result.hits.iter().filter(|h| h.id != entry.id), self.config.max_related);
+        r.related = self.candidates(retriever, related.iter().filter(|h| h.id != entry.id), self.config.max_related);
         r
     }
 

@@ -34,6 +34,10 @@ use crate::retrieve::SearchOptions;
 pub use metrics::{RankingMetrics, ndcg_at, percentile};
 pub use synthetic::synthetic_corpus;
 
+/// A skipped line of a cases file: its line number and a message that names
+/// where it is and what is wrong.
+pub type BadLine = (usize, String);
+
 /// What a case expects of the last turn.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type", content = "value")]
@@ -139,7 +143,7 @@ fn parse_expect(value: &serde_json::Value, relevant: Option<BTreeMap<String, u8>
 /// Reads cases from a file, or from every `*.jsonl` file in a directory
 /// (sorted by name). Bad lines come back as `file:line: message` and are
 /// skipped; an unreadable path is an error.
-pub fn load_cases(path: &std::path::Path) -> crate::Result<(Vec<Case>, Vec<(usize, String)>)> {
+pub fn load_cases(path: &std::path::Path) -> crate::Result<(Vec<Case>, Vec<BadLine>)> {
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut v: Vec<_> = std::fs::read_dir(path)
             .map_err(|e| crate::Error::Io { path: path.into(), source: e })?
@@ -171,7 +175,7 @@ pub fn load_cases(path: &std::path::Path) -> crate::Result<(Vec<Case>, Vec<(usiz
 
 /// Parses a cases file. Returns the good cases and `line: message` for each
 /// bad line (which is skipped).
-pub fn parse_cases(text: &str) -> (Vec<Case>, Vec<(usize, String)>) {
+pub fn parse_cases(text: &str) -> (Vec<Case>, Vec<BadLine>) {
     let mut cases = Vec::new();
     let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
@@ -283,7 +287,7 @@ pub struct Report {
     /// Cases passed.
     pub passed: usize,
     /// Lines skipped as malformed: (line, message naming file and line).
-    pub bad_lines: Vec<(usize, String)>,
+    pub bad_lines: Vec<BadLine>,
     /// Ranking metrics over `faq:` and `relevant` cases.
     pub retrieval: Option<RankingMetrics>,
     /// Share of `faq:`/`relevant` cases answered with a relevant entry.
@@ -306,7 +310,7 @@ pub struct Report {
 pub fn run(
     engine: &Engine,
     cases: &[Case],
-    bad_lines: Vec<(usize, String)>,
+    bad_lines: Vec<BadLine>,
     default_at: DateTime<FixedOffset>,
     mut progress: impl FnMut(usize, usize),
 ) -> Report {
@@ -421,8 +425,8 @@ impl Report {
         let mut out = String::new();
         let pct = |x: f64| format!("{:.1}%", x * 100.0);
         out.push_str(&format!("cases: {}   passed: {}   bad lines: {}\n", self.cases, self.passed, self.bad_lines.len()));
-        for (line, msg) in &self.bad_lines {
-            let _ = line; // the message already says where
+        // Each message already names its file and line.
+        for (_, msg) in &self.bad_lines {
             out.push_str(&format!("  {msg}\n"));
         }
         if let Some(m) = &self.retrieval {

@@ -162,11 +162,10 @@ pub fn load_corpus(path: &Path) -> Result<KnowledgeBase> {
     for file in corpus_files(path)? {
         match load_file(&file) {
             Ok(mut e) => entries.append(&mut e),
-            Err(Error::Many(mut many)) => errors.append(&mut many),
             Err(e) => errors.push(e),
         }
     }
-    if let Some(e) = Error::from_many(errors) {
+    if let Some(e) = Error::from_problems(errors) {
         return Err(e);
     }
     KnowledgeBase::new(entries)

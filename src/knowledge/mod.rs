@@ -7,8 +7,6 @@ mod load;
 pub use entry::{Escalation, FaqEntry, Link};
 pub use load::{corpus_files, load_corpus, load_file, parse_csv, parse_jsonl};
 
-use std::collections::BTreeMap;
-
 use crate::error::{Error, Result};
 
 /// A validated set of FAQ entries with unique ids.
@@ -22,10 +20,30 @@ use crate::error::{Error, Result};
 /// # Ok::<(), madoguchi::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "KnowledgeBaseData", into = "KnowledgeBaseData")]
 pub struct KnowledgeBase {
     entries: Vec<FaqEntry>,
-    #[serde(skip)]
     by_id: std::collections::HashMap<String, usize>,
+}
+
+/// The serialized form: the entries only; the id index is rebuilt (and the
+/// entries validated) on the way back in.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KnowledgeBaseData {
+    entries: Vec<FaqEntry>,
+}
+
+impl TryFrom<KnowledgeBaseData> for KnowledgeBase {
+    type Error = Error;
+    fn try_from(data: KnowledgeBaseData) -> Result<Self> {
+        KnowledgeBase::new(data.entries)
+    }
+}
+
+impl From<KnowledgeBase> for KnowledgeBaseData {
+    fn from(kb: KnowledgeBase) -> Self {
+        KnowledgeBaseData { entries: kb.entries }
+    }
 }
 
 /// A category with its subcategories and entry count.
@@ -85,7 +103,12 @@ impl KnowledgeBase {
 
     /// The entry with this id.
     pub fn get(&self, id: &str) -> Option<&FaqEntry> {
-        self.by_id.get(id).map(|&i| &self.entries[i])
+        self.position(id).map(|i| &self.entries[i])
+    }
+
+    /// The load-order position (ordinal) of the entry with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
     }
 
     /// Adds an entry, or replaces the one with the same id. Returns the
@@ -133,14 +156,5 @@ impl KnowledgeBase {
             .filter(|e| e.category.as_deref().unwrap_or("未分類") == category)
             .filter(|e| subcategory.is_none() || e.subcategory.as_deref() == subcategory)
             .collect()
-    }
-
-    /// Number of entries per category, sorted by name (stable for reports).
-    pub fn category_counts(&self) -> BTreeMap<String, usize> {
-        let mut m = BTreeMap::new();
-        for c in self.categories() {
-            m.insert(c.name, c.entries);
-        }
-        m
     }
 }

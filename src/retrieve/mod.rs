@@ -261,7 +261,7 @@ impl Retriever {
     /// Confidence that entry `id` answers the analyzed text (0 for an
     /// unknown id); used to resolve a clarification by repeated words.
     pub fn confidence_for(&self, analysis: &Analysis, id: &str) -> f32 {
-        let Some(ord) = self.kb.entries().iter().position(|e| e.id == id) else { return 0.0 };
+        let Some(ord) = self.kb.position(id) else { return 0.0 };
         let keys = analysis.keys();
         let synonyms = self.analyzer.synonyms().expand(&keys, &crate::normalize::fold(&analysis.normalized));
         self.confidence.confidence(analysis, &synonyms, ord)

@@ -282,15 +282,9 @@ fn segment(
         let reading = field(7).map(|r| base_reading(&surface, base, &fold(r))).filter(|r| *r != key);
         let pos = if pos == "UNK" { "未知語".to_string() } else { pos.to_string() };
         let parts = compounds.get(&key);
-        if let Some(parts) = parts {
-            for (k, r) in parts {
-                terms.push(Term { key: k.clone(), reading: r.clone(), surface: surface.clone(), pos: "名詞".into(), span, inner: true });
-            }
-            // The compound itself goes first.
-            let at = terms.len() - parts.len();
-            terms.insert(at, Term { key, reading, surface, pos, span, inner: false });
-        } else {
-            terms.push(Term { key, reading, surface, pos, span, inner: false });
+        terms.push(Term { key, reading, surface: surface.clone(), pos, span, inner: false });
+        for (k, r) in parts.into_iter().flatten() {
+            terms.push(Term { key: k.clone(), reading: r.clone(), surface: surface.clone(), pos: "名詞".into(), span, inner: true });
         }
     }
     Ok((terms, reading_text))

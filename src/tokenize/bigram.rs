@@ -24,9 +24,3 @@ pub fn bigrams(text: &str) -> Vec<String> {
     }
     out
 }
-
-/// The folded reading of a text, as produced by the analyzer; re-exported
-/// here because bigrams are taken over it.
-pub fn reading_text(analysis: &super::Analysis) -> &str {
-    &analysis.reading_text
-}

@@ -139,8 +139,8 @@ pub fn parse_user_dictionary(text: &str, path: &Path) -> Result<Vec<UserWord>> {
             continue;
         }
         let numeric = [(1, "left_id"), (2, "right_id")];
-        if let Some((_, name)) = numeric.iter().find(|(c, _)| cols[*c].parse::<u16>().is_err()) {
-            errors.push(err(line, format!("{name} must be an integer 0..=65535, found {:?}", cols[1])));
+        if let Some((c, name)) = numeric.iter().find(|(c, _)| cols[*c].parse::<u16>().is_err()) {
+            errors.push(err(line, format!("{name} must be an integer 0..=65535, found {:?}", cols[*c])));
             continue;
         }
         if cols[3].parse::<i16>().is_err() {
@@ -181,10 +181,5 @@ pub fn load_user_dictionary(path: &Path) -> Result<(UserDictionary, Vec<UserWord
         .build_user_dict_from_reader(body.as_bytes())
         .map_err(|e| Error::Resource { path: path.to_path_buf(), line: 0, message: e.to_string() })?;
     Ok((dict, words))
-}
-
-/// Returns `Ok(())` when `dir` holds a loadable system dictionary.
-pub fn check_system_dictionary(dir: &Path) -> Result<()> {
-    load_system_dictionary(dir).map(|_| ())
 }
 

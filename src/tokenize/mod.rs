@@ -17,9 +17,9 @@ mod synonyms;
 mod tantivy_adapter;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, Term};
-pub use bigram::{bigrams, reading_text};
+pub use bigram::bigrams;
 pub use dictionary::{
-    IPADIC_COLUMNS, UserWord, build_system_dictionary, check_system_dictionary, default_dictionary_dir,
+    IPADIC_COLUMNS, UserWord, build_system_dictionary, default_dictionary_dir,
     load_system_dictionary, load_user_dictionary, parse_user_dictionary,
 };
 pub use synonyms::{SynonymGroup, Synonyms, parse_synonyms};
