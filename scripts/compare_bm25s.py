@@ -3,7 +3,7 @@
 Run by hand: scripts/compare-bm25s.sh (it installs bm25s-j into a venv).
 Both systems see the same corpus (faq-corpus/*.jsonl; question, alternatives,
 keywords and answer as one document for bm25s-j) and the same labelled
-paraphrase queries (tests/queries/*.jsonl). Prints Success@1/@5, MRR@10 and
+paraphrase queries (tests/queries/bundled-dev/*.jsonl). Prints Success@1/@5, MRR@10 and
 queries per second (one query at a time, tokenization included) for each.
 """
 import glob
@@ -20,7 +20,7 @@ for path in sorted(glob.glob(f"{root}/faq-corpus/*.jsonl")):
     with open(path, encoding="utf-8") as f:
         entries += [json.loads(line) for line in f if line.strip()]
 cases = []
-for path in sorted(glob.glob(f"{root}/tests/queries/*.jsonl")):
+for path in sorted(glob.glob(f"{root}/tests/queries/bundled-dev/*.jsonl")):
     with open(path, encoding="utf-8") as f:
         cases += [json.loads(line) for line in f if line.strip()]
 

@@ -80,20 +80,20 @@ fn external_minimal_corpus_with_graded_relevance_and_bad_lines() {
 
 #[test]
 fn a_directory_of_case_files_runs_every_case_and_names_files_in_failures() {
-    let dir = root().join("tests/queries");
+    let dir = root().join("tests/queries/bundled-dev");
     let expected: usize = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
         .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
         .map(|e| std::fs::read_to_string(e.path()).unwrap().lines().filter(|l| !l.trim().is_empty()).count())
         .sum();
-    let out = bin().current_dir(root()).args(["eval", "--json", "--cases", "tests/queries"]).output().unwrap();
+    let out = bin().current_dir(root()).args(["eval", "--json", "--cases", "tests/queries/bundled-dev"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["cases"].as_u64().unwrap() as usize, expected);
     for failed in report["failed"].as_array().unwrap() {
         let at = failed["at"].as_str().unwrap();
-        assert!(at.starts_with("tests/queries/") && at.contains(".jsonl:"), "{at}");
+        assert!(at.starts_with("tests/queries/bundled-dev/") && at.contains(".jsonl:"), "{at}");
     }
 }
 

@@ -1,4 +1,4 @@
-//! Labelled paraphrase queries (tests/queries/*.jsonl) must put the expected
+//! Labelled paraphrase queries (tests/queries/bundled-dev/*.jsonl) must put the expected
 //! FAQ entry at rank 1. None of the queries copies an entry's own text; they
 //! cover kana-only, half-width, full-width, synonym and colloquial spellings.
 
@@ -16,7 +16,7 @@ struct Case {
 }
 
 fn cases() -> Vec<(String, Case)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/queries/bundled-dev");
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let mut out = Vec::new();

@@ -1,8 +1,8 @@
 //! Shared by the tuning examples.
 
-/// The labelled paraphrase queries (tests/queries/*.jsonl) as (query, entry id).
+/// The labelled paraphrase queries (tests/queries/bundled-dev/*.jsonl) as (query, entry id).
 pub fn paraphrase_cases() -> Vec<(String, String)> {
-    let mut files: Vec<_> = std::fs::read_dir("tests/queries").expect("run from the repo root").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir("tests/queries/bundled-dev").expect("run from the repo root").flatten().map(|e| e.path()).collect();
     files.sort();
     let mut cases = Vec::new();
     for f in files {
