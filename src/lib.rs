@@ -42,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod decide;
 pub mod error;
 pub mod eval;
@@ -51,5 +52,6 @@ pub mod retrieve;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod tokenize;
+pub mod tune;
 
 pub use error::{Error, Result};

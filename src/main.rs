@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use madoguchi::decide::{Engine, Reply, ReplyKind, Session};
+use madoguchi::config::Config;
+use madoguchi::decide::{Engine, EngineConfig, Reply, ReplyKind, Session};
 use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::{Retriever, SearchOptions};
 use madoguchi::tokenize::{Analyzer, default_dictionary_dir};
@@ -30,6 +31,24 @@ struct CorpusArgs {
     /// Keep the search index in this directory instead of memory.
     #[arg(long)]
     index_dir: Option<PathBuf>,
+    /// Retrieval configuration written by `madoguchi tune` (default: the bundled dictionaries/config.json).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl CorpusArgs {
+    fn config(&self) -> Result<Config> {
+        match &self.config {
+            Some(path) => Config::load(path),
+            None => Ok(Config::bundled().clone()),
+        }
+    }
+
+    /// The engine over this corpus, configured by `--config`.
+    fn engine(&self, quiet: bool) -> Result<Engine> {
+        let config = self.config()?;
+        Engine::builder().config(EngineConfig::from_config(&config)).build(retriever(self, quiet)?)
+    }
 }
 
 #[derive(Subcommand)]
@@ -86,6 +105,33 @@ enum Command {
         /// Message time for cases without `at` (RFC 3339; default: now).
         #[arg(long)]
         at: Option<String>,
+        /// Leave out the list of failed cases (for test sets: report figures, don't read failures).
+        #[arg(long)]
+        no_failures: bool,
+    },
+    /// Fit ranking weights, the confidence model and thresholds to labelled queries (cross-validated); write a --config file.
+    Tune {
+        /// FAQ corpus; repeat with one --cases per corpus to tune across several.
+        #[arg(long = "corpus", required = true)]
+        corpora: Vec<PathBuf>,
+        /// Labelled cases (file or directory) for the --corpus at the same position.
+        #[arg(long = "cases", required = true)]
+        cases: Vec<PathBuf>,
+        /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
+        #[arg(long)]
+        dictionary: Option<PathBuf>,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Share of direct answers that must be right (on held-out folds) when choosing the answer threshold.
+        #[arg(long, default_value_t = 0.9)]
+        target_precision: f64,
+        /// Write the configuration here (JSON, for --config).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Show how a text is normalized and tokenized (debugging aid).
     Analyze {
@@ -117,7 +163,7 @@ fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
     let analyzer = analyzer(args)?;
     let kb = load_corpus(&args.corpus)?;
     let total = kb.len();
-    let mut builder = Retriever::builder().analyzer(analyzer);
+    let mut builder = Retriever::builder().analyzer(analyzer).config(&args.config()?);
     if let Some(dir) = &args.index_dir {
         builder = builder.on_disk(dir);
     }
@@ -144,7 +190,7 @@ fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Opti
             .map(|h| {
                 let e = r.entry(&h.id);
                 serde_json::json!({
-                    "rank": h.rank, "id": h.id, "score": h.score, "confidence": h.confidence,
+                    "rank": h.rank, "id": h.id, "score": h.score, "confidence": h.confidence, "features": h.features,
                     "category": e.and_then(|e| e.category.clone()),
                     "question": e.map(|e| e.question.clone()),
                 })
@@ -152,7 +198,8 @@ fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Opti
             .collect();
         let out = serde_json::json!({
             "query": result.query, "normalized": result.normalized, "terms": result.terms,
-            "synonyms": result.synonyms, "margin": result.margin, "hits": hits,
+            "synonyms": result.synonyms, "margin": result.margin,
+            "choices_confidence": result.choices_confidence, "hits": hits,
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
@@ -172,7 +219,7 @@ fn print_hits(r: &Retriever, result: &madoguchi::retrieve::SearchResult) {
 }
 
 fn chat(args: &CorpusArgs, json: bool) -> Result<()> {
-    let engine = Engine::builder().build(retriever(args, false)?)?;
+    let engine = args.engine(false)?;
     let mut session = Session::new("cli").with_channel("cli");
     println!("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。");
     let stdin = std::io::stdin();
@@ -222,7 +269,7 @@ fn print_reply(reply: &Reply) {
     }
 }
 
-fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<&str>) -> Result<()> {
+fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<&str>, no_failures: bool) -> Result<()> {
     let (cases, bad) = madoguchi::eval::load_cases(cases_path)?;
     for (_, msg) in &bad {
         eprintln!("{msg} (skipped)");
@@ -231,8 +278,8 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
         Some(a) => chrono::DateTime::parse_from_rfc3339(a).map_err(|e| Error::InvalidInput(format!("--at {a:?}: {e}")))?,
         None => chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("valid offset")),
     };
-    let engine = Engine::builder().build(retriever(args, false)?)?;
-    let report = madoguchi::eval::run(&engine, &cases, bad, default_at, |done, total| {
+    let engine = args.engine(json)?;
+    let mut report = madoguchi::eval::run(&engine, &cases, bad, default_at, |done, total| {
         if total >= 500 && (done % 500 == 0 || done == total) {
             eprint!("\revaluated {done}/{total} cases");
             if done == total {
@@ -240,6 +287,57 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
             }
         }
     });
+    if no_failures {
+        report.failed.clear();
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        print!("{}", report.to_table());
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tune(
+    corpora: &[PathBuf],
+    cases: &[PathBuf],
+    dictionary: Option<PathBuf>,
+    folds: usize,
+    target_precision: f64,
+    out: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
+    if corpora.len() != cases.len() {
+        return Err(Error::InvalidInput(format!(
+            "give one --cases per --corpus ({} corpora, {} cases)",
+            corpora.len(),
+            cases.len()
+        )));
+    }
+    if folds < 2 {
+        return Err(Error::InvalidInput("--folds must be at least 2".into()));
+    }
+    if !(0.0..=1.0).contains(&target_precision) {
+        return Err(Error::InvalidInput("--target-precision must be in [0, 1]".into()));
+    }
+    let analyzer = Analyzer::builder().dictionary_dir(dictionary.unwrap_or_else(default_dictionary_dir)).build()?;
+    let opts = madoguchi::tune::TuneOptions { folds, target_precision, ..Default::default() };
+    let mut sets = Vec::new();
+    for (corpus, cases) in corpora.iter().zip(cases) {
+        let kb = load_corpus(corpus)?;
+        let retriever = Retriever::builder().analyzer(analyzer.clone()).params(opts.start).build(kb)?;
+        let name = format!("{} ({})", corpus.display(), cases.display());
+        let set = madoguchi::tune::TuneSet::new(name, retriever, cases, folds)?;
+        let (n, answerable) = set.counts();
+        eprintln!("loaded {}: {n} queries, {answerable} with a relevant entry", set.name());
+        sets.push(set);
+    }
+    let report = madoguchi::tune::tune(&sets, &opts, |line| eprintln!("{line}"))?;
+    if let Some(path) = out {
+        std::fs::write(path, report.config.to_json() + "\n").map_err(|source| Error::Io { path: path.into(), source })?;
+        eprintln!("wrote {}", path.display());
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
@@ -298,8 +396,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Chat { corpus, json } => chat(&corpus, json),
         Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
         Command::Check { corpus } => check(&corpus),
-        Command::Eval { corpus, cases, json, at } => eval(&corpus, &cases, json, at.as_deref()),
+        Command::Eval { corpus, cases, json, at, no_failures } => eval(&corpus, &cases, json, at.as_deref(), no_failures),
         Command::Categories { category, corpus, json } => categories(category, &corpus, json),
+        Command::Tune { corpora, cases, dictionary, folds, target_precision, out, json } => {
+            tune(&corpora, &cases, dictionary, folds, target_precision, out.as_deref(), json)
+        }
         Command::Analyze { text } => Analyzer::new().map(|a| {
             println!("{}", serde_json::to_string_pretty(&a.analyze(&text)).unwrap_or_default());
         }),

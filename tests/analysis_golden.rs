@@ -53,8 +53,13 @@ fn tokenization_table() {
         // width variants meet
         ("ｶｰﾄﾞを落とした", &["かーど", "落とす"]),
         ("ＭＮＰで乗り換えたい", &["mnp", "乗り換える"]),
-        // request words carry no topic
-        ("暗証番号を教えてください", &["暗証", "番号"]),
+        // request words carry no topic; adjacent nouns also give their compound
+        ("暗証番号を教えてください", &["暗証", "番号", "暗証番号"]),
+        // so a compound split in one spelling meets its one-word spelling
+        ("粗大ゴミの出し方", &["粗大", "ごみ", "粗大ごみ", "出す"]),
+        ("粗大ごみの出し方", &["粗大ごみ", "出す"]),
+        // a suffix (税, 料) is no word of its own but joins its compound
+        ("住民税の納付", &["住民", "税", "住民税", "納付"]),
         // user dictionary: domain words stay whole, inner words searchable too
         ("eSIMに対応している機種", &["esim", "対応", "機種"]),
         ("まどかポイントの付与", &["まどかぽいんと", "まどか", "ぽいんと", "付与"]),

@@ -43,15 +43,19 @@ use crate::retrieve::{Hit, Retriever, SearchOptions, SearchResult};
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct EngineConfig {
-    /// Minimum confidence to answer directly.
+    /// Minimum confidence to answer directly (the confidence is the
+    /// calibrated probability that the top entry is right; default from the
+    /// bundled `dictionaries/config.json`).
     pub answer_confidence: f32,
-    /// Minimum confidence to offer a candidate at all.
+    /// Minimum choices confidence (the probability that a relevant entry is
+    /// among the top hits) to offer choices; below it the reply is an
+    /// honest `fallback`.
+    pub choices_confidence: f32,
+    /// Minimum confidence for one entry to be offered as a choice.
     pub clarify_confidence: f32,
-    /// When the runner-up's confidence is within this distance of the top
-    /// hit's (and their BM25 margin is below `min_margin`), ask instead.
+    /// A follow-up search ("手数料は？" after an answer) replaces the
+    /// message's own search only when its confidence is higher by this much.
     pub ambiguity_gap: f32,
-    /// BM25 margin below which two close hits count as ambiguous.
-    pub min_margin: f32,
     /// At most this many clarify choices.
     pub max_choices: usize,
     /// At most this many related entries with an answer.
@@ -75,10 +79,10 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
-            answer_confidence: 0.55,
-            clarify_confidence: 0.35,
+            answer_confidence: crate::config::Config::bundled().thresholds.answer,
+            choices_confidence: crate::config::Config::bundled().thresholds.choices,
+            clarify_confidence: crate::config::Config::bundled().thresholds.clarify,
             ambiguity_gap: 0.05,
-            min_margin: 0.15,
             max_choices: 3,
             max_related: 3,
             max_message_chars: 1000,
@@ -91,6 +95,19 @@ impl Default for EngineConfig {
                 ("モバイル".into(), "mobile_center".into()),
                 ("オンラインストア".into(), "shop_center".into()),
             ],
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The defaults, with the answer and clarify thresholds of a retrieval
+    /// configuration (`--config`).
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            answer_confidence: config.thresholds.answer,
+            choices_confidence: config.thresholds.choices,
+            clarify_confidence: config.thresholds.clarify,
+            ..Self::default()
         }
     }
 }
@@ -393,12 +410,10 @@ impl Engine {
         let hits = &result.hits;
         let top = hits.first();
         let top_conf = top.map(|h| h.confidence).unwrap_or(0.0);
-        let ambiguous = match (hits.first(), hits.get(1)) {
-            (Some(a), Some(b)) => b.confidence >= a.confidence - cfg.ambiguity_gap && result.margin < cfg.min_margin,
-            _ => false,
-        };
 
-        if let Some(top) = top.filter(|_| top_conf >= cfg.answer_confidence && !ambiguous)
+        // The confidence already accounts for a close runner-up (its lead
+        // is a feature of the calibrated model), so one threshold decides.
+        if let Some(top) = top.filter(|_| top_conf >= cfg.answer_confidence)
             && let Some(entry) = retriever.entry(&top.id)
         {
             if cfg.complaint_handoff && voc == VocClass::Complaint {
@@ -418,7 +433,11 @@ impl Engine {
             return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
         }
 
-        let choices = self.candidates(retriever, hits.iter(), cfg.max_choices);
+        let choices = if result.choices_confidence >= cfg.choices_confidence {
+            self.candidates(retriever, hits.iter(), cfg.max_choices)
+        } else {
+            Vec::new()
+        };
         if !choices.is_empty() {
             let mut r = self.base(session, ReplyKind::Clarify, flags, voc);
             let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
@@ -457,14 +476,10 @@ impl Engine {
                 // Repeated words: the candidate the message covers best, if
                 // clearly better than the others.
                 let analysis = retriever.analyzer().analyze(text);
-                let mut scored: Vec<(f32, &String)> =
-                    pending.candidates.iter().map(|id| (retriever.confidence_for(&analysis, id), id)).collect();
-                scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-                match scored.as_slice() {
-                    [(best, id), rest @ ..]
-                        if *best >= 0.5 && rest.first().is_none_or(|(second, _)| best - second >= 0.1) =>
-                    {
-                        Some((*id).clone())
+                let ranked = retriever.rank_among(&analysis, &pending.candidates);
+                match ranked.as_slice() {
+                    [best, ..] if best.features.question_coverage >= 0.5 && best.features.lead >= 0.1 => {
+                        Some(best.id.clone())
                     }
                     _ => None,
                 }

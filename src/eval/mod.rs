@@ -20,6 +20,7 @@
 //! turn. Optional `at` (RFC 3339) and `channel`. Bad lines are reported with
 //! their line number and skipped; the run goes on.
 
+mod answering;
 mod metrics;
 mod synthetic;
 
@@ -31,6 +32,7 @@ use chrono::{DateTime, FixedOffset};
 use crate::decide::{Engine, HandoffReason, Reply, ReplyKind, Session};
 use crate::retrieve::SearchOptions;
 
+pub use answering::{OperatingPoint, TopHit, operating_point, precision_coverage_table, threshold_for_precision};
 pub use metrics::{RankingMetrics, ndcg_at, percentile};
 pub use synthetic::synthetic_corpus;
 
@@ -279,6 +281,30 @@ pub struct Latency {
     pub max_us: f64,
 }
 
+/// How often the engine answered directly, and how often rightly.
+///
+/// Counted over the cases that test retrieval: `faq:`, `relevant` and
+/// `fallback` (a query nothing answers). An answer is right when the entry
+/// answers the question (grade 2 or the `faq:` id).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Answering {
+    /// Cases counted.
+    pub cases: usize,
+    /// Replies of kind `answer`.
+    pub answers: usize,
+    /// Answers with an entry that answers the question.
+    pub right: usize,
+    /// Answers with a partly relevant entry (grade 1).
+    pub partly_right: usize,
+    /// right / answers (1 when there are none).
+    pub precision: f64,
+    /// answers / cases.
+    pub coverage: f64,
+    /// Precision and coverage if the top entry were answered at each
+    /// confidence threshold.
+    pub table: Vec<OperatingPoint>,
+}
+
 /// The full report (`madoguchi eval --json`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
@@ -292,6 +318,9 @@ pub struct Report {
     pub retrieval: Option<RankingMetrics>,
     /// Share of `faq:`/`relevant` cases answered with a relevant entry.
     pub answered_correctly: Option<f64>,
+    /// Direct answers over retrieval and `fallback` cases: how many, how
+    /// many right, and the precision/coverage table over thresholds.
+    pub answering: Option<Answering>,
     /// Accuracy over decision cases (all but `faq:`/`relevant`).
     pub decision_accuracy: Option<f64>,
     /// Per expected label.
@@ -318,6 +347,8 @@ pub fn run(
     let mut results = Vec::with_capacity(cases.len());
     let mut latencies: Vec<f64> = Vec::new();
     let mut ranking_cases: Vec<(Vec<String>, BTreeMap<String, u8>)> = Vec::new();
+    let mut top_hits: Vec<TopHit> = Vec::new();
+    let (mut answers, mut right, mut partly) = (0usize, 0usize, 0usize);
     for (n, case) in cases.iter().enumerate() {
         let at = case.at.as_deref().and_then(|a| DateTime::parse_from_rfc3339(a).ok()).unwrap_or(default_at);
         let mut session = Session::new(format!("eval-{}", case.line));
@@ -332,15 +363,30 @@ pub fn run(
         let Some(reply) = last else { continue };
         let query = case.turns.last().cloned().unwrap_or_default();
         let mut ranking = Vec::new();
-        if let Expectation::Faq(_) | Expectation::Relevant(_) = &case.expect {
+        let grades = match &case.expect {
+            Expectation::Faq(id) => Some(BTreeMap::from([(id.clone(), 2u8)])),
+            Expectation::Relevant(m) => Some(m.clone()),
+            Expectation::Fallback => Some(BTreeMap::new()),
+            _ => None,
+        };
+        if let Some(grades) = grades {
             let hits = retriever.search(&query, &SearchOptions { top_k: 10, category: None }).hits;
-            ranking = hits.into_iter().map(|h| h.id).collect();
-            let grades = match &case.expect {
-                Expectation::Faq(id) => BTreeMap::from([(id.clone(), 1u8)]),
-                Expectation::Relevant(m) => m.clone(),
-                _ => unreachable!("guarded by the outer match"),
-            };
-            ranking_cases.push((ranking.clone(), grades));
+            top_hits.push(TopHit {
+                confidence: hits.first().map(|h| h.confidence as f64).unwrap_or(0.0),
+                right: hits.first().is_some_and(|h| grades.get(&h.id) == Some(&2)),
+            });
+            if reply.kind == ReplyKind::Answer {
+                answers += 1;
+                match reply.answer.as_ref().and_then(|a| grades.get(&a.id)) {
+                    Some(2) => right += 1,
+                    Some(_) => partly += 1,
+                    None => {}
+                }
+            }
+            if !grades.is_empty() {
+                ranking = hits.into_iter().map(|h| h.id).collect();
+                ranking_cases.push((ranking.clone(), grades));
+            }
         }
         results.push(CaseResult {
             at: match &case.file {
@@ -359,6 +405,15 @@ pub fn run(
     }
 
     let retrieval = (!ranking_cases.is_empty()).then(|| RankingMetrics::compute(&ranking_cases));
+    let answering = (!top_hits.is_empty()).then(|| Answering {
+        cases: top_hits.len(),
+        answers,
+        right,
+        partly_right: partly,
+        precision: if answers == 0 { 1.0 } else { right as f64 / answers as f64 },
+        coverage: answers as f64 / top_hits.len() as f64,
+        table: precision_coverage_table(&top_hits),
+    });
     let retrieval_results: Vec<&CaseResult> = results.iter().filter(|r| r.expected == "answer").collect();
     let decision_results: Vec<&CaseResult> = results.iter().filter(|r| r.expected != "answer").collect();
     let share = |v: &[&CaseResult]| (!v.is_empty()).then(|| v.iter().filter(|r| r.passed).count() as f64 / v.len() as f64);
@@ -411,6 +466,7 @@ pub fn run(
         bad_lines,
         retrieval,
         answered_correctly: share(&retrieval_results),
+        answering,
         decision_accuracy: share(&decision_results),
         labels,
         confusion,
@@ -444,6 +500,27 @@ impl Report {
         }
         if let Some(a) = self.answered_correctly {
             out.push_str(&format!("  answered with a relevant entry: {}\n", pct(a)));
+        }
+        if let Some(a) = &self.answering {
+            out.push_str(&format!(
+                "\ndirect answers ({} retrieval and fallback cases)\n  answer precision {} ({} of {} answers answer the question; {} partly)\n  coverage {} of queries answered directly\n",
+                a.cases,
+                pct(a.precision),
+                a.right,
+                a.answers,
+                a.partly_right,
+                pct(a.coverage)
+            ));
+            out.push_str("  if the top entry were answered at confidence ≥ t:\n    t      coverage  precision  answers\n");
+            for p in a.table.iter().filter(|p| p.answers > 0) {
+                out.push_str(&format!(
+                    "    {:.2}   {:>7}   {:>8}   {:>6}\n",
+                    p.threshold,
+                    pct(p.coverage),
+                    pct(p.precision),
+                    p.answers
+                ));
+            }
         }
         if let Some(a) = self.decision_accuracy {
             out.push_str(&format!("\ndecisions: accuracy {}\n", pct(a)));

@@ -1,158 +1,168 @@
-//! Confidence: how much of the query an entry explains, in `[0, 1]`.
+//! Confidence: the estimated probability that an entry is a right answer.
 //!
-//! BM25 scores grow with query length and corpus statistics, so a score of 12
-//! means different things for different queries. Confidence is instead a
-//! *coverage* measure that reads the same for every query:
+//! Scores rank entries within one query but mean different things for
+//! different queries and corpora. Confidence instead comes from a few
+//! features that read the same everywhere ([`HitFeatures`]): how much of the
+//! query's weight the entry matched, how far it leads the others, how much
+//! of the query's information its question side and all its text cover,
+//! how much of the spelling it shares, and how much of the query no entry
+//! knows at all (「明日の天気」 in a bank's FAQ).
 //!
-//! 1. **Word coverage** `W`: the query's content words, each weighted by its
-//!    IDF over the corpus's question-side text (question, alternatives,
-//!    keywords). A word counts 1 when the entry's question side contains its
-//!    base form or reading, 0.9 when it contains a synonym, 0.5 when only the
-//!    answer contains it. Words the corpus has never seen get the highest IDF,
-//!    so "火星の天気" does not look covered just because one word matches.
-//! 2. **Spelling coverage** `S`: the share of the query's reading bigrams that
-//!    occur in the entry's question side (catches kana-only and unknown words).
+//! Two logistic models ([`Calibration`]) map the features to probabilities:
 //!
-//! `confidence = 0.7·W + 0.3·S`, or `0.5·S` when the query has no content
-//! word the analyzer recognised (spelling alone may justify offering choices,
-//! never a direct answer). For all-hiragana queries of 8+ characters, where
-//! Lindera's words are least reliable, `0.85·S` is used when higher. So 0.8 reads "about 80 % of what the customer
-//! said is addressed by this entry's question". The decision layer combines it
-//! with the margin between the top two hits.
+//! * `answer`: the probability that this entry answers the question — the
+//!   confidence of every hit, and what decides a direct answer;
+//! * `choices`: from the top hit's features, the probability that a
+//!   relevant entry is among the top few — what decides between offering
+//!   choices and saying honestly that nothing fits (「明日の天気」 gets no
+//!   list of unrelated entries).
+//!
+//! Both are fitted by `madoguchi tune` on labelled dev queries of several
+//! corpora (with cross-validation, see the README), so `0.9` reads "about
+//! nine in ten such answers were right on queries nobody tuned on".
+//! Operators can fit their own on their own labelled queries.
 
-use std::collections::{HashMap, HashSet};
-
-/// All-hiragana queries at least this long may rest on spelling coverage.
-const KANA_ONLY_MIN_CHARS: usize = 8;
-/// Weight of spelling coverage for such queries.
-const KANA_ONLY_SPELLING_WEIGHT: f32 = 0.85;
-
-/// Weight of spelling coverage when the query has no recognised word.
-const SPELLING_ONLY_WEIGHT: f32 = 0.5;
-
-use crate::knowledge::KnowledgeBase;
-use crate::tokenize::{Analysis, Analyzer, bigrams};
-
-/// What one entry's text contains, as matching keys and bigrams.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct EntryVocabulary {
-    /// Keys and readings from question, alternatives and keywords.
-    pub question_keys: HashSet<String>,
-    /// Keys and readings from the answer.
-    pub answer_keys: HashSet<String>,
-    /// Reading bigrams of question, alternatives and keywords.
-    pub bigrams: HashSet<String>,
+/// Features of one (query, entry) pair, each comparable across queries and
+/// corpora.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HitFeatures {
+    /// Score / the highest score the query could reach, in `[0, 1)`.
+    pub score: f32,
+    /// `(score − best other score) / score`: positive for the top entry (its
+    /// margin), negative for the others (their distance below the top).
+    pub lead: f32,
+    /// IDF-weighted share of the query's words found anywhere in the entry.
+    pub coverage: f32,
+    /// IDF-weighted share of the query's words found on the entry's question
+    /// side (question, alternatives, keywords).
+    pub question_coverage: f32,
+    /// Share of the query's reading bigrams found on the question side.
+    pub bigram_coverage: f32,
+    /// IDF-weighted share of the entry's representative question that the
+    /// query's words cover: high when the customer said (nearly) what the
+    /// question says.
+    pub question_match: f32,
+    /// `(score − best other score) / highest possible score`: the lead in
+    /// absolute terms.
+    pub gap: f32,
+    /// IDF-weighted share of the query's words that no entry contains.
+    pub unseen: f32,
+    /// Number of content words in the query.
+    pub words: f32,
 }
 
-/// Corpus statistics for confidence.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct ConfidenceModel {
-    entries: Vec<EntryVocabulary>,
-    document_frequency: HashMap<String, u32>,
-}
+/// Names of the model inputs, in order (for config files and reports).
+pub const FEATURE_NAMES: [&str; 9] = [
+    "score",
+    "lead_coverage",
+    "gap",
+    "coverage",
+    "question_coverage",
+    "question_match",
+    "bigram_coverage",
+    "unseen",
+    "log_words",
+];
 
-impl ConfidenceModel {
-    /// Analyzes the question side and answer of every entry.
-    pub fn new(analyzer: &Analyzer, kb: &KnowledgeBase) -> Self {
-        let mut model = Self::default();
-        for chunk in kb.entries().chunks(super::index::CHUNK) {
-            for a in super::index::analyze_chunk(analyzer, chunk) {
-                model.add(&a);
-            }
-        }
-        model
-    }
-
-    /// Adds the next entry (in knowledge-base order) from its analysis.
-    pub fn add(&mut self, analysis: &super::EntryAnalysis) {
-        let mut v = EntryVocabulary::default();
-        for a in analysis.question_side() {
-            v.question_keys.extend(a.keys().into_iter().map(String::from));
-            v.bigrams.extend(bigrams(&a.reading_text));
-        }
-        v.answer_keys.extend(analysis.answer.keys().into_iter().map(String::from));
-        for k in &v.question_keys {
-            *self.document_frequency.entry(k.clone()).or_default() += 1;
-        }
-        self.entries.push(v);
-    }
-
-    fn idf(&self, df: u32) -> f32 {
-        let n = self.entries.len() as f32;
-        let df = df as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-    }
-
-    /// The vocabulary of entry `ordinal`.
-    pub fn vocabulary(&self, ordinal: usize) -> Option<&EntryVocabulary> {
-        self.entries.get(ordinal)
-    }
-
-    /// Prepares the query side once (word weights, forms, bigrams) so that
-    /// scoring many candidates costs only set lookups.
-    pub fn prepare<'q>(&self, query: &'q Analysis, synonyms: &'q [String]) -> PreparedQuery<'q> {
-        let words = query
-            .terms
-            .iter()
-            .filter(|t| !t.inner)
-            .map(|t| {
-                let forms: Vec<&str> = std::iter::once(t.key.as_str()).chain(t.reading.as_deref()).collect();
-                let df = forms.iter().map(|f| self.document_frequency.get(*f).copied().unwrap_or(0)).max().unwrap_or(0);
-                (forms, self.idf(df))
-            })
-            .collect();
-        let mut bigrams = bigrams(&query.reading_text);
-        bigrams.sort_unstable();
-        bigrams.dedup();
-        let kana_only = query.normalized.chars().filter(|c| !c.is_whitespace()).count() >= KANA_ONLY_MIN_CHARS
-            && query.normalized.chars().all(|c| matches!(c, '\u{3041}'..='\u{309F}' | 'ー' | ' ' | '?' | '!' | '、' | '。'));
-        PreparedQuery { words, synonyms, bigrams, kana_only }
-    }
-
-    /// Confidence that entry `ordinal` answers the analyzed query.
-    pub fn confidence(&self, query: &Analysis, synonyms: &[String], ordinal: usize) -> f32 {
-        self.score(&self.prepare(query, synonyms), ordinal)
-    }
-
-    /// Confidence of entry `ordinal` for a prepared query.
-    pub fn score(&self, q: &PreparedQuery<'_>, ordinal: usize) -> f32 {
-        let Some(v) = self.entries.get(ordinal) else { return 0.0 };
-        let mut weight_sum = 0.0;
-        let mut covered = 0.0;
-        for (forms, w) in &q.words {
-            weight_sum += w;
-            let cover = if forms.iter().any(|f| v.question_keys.contains(*f)) {
-                1.0
-            } else if q.synonyms.iter().any(|s| v.question_keys.contains(s)) {
-                0.9
-            } else if forms.iter().any(|f| v.answer_keys.contains(*f)) {
-                0.5
-            } else {
-                0.0
-            };
-            covered += w * cover;
-        }
-        let spelling = if q.bigrams.is_empty() {
-            0.0
-        } else {
-            q.bigrams.iter().filter(|b| v.bigrams.contains(*b)).count() as f32 / q.bigrams.len() as f32
-        };
-        // Without a recognised word, spelling alone is weak evidence: it
-        // can support a clarification but never a direct answer.
-        let c = if weight_sum > 0.0 { 0.7 * covered / weight_sum + 0.3 * spelling } else { SPELLING_ONLY_WEIGHT * spelling };
-        // Long all-hiragana queries (かーどをおとした) are where Lindera's
-        // words are least reliable and the reading bigrams most: let
-        // spelling carry them.
-        let c = if q.kana_only { c.max(KANA_ONLY_SPELLING_WEIGHT * spelling) } else { c };
-        c.clamp(0.0, 1.0)
+impl HitFeatures {
+    /// The model inputs, in the order of [`FEATURE_NAMES`]. The lead enters
+    /// only as `max(lead, 0) × coverage`: leading the others means little
+    /// for an entry that shares no word with the query (a two-entry FAQ
+    /// "leads" with any shared syllable).
+    pub fn inputs(&self) -> [f32; 9] {
+        [
+            self.score,
+            self.lead.max(0.0) * self.coverage,
+            self.gap,
+            self.coverage,
+            self.question_coverage,
+            self.question_match,
+            self.bigram_coverage,
+            self.unseen,
+            (1.0 + self.words).ln(),
+        ]
     }
 }
 
-/// The query side of confidence, computed once per query.
-#[derive(Debug, Clone)]
-pub struct PreparedQuery<'q> {
-    words: Vec<(Vec<&'q str>, f32)>,
-    synonyms: &'q [String],
-    bigrams: Vec<String>,
-    kana_only: bool,
+/// A logistic model: `p = σ(bias + Σ weightᵢ · inputᵢ)`.
+///
+/// ```
+/// use madoguchi::retrieve::{Calibration, HitFeatures};
+/// let cal = Calibration::default().answer;
+/// let strong = HitFeatures { score: 0.8, lead: 0.5, gap: 0.4, coverage: 1.0, question_coverage: 1.0,
+///                            question_match: 0.9, bigram_coverage: 0.9, unseen: 0.0, words: 3.0 };
+/// let weak = HitFeatures { score: 0.1, lead: 0.0, gap: 0.0, coverage: 0.3, question_coverage: 0.0,
+///                          question_match: 0.1, bigram_coverage: 0.1, unseen: 0.6, words: 3.0 };
+/// assert!(cal.probability(&strong) > cal.probability(&weak));
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logistic {
+    /// Intercept.
+    pub bias: f32,
+    /// One weight per input, named as in [`FEATURE_NAMES`].
+    pub weights: std::collections::BTreeMap<String, f32>,
+}
+
+/// The two confidence models.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// P(this entry answers the question), from the entry's features.
+    pub answer: Logistic,
+    /// P(a relevant entry is among the top choices), from the top hit's
+    /// features.
+    pub choices: Logistic,
+}
+
+impl Default for Calibration {
+    /// The bundled models (see [`crate::config::Config::bundled`]).
+    fn default() -> Self {
+        crate::config::Config::bundled().calibration.clone()
+    }
+}
+
+impl Calibration {
+    /// Checks both models.
+    pub fn validate(&self) -> Result<(), String> {
+        self.answer.validate().map_err(|e| format!("answer: {e}"))?;
+        self.choices.validate().map_err(|e| format!("choices: {e}"))
+    }
+}
+
+impl Logistic {
+    /// A model from a weight vector in [`FEATURE_NAMES`] order.
+    pub fn from_vector(bias: f32, weights: &[f32]) -> Self {
+        Logistic {
+            bias,
+            weights: FEATURE_NAMES.iter().zip(weights).map(|(n, w)| (n.to_string(), *w)).collect(),
+        }
+    }
+
+    /// The weights in [`FEATURE_NAMES`] order (missing names count 0).
+    pub fn vector(&self) -> [f32; 9] {
+        let mut out = [0.0; 9];
+        for (o, n) in out.iter_mut().zip(FEATURE_NAMES) {
+            *o = self.weights.get(n).copied().unwrap_or(0.0);
+        }
+        out
+    }
+
+    /// Checks names and values.
+    pub fn validate(&self) -> Result<(), String> {
+        let unknown: Vec<&String> = self.weights.keys().filter(|k| !FEATURE_NAMES.contains(&k.as_str())).collect();
+        if !unknown.is_empty() {
+            return Err(format!("unknown calibration feature(s) {unknown:?}; known: {FEATURE_NAMES:?}"));
+        }
+        if !self.bias.is_finite() || self.weights.values().any(|w| !w.is_finite()) {
+            return Err("calibration weights must be finite numbers".into());
+        }
+        Ok(())
+    }
+
+    /// The probability that the entry is right.
+    pub fn probability(&self, f: &HitFeatures) -> f32 {
+        let z: f32 = self.bias + self.vector().iter().zip(f.inputs()).map(|(w, x)| w * x).sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
 }

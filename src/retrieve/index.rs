@@ -1,11 +1,12 @@
-//! The Tantivy index: schema, per-field boosts, and building.
+//! The Tantivy index: schema and building. Ranking does not go through
+//! Tantivy's query engine; [`super::postings`] reads the postings once.
 
 use std::path::Path;
 
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{DocAddress, Index, IndexWriter, Searcher, TantivyDocument};
+use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::knowledge::FaqEntry;
@@ -37,32 +38,8 @@ pub struct Fields {
     pub bigram: Field,
 }
 
-/// Per-field weights applied at query time.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Boosts {
-    /// Question field.
-    pub question: f32,
-    /// Alternative phrasings.
-    pub alternatives: f32,
-    /// Keywords.
-    pub keywords: f32,
-    /// Answer text.
-    pub answer: f32,
-    /// Character bigrams.
-    pub bigram: f32,
-    /// Multiplier for terms added by synonym expansion.
-    pub synonym: f32,
-}
-
-impl Default for Boosts {
-    /// The question side (question, alternatives, keywords) weighs most; the
-    /// answer is supporting evidence; reading bigrams weigh as much as words
-    /// because kana-only and unknown spellings only meet there. Tuned on
-    /// tests/queries with `cargo run --release --example tune`.
-    fn default() -> Self {
-        Self { question: 1.0, alternatives: 1.0, keywords: 1.0, answer: 0.3, bigram: 1.0, synonym: 0.7 }
-    }
-}
+/// Category name given to entries without one.
+pub const UNCATEGORIZED: &str = "未分類";
 
 fn schema() -> (Schema, Fields) {
     let text = |tokenizer: &str| {
@@ -175,7 +152,7 @@ impl IndexBuilder {
         let fields = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.ordinal, ordinal as u64);
-        doc.add_text(fields.category, e.category.as_deref().unwrap_or("未分類"));
+        doc.add_text(fields.category, e.category.as_deref().unwrap_or(UNCATEGORIZED));
         doc.add_pre_tokenized_text(fields.question, pre_tokenized(&e.question, morph_tokens(&a.question)));
         for (t, an) in e.alternatives.iter().zip(&a.alternatives) {
             doc.add_pre_tokenized_text(fields.alternatives, pre_tokenized(t, morph_tokens(an)));
@@ -206,27 +183,3 @@ impl IndexBuilder {
 
 /// The index writer's memory budget (Tantivy flushes a segment when full).
 const WRITER_MEMORY: usize = 50_000_000;
-
-/// Maps hits to knowledge-base ordinals, opening each segment's fast-field
-/// column once per search (opening it is far dearer than reading it).
-pub struct OrdinalReader<'s> {
-    searcher: &'s Searcher,
-    columns: Vec<Option<tantivy::columnar::Column<u64>>>,
-}
-
-impl<'s> OrdinalReader<'s> {
-    /// A reader over `searcher`'s segments.
-    pub fn new(searcher: &'s Searcher) -> Self {
-        Self { searcher, columns: vec![None; searcher.segment_readers().len()] }
-    }
-
-    /// The knowledge-base ordinal of a hit.
-    pub fn ordinal(&mut self, addr: DocAddress) -> Option<usize> {
-        let slot = self.columns.get_mut(addr.segment_ord as usize)?;
-        if slot.is_none() {
-            *slot = self.searcher.segment_reader(addr.segment_ord).fast_fields().u64("ordinal").ok();
-        }
-        slot.as_ref()?.first(addr.doc_id).map(|v| v as usize)
-    }
-}
-

@@ -1,29 +1,45 @@
-//! Retrieval: analyzed query → ranked FAQ entries with BM25 scores and a
+//! Retrieval: analyzed query → ranked FAQ entries with BM25F scores and a
 //! calibrated confidence.
 //!
-//! * [`index`] builds the Tantivy index (in RAM, or on disk when asked):
-//!   morpheme fields with per-field boosts plus a character-bigram field.
-//! * [`query`] builds the Tantivy query from the analyzer's terms (not from
-//!   Tantivy's QueryParser, which turns Japanese into phrase queries that miss).
-//! * [`confidence`] turns a hit into a number in `[0, 1]` that means the same
-//!   thing for every query.
+//! * [`index`] builds the Tantivy index (in RAM, or on disk when asked): one
+//!   field per part of an entry (question, alternatives, keywords, answer)
+//!   plus reading bigrams of the question side.
+//! * [`postings`] reads every term's postings once through Tantivy's
+//!   low-level API and folds the fields into BM25F impacts.
+//! * [`query`] turns the analysis into weighted concepts with alternative
+//!   forms (readings, spelling variants, synonyms, bigrams).
+//! * [`scorer`] scores a plan in one pass over its postings.
+//! * [`confidence`] turns an entry's features into the probability that it
+//!   is right.
+//! * [`params`] holds the tunable weights.
 
 pub mod confidence;
 pub mod index;
+pub mod params;
+pub mod postings;
 pub mod query;
+pub mod scorer;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tantivy::collector::TopDocs;
-use tantivy::{Index, IndexReader, Searcher};
+use tantivy::Index;
 
+use crate::config::Config;
 use crate::error::Result;
 use crate::knowledge::{FaqEntry, KnowledgeBase};
 use crate::tokenize::{Analysis, Analyzer};
 
-pub use confidence::{ConfidenceModel, EntryVocabulary, PreparedQuery};
-pub use index::{Boosts, EntryAnalysis, Fields};
+pub use confidence::{Calibration, FEATURE_NAMES, HitFeatures, Logistic};
+pub use index::{EntryAnalysis, Fields};
+pub use params::{FieldParams, RankingParams};
+pub use postings::{ImpactIndex, RawIndex};
+pub use query::{Lexicon, QueryPlan};
+
+/// How many top-scored entries the confidence model re-orders: the same
+/// pool whatever `top_k` a caller asks for, so the order never depends on it.
+pub const RERANK_POOL: usize = 10;
 
 /// One ranked entry.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,10 +48,14 @@ pub struct Hit {
     pub id: String,
     /// 1-based rank.
     pub rank: usize,
-    /// BM25 score (comparable only within one query).
+    /// BM25F score (comparable only within one query). Hits are ordered by
+    /// confidence, which usually but not always follows the score.
     pub score: f32,
-    /// Confidence in `[0, 1]`, comparable across queries (see [`confidence`]).
+    /// Confidence in `[0, 1]`: the estimated probability that this entry is
+    /// right (see [`confidence`]).
     pub confidence: f32,
+    /// The features the confidence was computed from.
+    pub features: HitFeatures,
 }
 
 /// The outcome of one search.
@@ -47,13 +67,16 @@ pub struct SearchResult {
     pub normalized: String,
     /// Matching keys of the query's content words.
     pub terms: Vec<String>,
-    /// Keys added by synonym expansion.
+    /// Forms added by expansion (spelling variants, synonyms).
     pub synonyms: Vec<String>,
     /// Ranked hits, best first.
     pub hits: Vec<Hit>,
     /// `(score₁ − score₂) / score₁` between the top two hits: 1 when only one
     /// entry matched, 0 when the top two tie or nothing matched.
     pub margin: f32,
+    /// The probability that a relevant entry is among the top hits (0 when
+    /// nothing matched): whether offering choices is worth it.
+    pub choices_confidence: f32,
 }
 
 impl SearchResult {
@@ -78,8 +101,9 @@ impl Default for SearchOptions {
     }
 }
 
-/// The immutable retrieval model: knowledge base, analyzer, index and
-/// confidence statistics. `Send + Sync`; share it behind an `Arc`.
+/// The immutable retrieval model: knowledge base, analyzer, Tantivy index
+/// and the impacts read from it, ranking parameters and confidence model.
+/// `Send + Sync`; share it behind an `Arc`.
 ///
 /// To add or replace entries, build a new `Retriever` with
 /// [`Retriever::with_entry`] or [`Retriever::rebuild`] and swap it in; readers
@@ -97,10 +121,13 @@ pub struct Retriever {
     analyzer: Analyzer,
     kb: Arc<KnowledgeBase>,
     index: Index,
-    reader: IndexReader,
     fields: Fields,
-    boosts: Boosts,
-    confidence: ConfidenceModel,
+    params: RankingParams,
+    calibration: Calibration,
+    impacts: ImpactIndex,
+    /// Category of each entry, as an index into `category_names`.
+    categories: Vec<u32>,
+    category_ids: HashMap<String, u32>,
     on_disk: Option<PathBuf>,
 }
 
@@ -114,7 +141,8 @@ impl std::fmt::Debug for Retriever {
 #[derive(Default)]
 pub struct RetrieverBuilder {
     analyzer: Option<Analyzer>,
-    boosts: Option<Boosts>,
+    params: Option<RankingParams>,
+    calibration: Option<Calibration>,
     on_disk: Option<PathBuf>,
     progress: Option<Box<dyn FnMut(usize, usize)>>,
 }
@@ -125,10 +153,20 @@ impl RetrieverBuilder {
         self.analyzer = Some(analyzer);
         self
     }
-    /// Field boosts (default: [`Boosts::default`]).
-    pub fn boosts(mut self, boosts: Boosts) -> Self {
-        self.boosts = Some(boosts);
+    /// Ranking parameters (default: [`RankingParams::default`], the bundled
+    /// tuned values).
+    pub fn params(mut self, params: RankingParams) -> Self {
+        self.params = Some(params);
         self
+    }
+    /// Confidence model (default: the bundled one).
+    pub fn calibration(mut self, calibration: Calibration) -> Self {
+        self.calibration = Some(calibration);
+        self
+    }
+    /// Ranking parameters and confidence model from a configuration file.
+    pub fn config(self, config: &Config) -> Self {
+        self.params(config.ranking).calibration(config.calibration.clone())
     }
     /// Keep the index in this directory instead of RAM (it is recreated).
     pub fn on_disk(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -146,8 +184,11 @@ impl RetrieverBuilder {
             Some(a) => a,
             None => Analyzer::new()?,
         };
-        let boosts = self.boosts.unwrap_or_default();
-        Retriever::build(analyzer, Arc::new(kb), boosts, self.on_disk, self.progress)
+        let params = self.params.unwrap_or_default();
+        params.validate().map_err(|e| crate::Error::InvalidInput(format!("ranking parameters: {e}")))?;
+        let calibration = self.calibration.unwrap_or_default();
+        calibration.validate().map_err(|e| crate::Error::InvalidInput(format!("calibration: {e}")))?;
+        Retriever::build(analyzer, Arc::new(kb), params, calibration, self.on_disk, self.progress)
     }
 }
 
@@ -160,33 +201,50 @@ impl Retriever {
     fn build(
         analyzer: Analyzer,
         kb: Arc<KnowledgeBase>,
-        boosts: Boosts,
+        params: RankingParams,
+        calibration: Calibration,
         on_disk: Option<PathBuf>,
         mut progress: Option<Box<dyn FnMut(usize, usize)>>,
     ) -> Result<Self> {
-        // Chunk by chunk: analyze (on all cores), index, feed the confidence
-        // statistics, then drop the analyses, so memory stays bounded.
+        // Chunk by chunk: analyze (on all cores), index, then drop the
+        // analyses, so memory stays bounded.
         let mut builder = index::IndexBuilder::new(&analyzer, on_disk.as_deref())?;
-        let mut confidence = ConfidenceModel::default();
         let total = kb.len();
         for (c, chunk) in kb.entries().chunks(index::CHUNK).enumerate() {
             let analyses = index::analyze_chunk(&analyzer, chunk);
             for (i, (entry, analysis)) in chunk.iter().zip(&analyses).enumerate() {
                 builder.add(c * index::CHUNK + i, entry, analysis)?;
-                confidence.add(analysis);
             }
             if let Some(p) = progress.as_mut() {
                 p((c * index::CHUNK + chunk.len()).min(total), total);
             }
         }
         let (index, fields) = builder.finish()?;
-        let reader = index.reader()?;
-        Ok(Self { analyzer, kb, index, reader, fields, boosts, confidence, on_disk })
+        let raw = RawIndex::read(&index.reader()?.searcher(), &fields, kb.len())?;
+        let impacts = raw.impacts(&params);
+        let mut category_ids: HashMap<String, u32> = HashMap::new();
+        let categories = kb
+            .entries()
+            .iter()
+            .map(|e| {
+                let name = e.category.clone().unwrap_or_else(|| index::UNCATEGORIZED.to_string());
+                let next = category_ids.len() as u32;
+                *category_ids.entry(name).or_insert(next)
+            })
+            .collect();
+        Ok(Self { analyzer, kb, index, fields, params, calibration, impacts, categories, category_ids, on_disk })
     }
 
     /// Re-indexes a new knowledge base with the same analyzer and settings.
     pub fn rebuild(&self, kb: KnowledgeBase) -> Result<Retriever> {
-        Retriever::build(self.analyzer.clone(), Arc::new(kb), self.boosts, self.on_disk.clone(), None)
+        Retriever::build(
+            self.analyzer.clone(),
+            Arc::new(kb),
+            self.params,
+            self.calibration.clone(),
+            self.on_disk.clone(),
+            None,
+        )
     }
 
     /// A new retriever with `entry` added, or replacing the entry with its id.
@@ -211,45 +269,91 @@ impl Retriever {
         &self.index
     }
 
+    /// The ranking parameters in use.
+    pub fn params(&self) -> &RankingParams {
+        &self.params
+    }
+
+    /// The confidence model in use.
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
+    /// Reads the per-field frequencies from the index again, for tuning
+    /// (see [`RawIndex::impacts`]).
+    pub fn raw_index(&self) -> Result<RawIndex> {
+        RawIndex::read(&self.index.reader()?.searcher(), &self.fields, self.kb.len())
+    }
+
+    /// The impacts the scorer reads.
+    pub fn impacts(&self) -> &ImpactIndex {
+        &self.impacts
+    }
+
+    /// The query plan for an analyzed text.
+    pub fn plan(&self, analysis: &Analysis) -> QueryPlan {
+        let lexicon = Lexicon { domain: self.analyzer.synonyms(), general: self.analyzer.general_synonyms() };
+        query::plan(analysis, lexicon, &self.params)
+    }
+
     /// Searches with an already analyzed query (the dialogue engine analyzes
     /// once and reuses the analysis for its rules).
     pub fn search_analysis(&self, query: &str, analysis: &Analysis, opts: &SearchOptions) -> SearchResult {
-        let keys: Vec<&str> = analysis.keys();
-        let folded = crate::normalize::fold(&analysis.normalized);
-        let synonyms = self.analyzer.synonyms().expand(&keys, &folded);
-        let terms: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-        let mut result = SearchResult {
-            query: query.to_string(),
-            normalized: analysis.normalized.clone(),
-            terms,
-            synonyms,
-            hits: Vec::new(),
-            margin: 0.0,
+        let plan = self.plan(analysis);
+        let category = match &opts.category {
+            Some(c) => match self.category_ids.get(c) {
+                Some(id) => Some(*id),
+                // An unknown category has no entries.
+                None => Some(u32::MAX),
+            },
+            None => None,
         };
-        let Some(q) = query::build_query(&self.fields, &self.boosts, analysis, &result.synonyms, opts.category.as_deref())
-        else {
-            return result;
-        };
-        let searcher: Searcher = self.reader.searcher();
-        let top_k = opts.top_k.max(1);
-        let Ok(docs) = searcher.search(&q, &TopDocs::with_limit(top_k).order_by_score()) else {
-            return result;
-        };
-        let prepared = self.confidence.prepare(analysis, &result.synonyms);
-        let mut ordinals = index::OrdinalReader::new(&searcher);
-        for (rank, (score, addr)) in docs.into_iter().enumerate() {
-            let Some(ord) = ordinals.ordinal(addr) else { continue };
-            let entry = &self.kb.entries()[ord];
-            let confidence = self.confidence.score(&prepared, ord);
-            result.hits.push(Hit { id: entry.id.clone(), rank: rank + 1, score, confidence });
+        let (scored, _) = scorer::score(&self.impacts, &plan, opts.top_k.max(RERANK_POOL), |doc| {
+            category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c))
+        });
+        let mut result = self.result(query, analysis, &plan, scored);
+        result.hits.truncate(opts.top_k.max(1));
+        result
+    }
+
+    fn result(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, scored: Vec<scorer::Scored>) -> SearchResult {
+        let choices_confidence =
+            scored.first().map(|s| self.calibration.choices.probability(&s.features)).unwrap_or(0.0);
+        let mut hits: Vec<Hit> = scored
+            .into_iter()
+            .filter_map(|s| {
+                let entry = self.kb.entries().get(s.doc as usize)?;
+                Some(Hit {
+                    id: entry.id.clone(),
+                    rank: 0,
+                    score: s.score,
+                    confidence: self.calibration.answer.probability(&s.features),
+                    features: s.features,
+                })
+            })
+            .collect();
+        // BM25F finds the candidates; the confidence model, which also
+        // weighs how much of each entry's question the customer said, has
+        // the last word on their order (it ranks better on every dev corpus).
+        hits.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        for (i, h) in hits.iter_mut().enumerate() {
+            h.rank = i + 1;
         }
-        result.margin = match result.hits.as_slice() {
+        let margin = match hits.as_slice() {
             [] => 0.0,
             [_] => 1.0,
             [a, b, ..] if a.score > 0.0 => ((a.score - b.score) / a.score).clamp(0.0, 1.0),
             _ => 0.0,
         };
-        result
+        SearchResult {
+            query: query.to_string(),
+            normalized: analysis.normalized.clone(),
+            terms: analysis.keys().into_iter().map(String::from).collect(),
+            synonyms: plan.expansions(),
+            choices_confidence,
+            hits,
+            margin,
+        }
     }
 
     /// Analyzes `query` and searches.
@@ -258,13 +362,14 @@ impl Retriever {
         self.search_analysis(query, &analysis, opts)
     }
 
-    /// Confidence that entry `id` answers the analyzed text (0 for an
-    /// unknown id); used to resolve a clarification by repeated words.
-    pub fn confidence_for(&self, analysis: &Analysis, id: &str) -> f32 {
-        let Some(ord) = self.kb.position(id) else { return 0.0 };
-        let keys = analysis.keys();
-        let synonyms = self.analyzer.synonyms().expand(&keys, &crate::normalize::fold(&analysis.normalized));
-        self.confidence.confidence(analysis, &synonyms, ord)
+    /// Ranks only the entries `ids` for an analyzed text (unknown ids are
+    /// left out); used to resolve a clarification by repeated words, where
+    /// only the offered choices compete.
+    pub fn rank_among(&self, analysis: &Analysis, ids: &[String]) -> Vec<Hit> {
+        let wanted: Vec<u32> = ids.iter().filter_map(|id| self.kb.position(id)).map(|o| o as u32).collect();
+        let plan = self.plan(analysis);
+        let (scored, _) = scorer::score(&self.impacts, &plan, wanted.len().max(1), |doc| wanted.contains(&doc));
+        self.result("", analysis, &plan, scored).hits
     }
 
     /// The entry for a hit.
@@ -277,4 +382,3 @@ fn _assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<Retriever>();
 }
-

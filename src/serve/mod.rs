@@ -262,6 +262,9 @@ pub struct ServeArgs {
     /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
     #[arg(long)]
     pub dictionary: Option<PathBuf>,
+    /// Retrieval configuration written by `madoguchi tune` (default: the bundled dictionaries/config.json).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
@@ -354,8 +357,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let analyzer = crate::tokenize::Analyzer::builder().dictionary_dir(dir).build()?;
     let kb = crate::knowledge::load_corpus(&args.corpus)?;
     let entries = kb.len();
-    let retriever = crate::retrieve::Retriever::builder().analyzer(analyzer).build(kb)?;
-    let engine = Arc::new(Engine::builder().build(retriever)?);
+    let config = match &args.config {
+        Some(path) => crate::config::Config::load(path)?,
+        None => crate::config::Config::bundled().clone(),
+    };
+    let retriever = crate::retrieve::Retriever::builder().analyzer(analyzer).config(&config).build(kb)?;
+    let engine = Arc::new(
+        Engine::builder().config(crate::decide::EngineConfig::from_config(&config)).build(retriever)?,
+    );
     tracing::info!(entries, corpus = %args.corpus.display(), ms = started.elapsed().as_millis() as u64, "corpus loaded");
     let state = AppState::new(engine, options)?;
 

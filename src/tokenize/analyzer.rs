@@ -9,6 +9,7 @@ use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 
 use super::dictionary::{default_dictionary_dir, load_system_dictionary, load_user_dictionary};
+use super::sudachi::SynonymDictionary;
 use super::synonyms::Synonyms;
 use crate::error::{Error, Result};
 use crate::normalize::{fold, is_symbol, normalize};
@@ -27,9 +28,33 @@ pub struct Term {
     pub pos: String,
     /// Byte range of `surface` in the normalized text.
     pub span: (usize, usize),
-    /// True for parts of a user-dictionary compound (まどか / ポイント of
+    /// What kind of term this is.
+    pub kind: TermKind,
+    /// For a [`TermKind::Compound`], the keys of its content-word parts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
+}
+
+/// How a term arose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    /// A content word as the dictionary segmented it.
+    Word,
+    /// A part of a user-dictionary compound (まどか / ポイント of
     /// まどかポイント), emitted in addition to the compound itself.
-    pub inner: bool,
+    Inner,
+    /// Two or three adjacent nouns joined (粗大 + ごみ → 粗大ごみ, 住民 + 税
+    /// → 住民税): the dictionary splits some spellings of a compound and not
+    /// others (粗大ゴミ vs 粗大ごみ), and a joined key lets both meet.
+    Compound,
+}
+
+impl Term {
+    /// True for a word as segmented (not an inner part or a compound).
+    pub fn is_word(&self) -> bool {
+        self.kind == TermKind::Word
+    }
 }
 
 /// The result of analyzing one text.
@@ -39,7 +64,8 @@ pub struct Analysis {
     pub normalized: String,
     /// Content words, in order.
     pub terms: Vec<Term>,
-    /// The text spelled in folded readings (kana-only), used for bigrams.
+    /// The text spelled in folded readings (kana-only), with a space where a
+    /// symbol stood; reading bigrams come from here.
     pub reading_text: String,
 }
 
@@ -97,6 +123,7 @@ struct Inner {
     /// by their inner words.
     compound_parts: HashMap<String, Vec<(String, Option<String>)>>,
     synonyms: Synonyms,
+    general: Option<Arc<SynonymDictionary>>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -104,6 +131,7 @@ impl std::fmt::Debug for Analyzer {
         f.debug_struct("Analyzer")
             .field("compounds", &self.inner.compound_parts.len())
             .field("synonym_groups", &self.inner.synonyms.groups().len())
+            .field("general_synonym_groups", &self.inner.general.as_ref().map(|g| g.groups()))
             .finish()
     }
 }
@@ -114,6 +142,7 @@ pub struct AnalyzerBuilder {
     dictionary_dir: Option<PathBuf>,
     user_dictionary: Option<PathBuf>,
     synonyms: Option<PathBuf>,
+    general_synonyms: Option<PathBuf>,
     no_resources: bool,
 }
 
@@ -132,6 +161,12 @@ impl AnalyzerBuilder {
     /// A synonym list (default: `dictionaries/synonyms.txt`).
     pub fn synonyms(mut self, path: impl Into<PathBuf>) -> Self {
         self.synonyms = Some(path.into());
+        self
+    }
+    /// The general synonym dictionary in Sudachi's format (default:
+    /// `dictionaries/sudachi/synonyms.txt`; see [`SynonymDictionary`]).
+    pub fn general_synonyms(mut self, path: impl Into<PathBuf>) -> Self {
+        self.general_synonyms = Some(path.into());
         self
     }
     /// Use only the system dictionary: no user dictionary, no synonyms.
@@ -155,6 +190,7 @@ impl AnalyzerBuilder {
         };
         let user_path = pick(self.user_dictionary, "user-dictionary.csv");
         let synonyms_path = pick(self.synonyms, "synonyms.txt");
+        let general_path = pick(self.general_synonyms, "sudachi/synonyms.txt");
 
         let mut compound_parts = HashMap::new();
         let segmenter = match user_path {
@@ -162,7 +198,8 @@ impl AnalyzerBuilder {
                 let (user_dict, words) = load_user_dictionary(&path)?;
                 for w in &words {
                     let (parts, _) = segment(&plain, &normalize(&w.surface), &HashMap::new())?;
-                    let parts: Vec<_> = parts.into_iter().map(|t| (t.key, t.reading)).collect();
+                    let parts: Vec<_> =
+                        parts.into_iter().filter(Term::is_word).map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
                         compound_parts.insert(fold(&normalize(&w.surface)), parts);
                     }
@@ -172,7 +209,12 @@ impl AnalyzerBuilder {
             None => plain,
         };
         let mut analyzer = Analyzer {
-            inner: Arc::new(Inner { segmenter, compound_parts, synonyms: Synonyms::default() }),
+            inner: Arc::new(Inner {
+                segmenter,
+                compound_parts,
+                synonyms: Synonyms::default(),
+                general: general_path.map(|p| load_general(&p)).transpose()?,
+            }),
         };
         if let Some(path) = synonyms_path {
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
@@ -199,6 +241,11 @@ impl Analyzer {
         &self.inner.synonyms
     }
 
+    /// The general synonym dictionary, if one is loaded.
+    pub fn general_synonyms(&self) -> Option<&SynonymDictionary> {
+        self.inner.general.as_deref()
+    }
+
     /// Normalizes and analyzes `text`. Never fails: text Lindera cannot
     /// segment yields no terms.
     pub fn analyze(&self, text: &str) -> Analysis {
@@ -208,6 +255,19 @@ impl Analyzer {
                 .unwrap_or_else(|_| (Vec::new(), fold(&normalized)));
         Analysis { normalized, terms, reading_text }
     }
+}
+
+/// Loads a general synonym dictionary once per process and path: it is
+/// large (megabytes) and immutable, and every analyzer can share it.
+fn load_general(path: &Path) -> Result<Arc<SynonymDictionary>> {
+    static CACHE: std::sync::Mutex<Vec<(PathBuf, Arc<SynonymDictionary>)>> = std::sync::Mutex::new(Vec::new());
+    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if let Some((_, d)) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(p, _)| *p == key) {
+        return Ok(d.clone());
+    }
+    let dict = Arc::new(SynonymDictionary::load(path)?);
+    CACHE.lock().unwrap_or_else(|e| e.into_inner()).push((key, dict.clone()));
+    Ok(dict)
 }
 
 /// The reading of the base form, derived from the reading of the conjugated
@@ -240,8 +300,32 @@ fn keep(pos: &str, pos1: &str) -> bool {
     }
 }
 
-/// One Lindera pass: the content words, and the folded reading of the whole
-/// text (each token's reading, or its surface when the dictionary has none).
+/// Tokens that may form a compound with their neighbours: nouns (with
+/// suffixes such as 税, 料, 者) and prefixes (再, 未), not numbers or
+/// pronouns — except the interrogative 何, whose compounds with a counter
+/// (何日, 何回, 何歳) say what the customer asks about.
+fn compoundable(surface: &str, pos: &str, pos1: &str) -> bool {
+    match pos {
+        "名詞" if matches!(pos1, "代名詞" | "数") && matches!(surface, "何" | "なん" | "なに") => true,
+        "名詞" => !matches!(pos1, "非自立" | "数" | "特殊"),
+        "接頭詞" => true,
+        _ => false,
+    }
+}
+
+/// Tokens whose reading belongs to the reading text: everything but
+/// symbols. (Leaving particles out too was tried: it lost ranking quality
+/// on both dev corpora, since kana spellings that the dictionary cuts
+/// wrongly look like particles.)
+fn spelled(pos: &str) -> bool {
+    pos != "記号"
+}
+
+/// Longest compound, in tokens; and the longest run joined at all.
+const COMPOUND_MAX_PARTS: usize = 3;
+
+/// One Lindera pass: the content words (with compounds of adjacent nouns),
+/// and the folded reading of the text (see [`Analysis::reading_text`]).
 fn segment(
     segmenter: &Segmenter,
     normalized: &str,
@@ -252,40 +336,100 @@ fn segment(
         .map_err(|e| Error::Analysis(e.to_string()))?;
     let mut terms = Vec::new();
     let mut reading_text = String::with_capacity(normalized.len() * 2);
+    // The current run of compoundable tokens: (folded surface, span, key
+    // of the term it produced, if any).
+    let mut run: Vec<(String, (usize, usize), Option<String>)> = Vec::new();
     for mut tok in tokens {
         let span = (tok.byte_start, tok.byte_end);
         let surface = tok.surface.to_string();
         let details = tok.details();
         let field = |i: usize| details.get(i).copied().filter(|s| *s != "*" && !s.is_empty());
-        let whole_reading = field(7).unwrap_or(&surface);
-        reading_text.extend(fold(whole_reading).chars().filter(|c| !is_symbol(*c)));
-        if surface.chars().all(is_symbol) {
-            continue;
-        }
         let pos = details.first().copied().unwrap_or("UNK");
         let pos1 = details.get(1).copied().unwrap_or("*");
-        if !keep(pos, pos1) {
-            continue;
+        let whole_reading = field(7).unwrap_or(&surface);
+        if spelled(pos) && !surface.chars().all(is_symbol) {
+            reading_text.extend(fold(whole_reading).chars().filter(|c| !is_symbol(*c)));
+        } else if !reading_text.ends_with(' ') && !reading_text.is_empty() {
+            reading_text.push(' ');
         }
-        let base = field(6).unwrap_or(&surface);
-        if is_stop_word(base) {
-            continue;
+        let joinable = compoundable(&surface, pos, pos1) && !surface.chars().all(is_symbol);
+        if !joinable {
+            flush_compounds(&mut run, &mut terms, normalized);
         }
-        let trimmed = base.trim_matches(is_symbol);
-        if trimmed.is_empty() {
-            continue;
+        let term = content_term(&surface, pos, pos1, &field, span);
+        if joinable {
+            run.push((fold(surface.trim_matches(is_symbol)), span, term.as_ref().map(|t| t.key.clone())));
         }
-        let key = fold(trimmed);
-        if is_noise_key(&key) {
-            continue;
-        }
-        let reading = field(7).map(|r| base_reading(&surface, base, &fold(r))).filter(|r| *r != key);
-        let pos = if pos == "UNK" { "未知語".to_string() } else { pos.to_string() };
-        let parts = compounds.get(&key);
-        terms.push(Term { key, reading, surface: surface.clone(), pos, span, inner: false });
+        let Some(term) = term else { continue };
+        let parts = compounds.get(&term.key);
+        terms.push(term);
         for (k, r) in parts.into_iter().flatten() {
-            terms.push(Term { key: k.clone(), reading: r.clone(), surface: surface.clone(), pos: "名詞".into(), span, inner: true });
+            terms.push(Term {
+                key: k.clone(),
+                reading: r.clone(),
+                surface: surface.clone(),
+                pos: "名詞".into(),
+                span,
+                kind: TermKind::Inner,
+                parts: Vec::new(),
+            });
         }
     }
+    flush_compounds(&mut run, &mut terms, normalized);
+    let reading_text = reading_text.trim_end().to_string();
     Ok((terms, reading_text))
+}
+
+/// The content word a token stands for, if it is one.
+fn content_term<'d>(
+    surface: &str,
+    pos: &str,
+    pos1: &str,
+    field: &impl Fn(usize) -> Option<&'d str>,
+    span: (usize, usize),
+) -> Option<Term> {
+    if surface.chars().all(is_symbol) || !keep(pos, pos1) {
+        return None;
+    }
+    let base = field(6).unwrap_or(surface);
+    if is_stop_word(base) {
+        return None;
+    }
+    let trimmed = base.trim_matches(is_symbol);
+    if trimmed.is_empty() {
+        return None;
+    }
+    let key = fold(trimmed);
+    if is_noise_key(&key) {
+        return None;
+    }
+    let reading = field(7).map(|r| base_reading(surface, base, &fold(r))).filter(|r| *r != key);
+    let pos = if pos == "UNK" { "未知語".to_string() } else { pos.to_string() };
+    Some(Term { key, reading, surface: surface.to_string(), pos, span, kind: TermKind::Word, parts: Vec::new() })
+}
+
+/// Emits the compounds of a finished run of adjacent nouns: every
+/// contiguous stretch of 2..=3 tokens, as one folded key, with the keys of
+/// the content words among its parts (none for 何日).
+fn flush_compounds(run: &mut Vec<(String, (usize, usize), Option<String>)>, terms: &mut Vec<Term>, normalized: &str) {
+    for len in 2..=COMPOUND_MAX_PARTS.min(run.len()) {
+        for window in run.windows(len) {
+            let parts: Vec<String> = window.iter().filter_map(|(_, _, k)| k.clone()).collect();
+            let key: String = window.iter().map(|(s, _, _)| s.as_str()).collect();
+            if terms.iter().any(|t| t.key == key) {
+                continue;
+            }
+            let span = (window[0].1.0, window[len - 1].1.1);
+            terms.push(Term {
+                key,
+                reading: None,
+                surface: normalized.get(span.0..span.1).unwrap_or_default().to_string(),
+                pos: "名詞".into(),
+                span,
+                kind: TermKind::Compound,
+                parts,
+            });
+        }
+    }
+    run.clear();
 }

@@ -6,21 +6,24 @@
 //!   unknown words) and drops particles, auxiliaries and symbols.
 //! * Every [`Term`] carries a folded base form and a folded reading, so a
 //!   kana-only spelling meets its kanji or katakana form.
-//! * [`Synonyms`] expands a query with the other members of its synonym groups.
+//! * [`Synonyms`] (hand-written domain groups) and [`SynonymDictionary`]
+//!   (the Sudachi synonym dictionary) supply alternative forms of query words.
 //! * [`MorphTokenizer`] and [`BigramTokenizer`] adapt all of this to
 //!   `tantivy::tokenizer::Tokenizer`.
 
 mod analyzer;
 mod bigram;
 mod dictionary;
+mod sudachi;
 mod synonyms;
 mod tantivy_adapter;
 
-pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, Term};
+pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, Term, TermKind};
 pub use bigram::bigrams;
 pub use dictionary::{
     IPADIC_COLUMNS, UserWord, build_system_dictionary, default_dictionary_dir,
     load_system_dictionary, load_user_dictionary, parse_user_dictionary,
 };
-pub use synonyms::{SynonymGroup, Synonyms, parse_synonyms};
+pub use sudachi::{Relation, SynonymDictionary};
+pub use synonyms::{Expansion, SynonymGroup, Synonyms, parse_synonyms};
 pub use tantivy_adapter::{BigramTokenizer, MorphTokenizer, bigram_tokens, morph_tokens};

@@ -30,8 +30,9 @@ pub struct SynonymMember {
     pub folded: String,
     /// Matching keys of its content words.
     pub keys: Vec<String>,
-    /// True when the content words spell most of the member, so matching by
-    /// keys is safe ("何時まで" keeps only 時: it must match by spelling).
+    /// True when the content words spell the whole member, so matching by
+    /// keys is safe ("何時まで" keeps only 時 and "ピン番号" may keep only
+    /// 番号: those must match by spelling, or 番号 alone would trigger).
     pub key_trigger: bool,
 }
 
@@ -95,10 +96,11 @@ impl Synonyms {
             let mut out = Vec::new();
             for m in members {
                 let analysis = analyzer.analyze(&m);
-                let outer: Vec<_> = analysis.terms.iter().filter(|t| !t.inner).collect();
+                let outer: Vec<_> = analysis.terms.iter().filter(|t| t.is_word()).collect();
                 let keys: Vec<String> = outer.iter().map(|t| t.key.clone()).collect();
                 let covered: usize = outer.iter().map(|t| t.surface.chars().count()).sum();
-                let key_trigger = !keys.is_empty() && covered * 2 >= analysis.normalized.chars().count();
+                let spelled = analysis.normalized.chars().filter(|c| !crate::normalize::is_symbol(*c)).count();
+                let key_trigger = !keys.is_empty() && covered >= spelled;
                 let folded = fold(&normalize(&m));
                 if keys.is_empty() && folded.chars().count() < 2 {
                     errors.push(Error::Resource {
@@ -123,28 +125,61 @@ impl Synonyms {
         &self.groups
     }
 
-    /// Keys to add to a query: for each group the query triggers, the keys of
-    /// its other members. `query_keys` are the query's term keys and
+    /// The groups a query triggers, with the member that triggered each and
+    /// the other members. `query_keys` are the query's term keys and
     /// `folded_query` its folded normalized text.
+    ///
+    /// A member triggers only as a whole: by all of its keys (a member whose
+    /// words spell most of it), or by its spelling. So 利用 alone does not
+    /// trigger a group through 利用可能枠.
+    pub fn expansions<'s>(&'s self, query_keys: &[&str], folded_query: &str) -> Vec<Expansion<'s>> {
+        let mut out = Vec::new();
+        for g in &self.groups {
+            let by_keys = g.members.iter().position(|m| {
+                m.key_trigger && m.keys.iter().all(|k| query_keys.contains(&k.as_str()))
+            });
+            let hit = by_keys.map(|i| (i, true)).or_else(|| {
+                g.members
+                    .iter()
+                    .position(|m| m.folded.chars().count() >= 2 && folded_query.contains(&m.folded))
+                    .map(|i| (i, false))
+            });
+            let Some((hit, keyed)) = hit else { continue };
+            let targets: Vec<&[String]> = g
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| *i != hit && !m.keys.is_empty())
+                .map(|(_, m)| m.keys.as_slice())
+                .collect();
+            let trigger: &[String] = if keyed { &g.members[hit].keys } else { &[] };
+            out.push(Expansion { trigger, targets });
+        }
+        out
+    }
+
+    /// Keys to add to a query: the keys of the other members of every group
+    /// the query triggers (see [`Synonyms::expansions`]), without the
+    /// query's own keys.
     pub fn expand(&self, query_keys: &[&str], folded_query: &str) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for g in &self.groups {
-            let hit = g.members.iter().position(|m| {
-                (m.key_trigger && m.keys.iter().all(|k| query_keys.contains(&k.as_str())))
-                    || (m.folded.chars().count() >= 2 && folded_query.contains(&m.folded))
-            });
-            let Some(hit) = hit else { continue };
-            for (i, m) in g.members.iter().enumerate() {
-                if i == hit {
-                    continue;
-                }
-                for k in &m.keys {
-                    if !query_keys.contains(&k.as_str()) && !out.contains(k) {
-                        out.push(k.clone());
-                    }
+        for e in self.expansions(query_keys, folded_query) {
+            for k in e.targets.iter().flat_map(|t| t.iter()) {
+                if !query_keys.contains(&k.as_str()) && !out.contains(k) {
+                    out.push(k.clone());
                 }
             }
         }
         out
     }
+}
+
+/// A group triggered by a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expansion<'s> {
+    /// Keys of the member that triggered the group, or empty when it was
+    /// found by spelling.
+    pub trigger: &'s [String],
+    /// Keys of each other member (all of a member's keys are required).
+    pub targets: Vec<&'s [String]>,
 }

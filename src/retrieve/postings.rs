@@ -1,0 +1,333 @@
+//! Postings with precomputed BM25F impacts, read once from the Tantivy index.
+//!
+//! Tantivy stores the index (fields, term dictionaries, postings, field
+//! lengths). A customer's query is a handful of words, so instead of a
+//! generic boolean query with one clause per word × field, we read every
+//! term's postings once through Tantivy's low-level API and fold the four
+//! word fields into one BM25F impact per (term, entry):
+//!
+//! ```text
+//! tf̃(t, d) = Σ_f  w_f · tf_f(t, d) / (1 − b_f + b_f · len_f(d) / avglen_f)
+//! impact    = idf(t) · tf̃ / (k1 + tf̃)
+//! ```
+//!
+//! A query then costs one pass over the postings of its own terms. Reading
+//! bigrams get a plain BM25 impact over the question side.
+//!
+//! [`RawIndex`] keeps the per-field frequencies, so that a tuner can try many
+//! parameter settings without reading the index again ([`RawIndex::impacts`]).
+
+use std::collections::HashMap;
+
+use tantivy::postings::Postings;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, Searcher, TERMINATED};
+
+use super::index::Fields;
+use super::params::RankingParams;
+use crate::error::Result;
+
+/// Bit of each word field in [`TermPostings::fields`]: question,
+/// alternatives, keywords, answer.
+pub const FIELD_BITS: [u8; 4] = [1, 2, 4, 8];
+/// The question side: question, alternatives and keywords.
+pub const QUESTION_SIDE: u8 = 1 | 2 | 4;
+
+/// Number of word fields.
+const WORD_FIELDS: usize = 4;
+
+/// One term's postings: entries in ascending order with their impacts.
+#[derive(Debug, Clone, Default)]
+pub struct TermPostings {
+    /// The term's number in this index.
+    pub id: u32,
+    /// Inverse document frequency of the term.
+    pub idf: f32,
+    docs: Box<[u32]>,
+    impacts: Box<[f32]>,
+    fields: Box<[u8]>,
+}
+
+impl TermPostings {
+    /// Number of entries containing the term.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True when no entry contains the term.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// `(entry ordinal, impact, field bits)` in ascending entry order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, f32, u8)> + '_ {
+        self.docs.iter().zip(self.impacts.iter()).zip(self.fields.iter()).map(|((d, i), f)| (*d, *i, *f))
+    }
+
+    /// The impact and field bits for entry `doc`, if it contains the term.
+    pub fn get(&self, doc: u32) -> Option<(f32, u8)> {
+        self.docs.binary_search(&doc).ok().map(|i| (self.impacts[i], self.fields[i]))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.docs.len() * (4 + 4 + 1)
+    }
+}
+
+/// Impacts for every term of the index: what a query reads.
+#[derive(Debug, Clone, Default)]
+pub struct ImpactIndex {
+    words: HashMap<Box<str>, TermPostings>,
+    bigrams: HashMap<Box<str>, TermPostings>,
+    /// Per entry: the word terms of its representative question, as
+    /// `(term id, idf)`, for the "how much of the question did the customer
+    /// say" feature.
+    questions: Vec<Box<[(u32, f32)]>>,
+    docs: usize,
+    max_idf: f32,
+}
+
+impl ImpactIndex {
+    /// Postings of a word key (base form or reading), if any entry has it.
+    pub fn word(&self, key: &str) -> Option<&TermPostings> {
+        self.words.get(key)
+    }
+
+    /// Postings of a reading bigram.
+    pub fn bigram(&self, bigram: &str) -> Option<&TermPostings> {
+        self.bigrams.get(bigram)
+    }
+
+    /// Number of entries.
+    pub fn docs(&self) -> usize {
+        self.docs
+    }
+
+    /// The word terms of entry `doc`'s representative question, as
+    /// `(term id, idf)`.
+    pub fn question_terms(&self, doc: u32) -> &[(u32, f32)] {
+        self.questions.get(doc as usize).map(|q| &**q).unwrap_or(&[])
+    }
+
+    /// The IDF a term would have if no entry contained it (the highest).
+    pub fn unseen_idf(&self) -> f32 {
+        self.max_idf
+    }
+
+    /// Number of distinct word keys and bigrams.
+    pub fn vocabulary(&self) -> (usize, usize) {
+        (self.words.len(), self.bigrams.len())
+    }
+
+    /// Approximate heap size in bytes (postings and keys).
+    pub fn heap_bytes(&self) -> usize {
+        let map = |m: &HashMap<Box<str>, TermPostings>| -> usize {
+            m.iter().map(|(k, p)| k.len() + p.heap_bytes() + 48).sum()
+        };
+        map(&self.words) + map(&self.bigrams) + self.questions.iter().map(|q| q.len() * 8 + 16).sum::<usize>()
+    }
+}
+
+/// BM25's IDF, always positive.
+pub fn idf(docs: usize, df: usize) -> f32 {
+    let (n, df) = (docs as f32, df as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RawPosting {
+    doc: u32,
+    tf: [u16; WORD_FIELDS],
+}
+
+/// Per-field term frequencies and field lengths, as read from Tantivy.
+#[derive(Debug, Clone, Default)]
+pub struct RawIndex {
+    docs: usize,
+    words: HashMap<Box<str>, Vec<RawPosting>>,
+    lengths: Vec<[u32; WORD_FIELDS]>,
+    bigrams: HashMap<Box<str>, Vec<(u32, u16)>>,
+    bigram_lengths: Vec<u32>,
+}
+
+impl RawIndex {
+    /// Reads every term of the word fields and the bigram field. Entries are
+    /// identified by their knowledge-base ordinal (the `ordinal` fast field),
+    /// so the result does not depend on Tantivy's segment layout.
+    pub fn read(searcher: &Searcher, fields: &Fields, docs: usize) -> Result<Self> {
+        let word_fields = [fields.question, fields.alternatives, fields.keywords, fields.answer];
+        let mut raw = RawIndex {
+            docs,
+            lengths: vec![[0; WORD_FIELDS]; docs],
+            bigram_lengths: vec![0; docs],
+            ..Default::default()
+        };
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("ordinal")?;
+            let ordinal = |doc: u32| -> Option<u32> {
+                column.first(doc).map(|o| o as u32).filter(|o| (*o as usize) < docs)
+            };
+            for (f, field) in word_fields.iter().enumerate() {
+                let norms = segment.get_fieldnorms_reader(*field)?;
+                for doc in 0..segment.max_doc() {
+                    if let Some(o) = ordinal(doc) {
+                        raw.lengths[o as usize][f] = norms.fieldnorm(doc);
+                    }
+                }
+                for_each_posting(segment, *field, |term, doc, tf| {
+                    if let Some(o) = ordinal(doc) {
+                        let mut p = RawPosting { doc: o, tf: [0; WORD_FIELDS] };
+                        p.tf[f] = tf.min(u16::MAX as u32) as u16;
+                        raw.words.entry(term.into()).or_default().push(p);
+                    }
+                })?;
+            }
+            let norms = segment.get_fieldnorms_reader(fields.bigram)?;
+            for doc in 0..segment.max_doc() {
+                if let Some(o) = ordinal(doc) {
+                    raw.bigram_lengths[o as usize] = norms.fieldnorm(doc);
+                }
+            }
+            for_each_posting(segment, fields.bigram, |term, doc, tf| {
+                if let Some(o) = ordinal(doc) {
+                    raw.bigrams.entry(term.into()).or_default().push((o, tf.min(u16::MAX as u32) as u16));
+                }
+            })?;
+        }
+        // One posting per (term, entry), fields merged, in entry order.
+        for postings in raw.words.values_mut() {
+            postings.sort_unstable_by_key(|p| p.doc);
+            postings.dedup_by(|later, kept| {
+                if later.doc != kept.doc {
+                    return false;
+                }
+                for f in 0..WORD_FIELDS {
+                    kept.tf[f] = kept.tf[f].saturating_add(later.tf[f]);
+                }
+                true
+            });
+        }
+        for postings in raw.bigrams.values_mut() {
+            postings.sort_unstable_by_key(|p| p.0);
+        }
+        Ok(raw)
+    }
+
+    /// Number of entries.
+    pub fn docs(&self) -> usize {
+        self.docs
+    }
+
+    /// Folds the fields into BM25F impacts with `params`.
+    pub fn impacts(&self, params: &RankingParams) -> ImpactIndex {
+        let fp = params.fields();
+        let mut avg = [0f32; WORD_FIELDS];
+        for (f, a) in avg.iter_mut().enumerate() {
+            let (sum, n) = self.lengths.iter().filter(|l| l[f] > 0).fold((0u64, 0u64), |(s, n), l| (s + l[f] as u64, n + 1));
+            *a = if n == 0 { 1.0 } else { sum as f32 / n as f32 };
+        }
+        // Length normalizer per entry and field, computed once.
+        let norm: Vec<[f32; WORD_FIELDS]> = self
+            .lengths
+            .iter()
+            .map(|l| {
+                let mut out = [0f32; WORD_FIELDS];
+                for f in 0..WORD_FIELDS {
+                    out[f] = fp[f].weight / (1.0 - fp[f].b + fp[f].b * l[f] as f32 / avg[f]);
+                }
+                out
+            })
+            .collect();
+        let k1 = params.k1.max(1e-3);
+        let mut words = HashMap::with_capacity(self.words.len());
+        let mut questions: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.docs];
+        for (term, postings) in &self.words {
+            let live: Vec<&RawPosting> =
+                postings.iter().filter(|p| (0..WORD_FIELDS).any(|f| p.tf[f] > 0 && fp[f].weight > 0.0)).collect();
+            if live.is_empty() {
+                continue;
+            }
+            let term_idf = idf(self.docs, live.len());
+            let id = words.len() as u32;
+            let mut docs = Vec::with_capacity(live.len());
+            let mut impacts = Vec::with_capacity(live.len());
+            let mut bits = Vec::with_capacity(live.len());
+            for p in live {
+                let n = &norm[p.doc as usize];
+                let mut tf = 0.0;
+                let mut mask = 0u8;
+                for f in 0..WORD_FIELDS {
+                    if p.tf[f] > 0 && fp[f].weight > 0.0 {
+                        tf += p.tf[f] as f32 * n[f];
+                        mask |= FIELD_BITS[f];
+                    }
+                }
+                docs.push(p.doc);
+                impacts.push(term_idf * tf / (k1 + tf));
+                bits.push(mask);
+                if p.tf[0] > 0 {
+                    questions[p.doc as usize].push((id, term_idf));
+                }
+            }
+            words.insert(
+                term.clone(),
+                TermPostings { id, idf: term_idf, docs: docs.into(), impacts: impacts.into(), fields: bits.into() },
+            );
+        }
+        let bavg = {
+            let (sum, n) = self.bigram_lengths.iter().filter(|l| **l > 0).fold((0u64, 0u64), |(s, n), l| (s + *l as u64, n + 1));
+            if n == 0 { 1.0 } else { sum as f32 / n as f32 }
+        };
+        let b = params.question.b;
+        let mut bigrams = HashMap::with_capacity(self.bigrams.len());
+        for (term, postings) in &self.bigrams {
+            let term_idf = idf(self.docs, postings.len());
+            let impacts: Vec<f32> = postings
+                .iter()
+                .map(|(d, tf)| {
+                    let tf = *tf as f32 / (1.0 - b + b * self.bigram_lengths[*d as usize] as f32 / bavg);
+                    term_idf * tf / (k1 + tf)
+                })
+                .collect();
+            let id = bigrams.len() as u32;
+            bigrams.insert(
+                term.clone(),
+                TermPostings {
+                    id,
+                    idf: term_idf,
+                    docs: postings.iter().map(|p| p.0).collect(),
+                    impacts: impacts.into(),
+                    fields: vec![QUESTION_SIDE; postings.len()].into(),
+                },
+            );
+        }
+        let questions = questions.into_iter().map(Vec::into_boxed_slice).collect();
+        ImpactIndex { words, bigrams, questions, docs: self.docs, max_idf: idf(self.docs, 0) }
+    }
+}
+
+/// Calls `f(term, doc, term_frequency)` for every posting of `field` in one
+/// segment.
+fn for_each_posting(
+    segment: &tantivy::SegmentReader,
+    field: Field,
+    mut f: impl FnMut(&str, u32, u32),
+) -> Result<()> {
+    let inverted = segment.inverted_index(field)?;
+    let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+    while stream.advance() {
+        let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
+        let term = term.to_string();
+        let mut postings = inverted
+            .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
+            .map_err(tantivy::TantivyError::from)?;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if segment.alive_bitset().is_none_or(|alive| alive.is_alive(doc)) {
+                f(&term, doc, postings.term_freq());
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(())
+}
