@@ -4,6 +4,7 @@
 //! together into a [`Reply`].
 
 pub mod engine;
+pub mod harassment;
 pub mod hours;
 pub mod pii;
 pub mod reply;

@@ -41,6 +41,11 @@ pub struct Analysis {
     pub terms: Vec<Term>,
     /// The text spelled in folded readings (kana-only), used for bigrams.
     pub reading_text: String,
+    /// Byte offsets in `normalized` where a token (any token, particles
+    /// included) starts or ends, ascending; lexicon matching uses them so
+    /// that セックス inside ユニセックス is no match.
+    #[serde(default)]
+    pub boundaries: Vec<usize>,
 }
 
 impl Analysis {
@@ -161,7 +166,7 @@ impl AnalyzerBuilder {
             Some(path) => {
                 let (user_dict, words) = load_user_dictionary(&path)?;
                 for w in &words {
-                    let (parts, _) = segment(&plain, &normalize(&w.surface), &HashMap::new())?;
+                    let (parts, _, _) = segment(&plain, &normalize(&w.surface), &HashMap::new())?;
                     let parts: Vec<_> = parts.into_iter().map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
                         compound_parts.insert(fold(&normalize(&w.surface)), parts);
@@ -203,10 +208,10 @@ impl Analyzer {
     /// segment yields no terms.
     pub fn analyze(&self, text: &str) -> Analysis {
         let normalized = normalize(text);
-        let (terms, reading_text) =
+        let (terms, reading_text, boundaries) =
             segment(&self.inner.segmenter, &normalized, &self.inner.compound_parts)
-                .unwrap_or_else(|_| (Vec::new(), fold(&normalized)));
-        Analysis { normalized, terms, reading_text }
+                .unwrap_or_else(|_| (Vec::new(), fold(&normalized), Vec::new()));
+        Analysis { normalized, terms, reading_text, boundaries }
     }
 }
 
@@ -246,14 +251,19 @@ fn segment(
     segmenter: &Segmenter,
     normalized: &str,
     compounds: &HashMap<String, Vec<(String, Option<String>)>>,
-) -> Result<(Vec<Term>, String)> {
+) -> Result<(Vec<Term>, String, Vec<usize>)> {
     let tokens = segmenter
         .segment(Cow::Borrowed(normalized))
         .map_err(|e| Error::Analysis(e.to_string()))?;
     let mut terms = Vec::new();
     let mut reading_text = String::with_capacity(normalized.len() * 2);
+    let mut boundaries = vec![0];
     for mut tok in tokens {
         let span = (tok.byte_start, tok.byte_end);
+        if boundaries.last() != Some(&span.0) {
+            boundaries.push(span.0);
+        }
+        boundaries.push(span.1);
         let surface = tok.surface.to_string();
         let details = tok.details();
         let field = |i: usize| details.get(i).copied().filter(|s| *s != "*" && !s.is_empty());
@@ -287,5 +297,6 @@ fn segment(
             terms.push(Term { key: k.clone(), reading: r.clone(), surface: surface.clone(), pos: "名詞".into(), span, inner: true });
         }
     }
-    Ok((terms, reading_text))
+    boundaries.dedup();
+    Ok((terms, reading_text, boundaries))
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
 use super::types::*;
 use super::RuleSet;
+use crate::decide::harassment::{Lexicon, LexiconEntry, ModelThresholds};
 use crate::error::{Error, Result};
 use crate::normalize::{fold_text, nfkc};
 
@@ -23,7 +24,9 @@ struct RawFile {
     #[serde(default)]
     version: Option<u32>,
     #[serde(default)]
-    policy: Option<Policy>,
+    policy: Option<RawPolicy>,
+    #[serde(default)]
+    lexicon: RawLexicon,
     #[serde(default)]
     vocabulary: BTreeMap<String, String>,
     #[serde(default)]
@@ -34,6 +37,49 @@ struct RawFile {
     harassment: RawGroup,
     #[serde(default)]
     voc: RawGroup,
+}
+
+/// The policy as written; `warn_strikes` is read only to reject it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    harassment: RawHarassmentPolicy,
+    unresolved_turns: u32,
+    repeat_limit: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHarassmentPolicy {
+    end_on_strike: u32,
+    #[serde(default)]
+    warn_strikes: Option<u32>,
+    #[serde(default)]
+    model: Option<ModelThresholds>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    #[serde(default)]
+    #[allow(dead_code)] // documentation only
+    description: Option<String>,
+    #[serde(default)]
+    aim: Vec<String>,
+    #[serde(default)]
+    entries: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexiconEntry {
+    id: String,
+    description: String,
+    category: HarassmentCategory,
+    severity: Severity,
+    #[serde(default)]
+    needs_aim: bool,
+    words: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -234,22 +280,35 @@ impl<'a> Loader<'a> {
             let line = self.line_of("\"version\"");
             self.err(line, format!("unsupported version {v} (this build reads version 1)"));
         }
-        let policy = raw.policy.unwrap_or_default();
+        let mut policy = Policy::default();
         if let Some(p) = raw.policy {
             let line = self.line_of("\"policy\"");
-            let h = p.harassment;
-            if h.end_on_strike == 0 || h.warn_strikes >= h.end_on_strike {
+            let h = &p.harassment;
+            if h.warn_strikes.is_some() {
+                let wline = self.line_of("\"warn_strikes\"");
                 self.err(
-                    line,
-                    format!(
-                        "policy.harassment: need 0 <= warn_strikes < end_on_strike, got {} and {}",
-                        h.warn_strikes, h.end_on_strike
-                    ),
+                    wline,
+                    "policy.harassment.warn_strikes is not used (every strike before end_on_strike warns): remove it".into(),
                 );
+            }
+            if h.end_on_strike == 0 {
+                self.err(line, "policy.harassment.end_on_strike must be at least 1".into());
+            }
+            let model = h.model.unwrap_or_default();
+            for (name, v) in [("alone", model.alone), ("aimed", model.aimed), ("with_word", model.with_word)] {
+                if !(0.0..=1.01).contains(&v) {
+                    let mline = self.line_of(&format!("\"{name}\""));
+                    self.err(mline, format!("policy.harassment.model.{name}: {v} is not a probability (use 0..1, or 1.01 to disable)"));
+                }
             }
             if p.unresolved_turns == 0 || p.repeat_limit == 0 {
                 self.err(line, "policy: unresolved_turns and repeat_limit must be at least 1".into());
             }
+            policy = Policy {
+                harassment: HarassmentPolicy { end_on_strike: h.end_on_strike, model },
+                unresolved_turns: p.unresolved_turns,
+                repeat_limit: p.repeat_limit,
+            };
         }
         self.vocab = raw.vocabulary;
         for (name, entry) in self.vocab.clone() {
@@ -277,10 +336,66 @@ impl<'a> Loader<'a> {
             tag_of(r, &["category", "severity"], |r| r.category.zip(r.severity))
         });
         let voc = self.group("voc", raw.voc, |r| tag_of(r, &["class"], |r| r.class));
+        let lexicon = self.lexicon(raw.lexicon);
         if let Some(e) = Error::from_many(self.errors) {
             return Err(e);
         }
-        Ok(RuleSet { urgent, handoff, harassment, voc, policy })
+        Ok(RuleSet { urgent, handoff, harassment, voc, policy, lexicon, classifier: None })
+    }
+
+    /// Reads the lexicon: plain words (no regex), folded like messages.
+    fn lexicon(&mut self, raw: RawLexicon) -> Lexicon {
+        let gline = self.line_of("\"lexicon\"");
+        let mut aim = Vec::new();
+        for a in &raw.aim {
+            let folded = match_text(a).trim().to_string();
+            if folded.is_empty() {
+                let line = self.line_of_string(a, gline);
+                self.err(line, "lexicon.aim: empty word".into());
+            } else if !aim.contains(&folded) {
+                aim.push(folded);
+            }
+        }
+        let mut entries = Vec::new();
+        for (n, value) in raw.entries.into_iter().enumerate() {
+            let id_hint = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
+            let line = id_hint.as_deref().and_then(|id| self.id_lines(id).first().copied()).unwrap_or(gline);
+            let label = match &id_hint {
+                Some(id) => format!("lexicon entry {id:?}"),
+                None => format!("lexicon entry #{}", n + 1),
+            };
+            let e: RawLexiconEntry = match serde_json::from_value(value) {
+                Ok(e) => e,
+                Err(err) => {
+                    self.err(line, format!("{label}: {err}"));
+                    continue;
+                }
+            };
+            if let Some(&first) = self.ids.get(&e.id) {
+                let again = self.id_lines(&e.id).get(1).copied().unwrap_or(line);
+                self.err(again, format!("{label}: duplicate id (first defined at line {first})"));
+                continue;
+            }
+            self.ids.insert(e.id.clone(), line);
+            if e.description.trim().is_empty() {
+                self.err(line, format!("{label}: empty description"));
+            }
+            if e.words.is_empty() {
+                self.err(line, format!("{label}: no words"));
+            }
+            let mut words = Vec::new();
+            for w in &e.words {
+                let folded = match_text(w).trim().to_string();
+                if folded.is_empty() {
+                    let wl = self.line_of_string(w, line);
+                    self.err(wl, format!("{label}: empty word"));
+                } else if !words.contains(&folded) {
+                    words.push(folded);
+                }
+            }
+            entries.push(LexiconEntry { id: e.id, category: e.category, severity: e.severity, needs_aim: e.needs_aim, words });
+        }
+        Lexicon::new(entries, aim)
     }
 
     /// Expands, lints, folds and compiles one pattern.

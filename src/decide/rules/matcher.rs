@@ -120,6 +120,22 @@ impl<M> Group<M> {
         out
     }
 
+    /// Byte ranges of `folded` that the groups' masks (group-level and
+    /// rule-level) blank out; the lexicon ignores words inside them.
+    pub(super) fn mask_ranges(&self, folded: &str) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        for s in &self.sections {
+            for m in s.mask.iter() {
+                out.extend(m.find_iter(folded).map(|x| x.range()));
+            }
+        }
+        out
+    }
+
+    pub(super) fn rules(&self) -> impl Iterator<Item = &Rule<M>> {
+        self.sections.iter().flat_map(|s| s.rules.iter())
+    }
+
     pub(super) fn ids(&self) -> impl Iterator<Item = &str> {
         self.sections.iter().flat_map(|s| s.rules.iter().map(|r| r.id.as_str()))
     }

@@ -89,11 +89,15 @@ mod tests;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 pub use types::*;
 
+use crate::decide::harassment::combine::combine;
+use crate::decide::harassment::{Boundaries, Classifier, Lexicon};
 use crate::error::{Error, Result};
+use crate::normalize::{fold_text, normalize};
+use crate::tokenize::Analysis;
 use loader::Loader;
 use matcher::Group;
 
@@ -120,6 +124,8 @@ pub struct RuleSet {
     harassment: Group<(HarassmentCategory, Severity)>,
     voc: Group<VocClass>,
     policy: Policy,
+    lexicon: Lexicon,
+    classifier: Option<Arc<Classifier>>,
 }
 
 impl RuleSet {
@@ -146,7 +152,9 @@ impl RuleSet {
     /// assert!(err.contains("r.json:3:") && err.contains("rule \"b\""));
     /// ```
     pub fn from_json_str(text: &str, path: impl AsRef<Path>) -> Result<Self> {
-        Loader::new(text, path.as_ref()).load()
+        let mut rules = Loader::new(text, path.as_ref()).load()?;
+        rules.classifier = Some(Classifier::bundled()?);
+        Ok(rules)
     }
 
     /// The bundled rules (`dictionaries/rules.json`), compiled once per
@@ -174,11 +182,63 @@ impl RuleSet {
         self.handoff.sections.extend(other.handoff.sections);
         self.harassment.sections.extend(other.harassment.sections);
         self.voc.sections.extend(other.voc.sections);
+        self.lexicon.extend(&other.lexicon);
     }
 
-    /// Checks one customer message against every group.
+    /// The harassment classifier in use (the bundled
+    /// `dictionaries/harassment-model.json` unless replaced).
+    pub fn classifier(&self) -> Option<&Classifier> {
+        self.classifier.as_deref()
+    }
+
+    /// Replaces the harassment classifier; `None` turns that layer off.
+    pub fn set_classifier(&mut self, classifier: Option<Classifier>) {
+        self.classifier = classifier.map(Arc::new);
+    }
+
+    /// The harassment lexicon (insults, slurs, sexual terms, aim words).
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// Checks one customer message against every group. Without a Lindera
+    /// analysis, lexicon words are bounded where the script changes; the
+    /// engine calls [`RuleSet::check_analysis`] with real morpheme
+    /// boundaries.
     pub fn check(&self, message: &str) -> RuleMatches {
-        let folded = match_text(message);
+        let normalized = normalize(message);
+        let folded = fold_text(&normalized);
+        let bounds = if folded.len() == normalized.len() {
+            Boundaries::Script(&normalized)
+        } else {
+            Boundaries::Script(&folded)
+        };
+        self.check_folded(&folded, &bounds)
+    }
+
+    /// Checks a message already analyzed by the [`crate::tokenize::Analyzer`]: lexicon
+    /// words count only on its token boundaries (no セックス inside
+    /// ユニセックス), and the message is not analyzed twice.
+    ///
+    /// ```no_run
+    /// use madoguchi::decide::rules::RuleSet;
+    /// use madoguchi::tokenize::Analyzer;
+    /// let (rules, analyzer) = (RuleSet::bundled()?, Analyzer::new()?);
+    /// assert!(rules.check_analysis(&analyzer.analyze("ユニセックスのTシャツ")).harassment.is_empty());
+    /// assert!(!rules.check_analysis(&analyzer.analyze("このクソ野郎")).harassment.is_empty());
+    /// # Ok::<(), madoguchi::Error>(())
+    /// ```
+    pub fn check_analysis(&self, analysis: &Analysis) -> RuleMatches {
+        let folded = fold_text(&analysis.normalized);
+        if folded.len() == analysis.normalized.len() && !analysis.boundaries.is_empty() {
+            self.check_folded(&folded, &Boundaries::Tokens(&analysis.boundaries))
+        } else {
+            self.check_folded(&folded, &Boundaries::Script(&folded))
+        }
+    }
+
+    fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
+        let folded = folded.to_string();
         let urgent = self.urgent.find(&folded, true).into_iter().next().map(|(r, matched)| RuleHit {
             rule_id: r.id.clone(),
             kind: r.meta,
@@ -189,7 +249,7 @@ impl RuleSet {
             route: r.meta.clone(),
             matched,
         });
-        let harassment = self
+        let mut harassment: Vec<HarassmentHit> = self
             .harassment
             .find(&folded, false)
             .into_iter()
@@ -200,6 +260,11 @@ impl RuleSet {
                 matched,
             })
             .collect();
+        let masked = self.harassment.mask_ranges(&folded);
+        let words = self.lexicon.find(&folded, bounds, &masked);
+        let aimed_at = self.lexicon.aim(&folded, bounds, &masked);
+        let probability = self.classifier.as_ref().map(|c| c.probability(&folded));
+        combine(&mut harassment, &self.lexicon, &words, aimed_at.as_deref(), probability, &self.policy.harassment.model);
         let voc_hits = self.voc.find(&folded, false);
         let pick = voc_hits
             .iter()
@@ -209,7 +274,7 @@ impl RuleSet {
             Some((r, _)) => (r.meta, Some(r.id.clone())),
             None => (VocClass::Inquiry, None),
         };
-        RuleMatches { urgent, handoff_request, harassment, voc, voc_rule }
+        RuleMatches { urgent, handoff_request, harassment, aimed_at, harassment_probability: probability, voc, voc_rule }
     }
 
     /// The thresholds from the rule file (or the defaults).
@@ -224,7 +289,19 @@ impl RuleSet {
 
     /// All rule ids, group by group, in matching order.
     pub fn rule_ids(&self) -> Vec<&str> {
-        self.urgent.ids().chain(self.handoff.ids()).chain(self.harassment.ids()).chain(self.voc.ids()).collect()
+        self.urgent
+            .ids()
+            .chain(self.handoff.ids())
+            .chain(self.harassment.ids())
+            .chain(self.voc.ids())
+            .chain(self.lexicon.entries().iter().map(|e| e.id.as_str()))
+            .collect()
+    }
+
+    /// The route hints the hand-off rules can name (`phone` included), for
+    /// checking against the routes file.
+    pub fn route_hints(&self) -> Vec<(&str, &str)> {
+        self.handoff.rules().filter_map(|r| r.meta.as_deref().map(|m| (r.id.as_str(), m))).collect()
     }
 
     /// Number of rules.

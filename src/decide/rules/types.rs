@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decide::harassment::ModelThresholds;
 use crate::normalize::{fold_text, normalize};
 
 
@@ -73,17 +74,19 @@ pub enum VocClass {
 }
 
 /// Harassment thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HarassmentPolicy {
-    /// Minor strikes 1..=warn_strikes get a warning.
-    pub warn_strikes: u32,
-    /// The strike that ends the conversation (a severe hit ends it at once).
+    /// The strike that ends the conversation; strikes before it get a
+    /// warning (a severe hit ends it at once).
     pub end_on_strike: u32,
+    /// When the classifier counts (see [`crate::decide::harassment::combine`]).
+    #[serde(default)]
+    pub model: ModelThresholds,
 }
 
 /// Thresholds the engine applies on top of the rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Harassment strikes.
@@ -98,7 +101,7 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            harassment: HarassmentPolicy { warn_strikes: 2, end_on_strike: 3 },
+            harassment: HarassmentPolicy { end_on_strike: 3, model: ModelThresholds::default() },
             unresolved_turns: 3,
             repeat_limit: 3,
         }
@@ -144,14 +147,22 @@ pub struct HarassmentHit {
 }
 
 /// Everything the rules found in one message.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleMatches {
     /// The first urgent rule that fired.
     pub urgent: Option<RuleHit<UrgentKind>>,
     /// The first hand-off request rule that fired.
     pub handoff_request: Option<HandoffHit>,
-    /// Every harassment rule that fired, in file order.
+    /// Every harassment rule that fired, in file order, then lexicon words
+    /// and the classifier (see [`crate::decide::harassment::combine`]).
     pub harassment: Vec<HarassmentHit>,
+    /// The aim word found (お前, 担当者, 御社 …): the message addresses staff
+    /// or the company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aimed_at: Option<String>,
+    /// The harassment classifier's probability, when a model is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harassment_probability: Option<f32>,
     /// Voice-of-customer class.
     pub voc: VocClass,
     /// The voc rule that decided the class (none for an inquiry).
