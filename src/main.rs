@@ -30,6 +30,12 @@ struct CorpusArgs {
     /// Keep the search index in this directory instead of memory.
     #[arg(long)]
     index_dir: Option<PathBuf>,
+    /// Decision rules (default: the bundled dictionaries/rules.json).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Routes and hours (default: the bundled dictionaries/routes.json).
+    #[arg(long)]
+    routes: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +140,18 @@ fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
     Ok(r)
 }
 
+/// The engine with the rules and routes of `args`, checked against each other.
+fn engine(args: &CorpusArgs, quiet: bool) -> Result<Engine> {
+    let mut builder = Engine::builder();
+    if let Some(path) = &args.rules {
+        builder = builder.rules(madoguchi::decide::RuleSet::load(path)?);
+    }
+    if let Some(path) = &args.routes {
+        builder = builder.calendar(madoguchi::decide::Calendar::load(path)?);
+    }
+    builder.build(retriever(args, quiet)?)
+}
+
 fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Option<String>) -> Result<()> {
     let r = retriever(args, json)?;
     let result = r.search(question, &SearchOptions { top_k: top, category });
@@ -172,7 +190,7 @@ fn print_hits(r: &Retriever, result: &madoguchi::retrieve::SearchResult) {
 }
 
 fn chat(args: &CorpusArgs, json: bool) -> Result<()> {
-    let engine = Engine::builder().build(retriever(args, false)?)?;
+    let engine = engine(args, false)?;
     let mut session = Session::new("cli").with_channel("cli");
     println!("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。");
     let stdin = std::io::stdin();
@@ -231,7 +249,7 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
         Some(a) => chrono::DateTime::parse_from_rfc3339(a).map_err(|e| Error::InvalidInput(format!("--at {a:?}: {e}")))?,
         None => chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).expect("valid offset")),
     };
-    let engine = Engine::builder().build(retriever(args, false)?)?;
+    let engine = engine(args, false)?;
     let report = madoguchi::eval::run(&engine, &cases, bad, default_at, |done, total| {
         if total >= 500 && (done % 500 == 0 || done == total) {
             eprint!("\revaluated {done}/{total} cases");
@@ -259,6 +277,30 @@ fn check(args: &CorpusArgs) -> Result<()> {
             println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display())
         }
         Err(e) => problems.push(e),
+    }
+    let rules = match &args.rules {
+        Some(p) => madoguchi::decide::RuleSet::load(p),
+        None => madoguchi::decide::RuleSet::bundled(),
+    };
+    let routes = match &args.routes {
+        Some(p) => madoguchi::decide::Calendar::load(p),
+        None => madoguchi::decide::Calendar::bundled(),
+    };
+    let label = |p: &Option<PathBuf>, d: &str| p.as_ref().map_or(d.to_string(), |p| p.display().to_string());
+    match (rules, routes) {
+        (Ok(rules), Ok(routes)) => {
+            let config = madoguchi::decide::EngineConfig::default();
+            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, None) {
+                Ok(()) => println!(
+                    "ok: {} rules from {}, routes from {}",
+                    rules.len(),
+                    label(&args.rules, "dictionaries/rules.json"),
+                    label(&args.routes, "dictionaries/routes.json")
+                ),
+                Err(e) => problems.push(e),
+            }
+        }
+        (r, c) => problems.extend(r.err().into_iter().chain(c.err())),
     }
     match Error::from_problems(problems) {
         Some(e) => Err(e),

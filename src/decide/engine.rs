@@ -82,6 +82,8 @@ pub struct EngineConfig {
     /// Routes to prefer for a requested phone hand-off, by category of the
     /// conversation's last answer (`[category, route]` pairs).
     pub phone_routes: Vec<(String, String)>,
+    /// Phone route when the conversation has no category yet.
+    pub default_phone_route: String,
 }
 
 impl Default for EngineConfig {
@@ -103,6 +105,7 @@ impl Default for EngineConfig {
                 ("モバイル".into(), "mobile_center".into()),
                 ("オンラインストア".into(), "shop_center".into()),
             ],
+            default_phone_route: "mobile_center".into(),
         }
     }
 }
@@ -157,7 +160,10 @@ impl EngineBuilder {
         self.config = Some(config);
         self
     }
-    /// Builds the engine around a retriever.
+    /// Builds the engine around a retriever, after checking that every
+    /// route the rules and the configuration name exists and that
+    /// category-specific routes name categories of the corpus
+    /// ([`super::validate::validate`]).
     pub fn build(self, retriever: Retriever) -> Result<Engine> {
         let rules = match self.rules {
             Some(r) => r,
@@ -167,12 +173,13 @@ impl EngineBuilder {
             Some(c) => c,
             None => Calendar::bundled()?,
         };
-        Ok(Engine {
-            retriever: RwLock::new(Arc::new(retriever)),
-            rules,
-            calendar,
-            config: self.config.unwrap_or_default(),
-        })
+        let config = self.config.unwrap_or_default();
+        let categories: Vec<String> = retriever.knowledge_base().categories().into_iter().map(|c| c.name).collect();
+        // Category routes are checked only against a corpus that has them:
+        // a corpus of another domain simply never uses them.
+        let shares = config.phone_routes.iter().any(|(c, _)| categories.contains(c));
+        super::validate::validate(&rules, &calendar, "the routes file", &config, shares.then_some(categories.as_slice()))?;
+        Ok(Engine { retriever: RwLock::new(Arc::new(retriever)), rules, calendar, config })
     }
 }
 
@@ -558,7 +565,7 @@ impl Engine {
                 .as_ref()
                 .and_then(|c| self.config.phone_routes.iter().find(|(cat, _)| cat == c))
                 .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| "mobile_center".into())
+                .unwrap_or_else(|| self.config.default_phone_route.clone())
                 .to_string(),
             Some(route) if self.calendar.route(route).is_some() => route.to_string(),
             _ => self.config.operator_route.clone(),
@@ -637,8 +644,8 @@ impl Engine {
         let retriever = self.retriever();
         let topic = session.last_entry.as_deref().and_then(|id| retriever.entry(id)).map(|e| format!("「{}」({})", e.question, e.id));
         let business = match reason {
-            HandoffReason::Urgent => format!("「{current}」"),
-            _ => match (earlier_question, &topic) {
+            HandoffReason::Urgent | HandoffReason::Unresolved | HandoffReason::Complaint => format!("「{current}」"),
+            HandoffReason::Requested => match (earlier_question, &topic) {
                 (Some(q), Some(t)) => format!("「{q}」（ボットが案内した話題: {t}）"),
                 (Some(q), None) => format!("「{q}」"),
                 (None, Some(t)) => format!("ボットが案内した話題: {t}"),

@@ -10,6 +10,7 @@ pub mod pii;
 pub mod reply;
 pub mod rules;
 pub mod session;
+pub mod validate;
 
 pub use engine::{Engine, EngineBuilder, EngineConfig};
 pub use hours::{Availability, Calendar};

@@ -262,6 +262,12 @@ pub struct ServeArgs {
     /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
     #[arg(long)]
     pub dictionary: Option<PathBuf>,
+    /// Decision rules (default: the bundled dictionaries/rules.json).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Routes and hours (default: the bundled dictionaries/routes.json).
+    #[arg(long)]
+    pub routes: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
@@ -355,7 +361,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let kb = crate::knowledge::load_corpus(&args.corpus)?;
     let entries = kb.len();
     let retriever = crate::retrieve::Retriever::builder().analyzer(analyzer).build(kb)?;
-    let engine = Arc::new(Engine::builder().build(retriever)?);
+    let mut builder = Engine::builder();
+    if let Some(path) = &args.rules {
+        builder = builder.rules(crate::decide::RuleSet::load(path)?);
+    }
+    if let Some(path) = &args.routes {
+        builder = builder.calendar(crate::decide::Calendar::load(path)?);
+    }
+    let engine = Arc::new(builder.build(retriever)?);
     tracing::info!(entries, corpus = %args.corpus.display(), ms = started.elapsed().as_millis() as u64, "corpus loaded");
     let state = AppState::new(engine, options)?;
 

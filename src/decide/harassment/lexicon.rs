@@ -51,11 +51,19 @@ pub struct Lexicon {
     words: Option<AhoCorasick>,
     owner: Vec<(usize, usize)>,
     aims: Option<AhoCorasick>,
+    innocent: Vec<String>,
+    innocents: Option<AhoCorasick>,
 }
 
 impl Lexicon {
     /// Builds a lexicon from folded entries and aim words.
     pub fn new(entries: Vec<LexiconEntry>, aim: Vec<String>) -> Lexicon {
+        Lexicon::with_innocent(entries, aim, Vec::new())
+    }
+
+    /// Builds a lexicon that also knows innocent words containing lexicon
+    /// words (ユニセックス, 殺虫剤): their spans never count.
+    pub fn with_innocent(entries: Vec<LexiconEntry>, aim: Vec<String>, innocent: Vec<String>) -> Lexicon {
         let mut owner = Vec::new();
         let mut pats = Vec::new();
         for (e, entry) in entries.iter().enumerate() {
@@ -72,7 +80,9 @@ impl Lexicon {
         let words = build(&pats);
         let aim_refs: Vec<&str> = aim.iter().map(String::as_str).collect();
         let aims = build(&aim_refs);
-        Lexicon { entries, aim, words, owner, aims }
+        let innocent_refs: Vec<&str> = innocent.iter().map(String::as_str).collect();
+        let innocents = build(&innocent_refs);
+        Lexicon { entries, aim, words, owner, aims, innocent, innocents }
     }
 
     /// The entries, in load order.
@@ -93,7 +103,14 @@ impl Lexicon {
         entries.extend(other.entries.iter().cloned());
         let mut aim = self.aim.clone();
         aim.extend(other.aim.iter().filter(|a| !self.aim.contains(a)).cloned());
-        *self = Lexicon::new(entries, aim);
+        let mut innocent = self.innocent.clone();
+        innocent.extend(other.innocent.iter().filter(|a| !self.innocent.contains(a)).cloned());
+        *self = Lexicon::with_innocent(entries, aim, innocent);
+    }
+
+    /// Spans of innocent words in `folded` (to be masked).
+    pub fn innocent_spans(&self, folded: &str) -> Vec<Range<usize>> {
+        self.innocents.as_ref().map_or_else(Vec::new, |ac| ac.find_overlapping_iter(folded).map(|m| m.start()..m.end()).collect())
     }
 
     /// Every lexicon word in `folded` that lies on morpheme boundaries and

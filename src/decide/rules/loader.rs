@@ -67,6 +67,8 @@ struct RawLexicon {
     #[serde(default)]
     aim: Vec<String>,
     #[serde(default)]
+    innocent: Vec<String>,
+    #[serde(default)]
     entries: Vec<serde_json::Value>,
 }
 
@@ -395,7 +397,8 @@ impl<'a> Loader<'a> {
             }
             entries.push(LexiconEntry { id: e.id, category: e.category, severity: e.severity, needs_aim: e.needs_aim, words });
         }
-        Lexicon::new(entries, aim)
+        let innocent = raw.innocent.iter().map(|w| match_text(w).trim().to_string()).filter(|w| !w.is_empty()).collect();
+        Lexicon::with_innocent(entries, aim, innocent)
     }
 
     /// Expands, lints, folds and compiles one pattern.
@@ -501,7 +504,7 @@ impl<'a> Loader<'a> {
                 && self.errors.len() == before
                 && !patterns.is_empty()
             {
-                rules.push(Rule { id: r.id, meta, patterns, mask: rmask, exclude: rexclude });
+                rules.push(Rule { id: r.id, origin: (self.path.to_path_buf(), line), meta, patterns, mask: rmask, exclude: rexclude });
             }
         }
         if rules.is_empty() {

@@ -19,6 +19,8 @@ const DFA_CACHE: usize = 16 << 20;
 #[derive(Debug, Clone)]
 pub(super) struct Rule<M> {
     pub(super) id: String,
+    /// Where the rule was written: file and line.
+    pub(super) origin: (std::path::PathBuf, usize),
     pub(super) meta: M,
     pub(super) patterns: Vec<Regex>,
     pub(super) mask: Option<Regex>,

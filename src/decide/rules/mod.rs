@@ -101,6 +101,19 @@ use crate::tokenize::Analysis;
 use loader::Loader;
 use matcher::Group;
 
+/// A route named by a hand-off rule (see [`RuleSet::route_hints`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteHint<'a> {
+    /// The rule's id.
+    pub rule_id: &'a str,
+    /// The route it names (`phone` = the phone centre of the topic).
+    pub route: &'a str,
+    /// The rule file.
+    pub file: &'a Path,
+    /// The rule's line in it.
+    pub line: usize,
+}
+
 const BUNDLED_JSON: &str = include_str!("../../../dictionaries/rules.json");
 const BUNDLED_PATH: &str = "dictionaries/rules.json";
 
@@ -260,7 +273,8 @@ impl RuleSet {
                 matched,
             })
             .collect();
-        let masked = self.harassment.mask_ranges(&folded);
+        let mut masked = self.harassment.mask_ranges(&folded);
+        masked.extend(self.lexicon.innocent_spans(&folded));
         let words = self.lexicon.find(&folded, bounds, &masked);
         let aimed_at = self.lexicon.aim(&folded, bounds, &masked);
         let probability = self.classifier.as_ref().map(|c| c.probability(&folded));
@@ -298,10 +312,16 @@ impl RuleSet {
             .collect()
     }
 
-    /// The route hints the hand-off rules can name (`phone` included), for
-    /// checking against the routes file.
-    pub fn route_hints(&self) -> Vec<(&str, &str)> {
-        self.handoff.rules().filter_map(|r| r.meta.as_deref().map(|m| (r.id.as_str(), m))).collect()
+    /// The route hints the hand-off rules can name (`phone` included), with
+    /// the rule id and where it was written (file, line), for checking
+    /// against the routes file.
+    pub fn route_hints(&self) -> Vec<RouteHint<'_>> {
+        self.handoff
+            .rules()
+            .filter_map(|r| {
+                r.meta.as_deref().map(|route| RouteHint { rule_id: &r.id, route, file: &r.origin.0, line: r.origin.1 })
+            })
+            .collect()
     }
 
     /// Number of rules.
