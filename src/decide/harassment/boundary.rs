@@ -47,7 +47,9 @@ impl Boundaries<'_> {
                     return true;
                 };
                 let (a, b) = (script(before), script(after));
-                a == Script::Other || b == Script::Other || a != b
+                // Kana after a kanji is its ending (教えろ, not 教 + えろ).
+                let okurigana = a == Script::Han && b == Script::Hiragana;
+                a == Script::Other || b == Script::Other || (a != b && !okurigana)
             }
         }
     }

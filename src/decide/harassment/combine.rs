@@ -32,7 +32,7 @@ pub struct ModelThresholds {
 
 impl Default for ModelThresholds {
     fn default() -> Self {
-        ModelThresholds { alone: 0.95, aimed: 0.85, with_word: 0.7 }
+        ModelThresholds { alone: 0.97, aimed: 0.95, with_word: 0.7 }
     }
 }
 

@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn longest_word_wins_and_boundaries_hold() {
         let l = lexicon();
-        let t = "お前くそ野郎";
+        let t = "お前、くそ野郎";
         let hits = l.find(t, &Boundaries::Script(t), &[]);
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert_eq!(hits[0].word, "くそ野郎");
@@ -183,6 +183,6 @@ mod tests {
         let t = "「ばか」は暴言";
         let s = t.find("ばか").unwrap();
         assert!(l.find(t, &Boundaries::Script(t), &[s - 3..s + 9]).is_empty());
-        assert_eq!(l.aim("お前ばか", &Boundaries::Script("お前ばか"), &[]).as_deref(), Some("お前"));
+        assert_eq!(l.aim("お前、ばか", &Boundaries::Script("お前、ばか"), &[]).as_deref(), Some("お前"));
     }
 }
