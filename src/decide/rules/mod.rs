@@ -12,7 +12,7 @@
 //! {
 //!   "_doc": "free text, ignored",
 //!   "version": 1,
-//!   "policy": {"harassment": {"warn_strikes": 2, "end_on_strike": 3},
+//!   "policy": {"harassment": {"end_on_strike": 3, "model": {"alone": 0.97, "aimed": 0.95, "with_word": 0.7}},
 //!              "unresolved_turns": 3, "repeat_limit": 3},
 //!   "vocabulary": {"OBJ": "(?:カード|スマホ|財布)"},
 //!   "urgent": {
