@@ -272,9 +272,11 @@ fn check(args: &CorpusArgs) -> Result<()> {
         Ok(_) => println!("ok: dictionaries (system, user dictionary, synonyms)"),
         Err(e) => problems.push(e),
     }
+    let mut categories: Option<Vec<String>> = None;
     match load_corpus(&args.corpus) {
         Ok(kb) => {
-            println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display())
+            println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display());
+            categories = Some(kb.categories().into_iter().map(|c| c.name).collect());
         }
         Err(e) => problems.push(e),
     }
@@ -290,7 +292,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
     match (rules, routes) {
         (Ok(rules), Ok(routes)) => {
             let config = madoguchi::decide::EngineConfig::default();
-            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, None) {
+            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, categories.as_deref()) {
                 Ok(()) => println!(
                     "ok: {} rules from {}, routes from {}",
                     rules.len(),

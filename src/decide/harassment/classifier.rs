@@ -10,7 +10,7 @@
 //! ```
 //! use madoguchi::decide::harassment::Classifier;
 //! let rows = vec![("ばかやろう".to_string(), true, 1.0), ("ありがとう".to_string(), false, 1.0)];
-//! let model = Classifier::train(&rows, &Default::default());
+//! let model = Classifier::train(&rows, &madoguchi::decide::harassment::TrainOptions { min_count: 1, ..Default::default() });
 //! assert!(model.probability("ばかやろう") > model.probability("ありがとう"));
 //! ```
 
