@@ -31,6 +31,12 @@ struct CorpusArgs {
     /// Keep the search index in this directory instead of memory.
     #[arg(long)]
     index_dir: Option<PathBuf>,
+    /// Decision rules (default: the bundled dictionaries/rules.json).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Routes and hours (default: the bundled dictionaries/routes.json).
+    #[arg(long)]
+    routes: Option<PathBuf>,
     /// Retrieval configuration written by `madoguchi tune` (default: the bundled dictionaries/config.json).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -44,10 +50,18 @@ impl CorpusArgs {
         }
     }
 
-    /// The engine over this corpus, configured by `--config`.
+    /// The engine over this corpus, configured by `--config`, `--rules`
+    /// and `--routes`.
     fn engine(&self, quiet: bool) -> Result<Engine> {
         let config = self.config()?;
-        Engine::builder().config(EngineConfig::from_config(&config)).build(retriever(self, quiet)?)
+        let mut builder = Engine::builder().config(EngineConfig::from_config(&config));
+        if let Some(path) = &self.rules {
+            builder = builder.rules(madoguchi::decide::RuleSet::load(path)?);
+        }
+        if let Some(path) = &self.routes {
+            builder = builder.calendar(madoguchi::decide::Calendar::load(path)?);
+        }
+        builder.build(retriever(self, quiet)?)
     }
 }
 
@@ -180,6 +194,7 @@ fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
     Ok(r)
 }
 
+/// The engine with the rules and routes of `args`, checked against each other.
 fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Option<String>) -> Result<()> {
     let r = retriever(args, json)?;
     let result = r.search(question, &SearchOptions { top_k: top, category });
@@ -352,11 +367,37 @@ fn check(args: &CorpusArgs) -> Result<()> {
         Ok(_) => println!("ok: dictionaries (system, user dictionary, synonyms)"),
         Err(e) => problems.push(e),
     }
+    let mut categories: Option<Vec<String>> = None;
     match load_corpus(&args.corpus) {
         Ok(kb) => {
-            println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display())
+            println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display());
+            categories = Some(kb.categories().into_iter().map(|c| c.name).collect());
         }
         Err(e) => problems.push(e),
+    }
+    let rules = match &args.rules {
+        Some(p) => madoguchi::decide::RuleSet::load(p),
+        None => madoguchi::decide::RuleSet::bundled(),
+    };
+    let routes = match &args.routes {
+        Some(p) => madoguchi::decide::Calendar::load(p),
+        None => madoguchi::decide::Calendar::bundled(),
+    };
+    let label = |p: &Option<PathBuf>, d: &str| p.as_ref().map_or(d.to_string(), |p| p.display().to_string());
+    match (rules, routes) {
+        (Ok(rules), Ok(routes)) => {
+            let config = madoguchi::decide::EngineConfig::default();
+            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, categories.as_deref()) {
+                Ok(()) => println!(
+                    "ok: {} rules from {}, routes from {}",
+                    rules.len(),
+                    label(&args.rules, "dictionaries/rules.json"),
+                    label(&args.routes, "dictionaries/routes.json")
+                ),
+                Err(e) => problems.push(e),
+            }
+        }
+        (r, c) => problems.extend(r.err().into_iter().chain(c.err())),
     }
     match Error::from_problems(problems) {
         Some(e) => Err(e),

@@ -295,3 +295,138 @@ fn sessions_serialize_and_the_store_is_shared_across_threads() {
     assert_eq!(back, s);
     assert_eq!(store.expire_idle(at(OPEN).timestamp() + 3600, 1800), 200);
 }
+
+// ------------------------------------------------------------ issue 9 cases
+
+#[test]
+fn urgent_wins_over_abuse_and_harassment_is_still_recorded() {
+    for msg in ["カードを盗まれた！バカ！", "ふざけるな、カードを落としたのに電話がつながらない"] {
+        let mut s = Session::new("urgent-abuse");
+        let r = say(&mut s, msg);
+        assert_eq!(r.kind, ReplyKind::Handoff, "{msg}: {r:?}");
+        let h = r.handoff.as_ref().unwrap();
+        assert_eq!(h.reason, HandoffReason::Urgent, "{msg}");
+        assert_eq!(h.route.as_ref().unwrap().route_id, "lost_stolen_desk", "{msg}");
+        assert!(r.message.contains("0120"), "{msg}: the 24-hour number: {}", r.message);
+        assert!(r.flags.urgent && r.flags.harassment, "{msg}: {:?}", r.flags);
+        assert!(r.harassment.is_some(), "{msg}: the harassment report stays on the reply");
+        assert_eq!(s.strikes, 1, "{msg}: the strike is counted");
+    }
+}
+
+#[test]
+fn an_ended_session_still_reaches_the_emergency_line() {
+    let mut s = Session::new("ended-urgent");
+    let r = say(&mut s, "殺すぞ");
+    assert_eq!(r.kind, ReplyKind::End);
+    assert_eq!(say(&mut s, "料金プランを教えて").kind, ReplyKind::End);
+    let r = say(&mut s, "カードを盗まれました");
+    assert_eq!(r.kind, ReplyKind::Handoff, "{r:?}");
+    assert_eq!(r.handoff.unwrap().reason, HandoffReason::Urgent);
+    assert!(s.ended, "the session stays ended for everything else");
+    assert_eq!(say(&mut s, "ポイントの有効期限は？").kind, ReplyKind::End);
+}
+
+#[test]
+fn repeated_requests_get_one_handoff() {
+    let mut s = Session::new("repeat");
+    let first = say(&mut s, "オペレーターと話したい");
+    let h1 = first.handoff.unwrap();
+    assert!(!h1.repeat);
+    for _ in 0..3 {
+        let r = say(&mut s, "オペレーターと話したい");
+        assert_eq!(r.kind, ReplyKind::Handoff, "{r:?}");
+        let h = r.handoff.unwrap();
+        assert!(h.repeat, "a repeat, not a new hand-off");
+        assert_eq!(h.route.unwrap().route_id, h1.route.as_ref().unwrap().route_id);
+        assert!(r.harassment.is_none(), "asking again for a person is not harassment");
+    }
+    // A different need (an emergency) is a new hand-off.
+    let r = say(&mut s, "カードを落としました");
+    let h = r.handoff.unwrap();
+    assert_eq!(h.reason, HandoffReason::Urgent);
+    assert!(!h.repeat);
+}
+
+#[test]
+fn repetition_is_compared_on_masked_text() {
+    let mut s = Session::new("masked-repeat");
+    let msg = "090-1234-5678に何度電話してもつながらない、ひどい対応だ";
+    let replies: Vec<Reply> = (0..4).map(|_| say(&mut s, msg)).collect();
+    assert!(
+        replies.iter().any(|r| r.harassment.as_ref().is_some_and(|h| h.categories.contains(&HarassmentCategory::PersistentRepetition))),
+        "{:?}",
+        replies.iter().map(|r| r.kind).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_summary_names_what_the_customer_wanted() {
+    let mut s = Session::new("summary");
+    let q = "カードの暗証番号を変えたい";
+    let first = say(&mut s, q);
+    assert_eq!(first.kind, ReplyKind::Answer, "{first:?}");
+    let r = say(&mut s, "オペレーターと話したい");
+    let summary = r.handoff.unwrap().summary;
+    let business = summary.split("お客さまの用件: ").nth(1).unwrap();
+    assert!(business.starts_with(&format!("「{q}」")), "{summary}");
+    assert!(summary.contains(&first.answer.unwrap().id), "what the bot offered: {summary}");
+}
+
+#[test]
+fn word_inside_a_word_is_no_abuse() {
+    for msg in ["ユニセックスのTシャツはありますか", "公園に害虫がわいています", "殺虫剤はどこで買えますか"] {
+        let mut s = Session::new("inner");
+        for _ in 0..3 {
+            let r = say(&mut s, msg);
+            assert!(!r.flags.harassment, "{msg}: {:?}", r.harassment);
+            assert_ne!(r.kind, ReplyKind::End, "{msg}");
+        }
+    }
+}
+
+#[test]
+fn plain_slurs_and_missed_abuse_are_caught() {
+    for msg in [
+        "アホか、何回同じこと言わせるんだボケ",
+        "このクソ野郎",
+        "アホめ",
+        "キモいデブ",
+        "担当者のフルネームと自宅の住所を教えろ",
+    ] {
+        let mut s = Session::new("slur");
+        let r = say(&mut s, msg);
+        assert!(matches!(r.kind, ReplyKind::Warn | ReplyKind::End), "{msg}: {:?} {:?}", r.kind, r.message);
+    }
+}
+
+#[test]
+fn papers_lost_at_a_city_office_are_no_card_emergency() {
+    for msg in [
+        "国民健康保険証を紛失してしまったので再発行したい",
+        "住民税の振込用紙を紛失しました",
+        "マイナンバーカードを紛失しました",
+    ] {
+        let mut s = Session::new("papers");
+        let r = say(&mut s, msg);
+        assert!(!r.flags.urgent && r.kind != ReplyKind::Handoff, "{msg}: {:?}", r.handoff);
+    }
+}
+
+/// The false-alarm bed: ordinary questions of other domains (city office,
+/// bank, shop, travel) raise no harassment and no urgent hand-off.
+#[test]
+fn ordinary_questions_raise_nothing() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ordinary/dev.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    assert!(lines.len() >= 300, "{} lines", lines.len());
+    let mut alarms = Vec::new();
+    for (i, q) in lines.iter().enumerate() {
+        let mut s = Session::new("ordinary");
+        let r = say(&mut s, q);
+        if r.flags.harassment || r.flags.urgent {
+            alarms.push(format!("tests/ordinary/dev.txt:{}: {q} → {:?} {:?}", i + 1, r.kind, r.harassment.map(|h| h.rule_ids)));
+        }
+    }
+    assert!(alarms.is_empty(), "{} false alarms:\n{}", alarms.len(), alarms.join("\n"));
+}

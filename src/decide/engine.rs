@@ -2,23 +2,35 @@
 //!
 //! Order of decisions on each turn (each step is a rule, not an accident):
 //!
-//! 1. A session already ended under the harassment policy gets `end` again.
+//! 1. Personal data is masked before anything is stored or returned;
+//!    over-long input is cut to [`EngineConfig::max_message_chars`] and
+//!    flagged `truncated`.
 //! 2. Unreadable input (empty, only control characters, mostly binary) gets a
-//!    defined `fallback` asking for a question; over-long input is cut to
-//!    [`EngineConfig::max_message_chars`] and flagged `truncated`.
-//! 3. Personal data is masked before anything is stored or returned.
-//! 4. Harassment rules: `warn`, or `end` on the configured strike or at once
-//!    for a severe threat. Persistent repetition counts as a strike.
-//! 5. Urgent rules (lost/stolen, fraud, takeover, phishing…) → `handoff:urgent`
-//!    to the 24-hour desk, whatever the FAQ ranking says.
-//! 6. Requests for a person → `handoff:requested`, naming the route open now
-//!    or the alternative when closed.
-//! 7. A pending clarification is resolved by number (`2`, `２番`, `2つ目`) or
+//!    defined `fallback` asking for a question (`end` in an ended session).
+//! 3. The message is analyzed once (Lindera); the rules, the harassment
+//!    lexicon and classifier, and retrieval all use that analysis.
+//! 4. **Urgent rules first** (lost/stolen, fraud, takeover, phishing…) →
+//!    `handoff:urgent` to the 24-hour desk, whatever else the message holds:
+//!    even when it is abusive (the harassment is still recorded: strike
+//!    counted, `flags.harassment` and the `harassment` report on the reply)
+//!    and even in a session already ended under the harassment policy.
+//! 5. A session already ended under the harassment policy gets `end` again.
+//! 6. Harassment (rules, lexicon, classifier; see
+//!    [`crate::decide::harassment`]): `warn`, or `end` on
+//!    [`HarassmentPolicy::end_on_strike`](super::rules::HarassmentPolicy) or at once
+//!    for a severe hit. Persistent repetition (the same complaint or demand
+//!    [`Policy::repeat_limit`](super::rules::Policy) times, compared on
+//!    masked text) counts as a strike.
+//! 7. Requests for a person → `handoff:requested`, naming the route open now
+//!    or the alternative when closed. One hand-off per need: once the
+//!    session is handed off, another request (or the same urgent situation
+//!    again) gets the same route again with `handoff.repeat = true`.
+//! 8. A pending clarification is resolved by number (`2`, `２番`, `2つ目`) or
 //!    by repeated words.
-//! 8. Retrieval: `answer` when confident and clear, `clarify` when middling or
+//! 9. Retrieval: `answer` when confident and clear, `clarify` when middling or
 //!    close, `fallback` when nothing fits. A short message pointing back
 //!    (`それの手数料は？`) is searched together with the previous topic.
-//! 9. After [`Policy::unresolved_turns`] consecutive turns without an answer:
+//! 10. After [`Policy::unresolved_turns`](super::rules::Policy) consecutive turns without an answer:
 //!    `handoff:unresolved`. Complaints may hand off too
 //!    ([`EngineConfig::complaint_handoff`]).
 
@@ -74,6 +86,8 @@ pub struct EngineConfig {
     /// Routes to prefer for a requested phone hand-off, by category of the
     /// conversation's last answer (`[category, route]` pairs).
     pub phone_routes: Vec<(String, String)>,
+    /// Phone route when the conversation has no category yet.
+    pub default_phone_route: String,
 }
 
 impl Default for EngineConfig {
@@ -95,6 +109,7 @@ impl Default for EngineConfig {
                 ("モバイル".into(), "mobile_center".into()),
                 ("オンラインストア".into(), "shop_center".into()),
             ],
+            default_phone_route: "mobile_center".into(),
         }
     }
 }
@@ -162,7 +177,10 @@ impl EngineBuilder {
         self.config = Some(config);
         self
     }
-    /// Builds the engine around a retriever.
+    /// Builds the engine around a retriever, after checking that every
+    /// route the rules and the configuration name exists
+    /// ([`super::validate::validate`]; `madoguchi check` also checks that
+    /// category-specific routes name categories of the corpus).
     pub fn build(self, retriever: Retriever) -> Result<Engine> {
         let rules = match self.rules {
             Some(r) => r,
@@ -172,12 +190,11 @@ impl EngineBuilder {
             Some(c) => c,
             None => Calendar::bundled()?,
         };
-        Ok(Engine {
-            retriever: RwLock::new(Arc::new(retriever)),
-            rules,
-            calendar,
-            config: self.config.unwrap_or_default(),
-        })
+        let config = self.config.unwrap_or_default();
+        // Category names are checked by `madoguchi check` against the corpus
+        // (a corpus subset may lack a category); routes are checked here.
+        super::validate::validate(&rules, &calendar, "the routes file", &config, None)?;
+        Ok(Engine { retriever: RwLock::new(Arc::new(retriever)), rules, calendar, config })
     }
 }
 
@@ -275,25 +292,29 @@ impl Engine {
         flags.pii_detected = !masked.found.is_empty();
         self.log(session, Speaker::Customer, &masked.text, at, None, None);
 
-        if session.ended {
-            return self.finish(session, self.end_reply(session, flags, VocClass::Inquiry, None), at);
-        }
         if is_unreadable(message) || normalize(&text).is_empty() {
+            if session.ended {
+                return self.finish(session, self.end_reply(session, flags, VocClass::Inquiry, None), at);
+            }
             let mut r = self.base(session, ReplyKind::Fallback, flags, VocClass::Inquiry);
             r.message = "メッセージを読み取れませんでした。ご質問を文章で入力してください。".into();
             r.suggestions = self.category_names();
             return self.finish(session, r, at);
         }
 
-        let matches: RuleMatches = self.rules.check(&text);
+        // One analysis for the rules, the harassment layers and retrieval.
+        let retriever = self.retriever();
+        let analysis = retriever.analyzer().analyze(&text);
+        let matches: RuleMatches = self.rules.check_analysis(&analysis);
         let voc = matches.voc;
 
-        // Harassment first: it decides whether the conversation continues.
+        // Harassment is assessed first but decides after the urgent rules:
+        // a customer in danger gets the emergency line even when abusive.
         // Repeating an ordinary question is a sign the bot failed (the
         // unresolved rule handles that); repeating a complaint or demand is
         // persistent repetition under the harassment policy.
-        let repeated = voc != VocClass::Inquiry && self.count_repetition(session, &text);
-        if !matches.harassment.is_empty() || repeated {
+        let repeated = voc != VocClass::Inquiry && self.count_repetition(session, &masked.text);
+        let report = (!matches.harassment.is_empty() || repeated).then(|| {
             flags.harassment = true;
             session.strikes += 1;
             let severe = matches.harassment.iter().any(|h| h.severity == Severity::Severe);
@@ -301,14 +322,33 @@ impl Engine {
             if repeated {
                 categories.push(super::rules::HarassmentCategory::PersistentRepetition);
             }
+            categories.sort();
             categories.dedup();
-            let report = HarassmentReport {
+            HarassmentReport {
                 categories,
                 severity: if severe { Severity::Severe } else { Severity::Minor },
                 strikes: session.strikes,
                 rule_ids: matches.harassment.iter().map(|h| h.rule_id.clone()).collect(),
-            };
-            if severe || session.strikes >= self.rules.policy().harassment.end_on_strike {
+            }
+        });
+        let ends = report.as_ref().is_some_and(|r| {
+            r.severity == Severity::Severe || session.strikes >= self.rules.policy().harassment.end_on_strike
+        });
+
+        if let Some(hit) = &matches.urgent {
+            flags.urgent = true;
+            if ends {
+                session.ended = true;
+            }
+            let mut r = self.handoff(session, flags, voc, HandoffReason::Urgent, Some(hit.kind), &self.config.urgent_route, at);
+            r.harassment = report;
+            return self.finish(session, r, at);
+        }
+        if session.ended {
+            return self.finish(session, self.end_reply(session, flags, voc, report), at);
+        }
+        if let Some(report) = report {
+            if ends {
                 session.ended = true;
                 return self.finish(session, self.end_reply(session, flags, voc, Some(report)), at);
             }
@@ -321,18 +361,12 @@ impl Engine {
             return self.finish(session, r, at);
         }
 
-        if let Some(hit) = &matches.urgent {
-            flags.urgent = true;
-            let r = self.handoff(session, flags, voc, HandoffReason::Urgent, Some(hit.kind), &self.config.urgent_route, at);
-            return self.finish(session, r, at);
-        }
         if let Some(hit) = &matches.handoff_request {
             let route = self.requested_route(session, hit.route.as_deref());
             let r = self.handoff(session, flags, voc, HandoffReason::Requested, None, &route, at);
             return self.finish(session, r, at);
         }
 
-        let retriever = self.retriever();
         if let Some(r) = self.resolve_clarification(session, &retriever, &text, flags, voc) {
             return self.finish(session, r, at);
         }
@@ -348,7 +382,6 @@ impl Engine {
         }
         session.pending = None;
 
-        let analysis = retriever.analyzer().analyze(&text);
         let mut result = retriever.search_analysis(&text, &analysis, &SearchOptions { top_k: 5, category: None });
         // A follow-up points back ("それの手数料は？") or is a short fragment
         // ("手数料は？") after an answer: search it together with that topic.
@@ -374,8 +407,11 @@ impl Engine {
         self.finish(session, reply, at)
     }
 
-    fn count_repetition(&self, session: &mut Session, text: &str) -> bool {
-        let key = fold_text(&normalize(text));
+    /// True when this (masked) message and the customer's previous
+    /// `repeat_limit - 1` messages are the same once folded. The transcript
+    /// holds masked text, so the comparison is masked against masked.
+    fn count_repetition(&self, session: &Session, masked_text: &str) -> bool {
+        let key = fold_text(&normalize(masked_text));
         let limit = self.rules.policy().repeat_limit.max(2);
         let recent: Vec<&TranscriptLine> =
             session.transcript.iter().filter(|l| l.speaker == Speaker::Customer).rev().take(limit as usize).collect();
@@ -542,7 +578,7 @@ impl Engine {
                 .as_ref()
                 .and_then(|c| self.config.phone_routes.iter().find(|(cat, _)| cat == c))
                 .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| "mobile_center".into())
+                .unwrap_or_else(|| self.config.default_phone_route.clone())
                 .to_string(),
             Some(route) if self.calendar.route(route).is_some() => route.to_string(),
             _ => self.config.operator_route.clone(),
@@ -560,12 +596,27 @@ impl Engine {
         route_id: &str,
         at: DateTime<FixedOffset>,
     ) -> Reply {
+        // One hand-off per need: the same need again in a handed-off session
+        // gets the route already given, marked as a repeat.
+        let repeat = session.handed_off
+            && session.handoff_reason == Some(reason)
+            && (reason != HandoffReason::Urgent || session.handoff_urgent_kind == urgent_kind);
+        let route_id = match (&session.handoff_route, repeat) {
+            (Some(r), true) => r.clone(),
+            _ => route_id.to_string(),
+        };
         session.handed_off = true;
+        session.handoff_reason = Some(reason);
+        session.handoff_urgent_kind = urgent_kind;
+        session.handoff_route = Some(route_id.clone());
         session.pending = None;
         session.consecutive_failures = 0;
-        let availability = self.calendar.availability(route_id, at);
+        let availability = self.calendar.availability(&route_id, at);
         let mut r = self.base(session, ReplyKind::Handoff, flags, voc);
         r.message = handoff_message(reason, availability.as_ref());
+        if repeat {
+            r.message = format!("先ほどのご依頼は担当窓口に引き継ぎ済みです。あらためてご案内します。\n{}", r.message);
+        }
         let priority = match reason {
             HandoffReason::Urgent => Priority::High,
             _ => Priority::Normal,
@@ -577,44 +628,68 @@ impl Engine {
             priority,
             route: availability,
             summary,
+            repeat,
             transcript: session.transcript.clone(),
         });
         r
     }
 
+    /// The operator's summary: why, what the customer wanted (for a request,
+    /// the question before it and the last topic the bot tried, not the
+    /// request itself), and what the bot already offered.
     fn summary(&self, session: &Session, reason: HandoffReason, urgent: Option<UrgentKind>) -> String {
-        let customer: Vec<&str> = session
-            .transcript
+        // The bot's reply kind of each turn, to tell questions from requests.
+        let kind_of = |turn: u32| {
+            session
+                .transcript
+                .iter()
+                .find(|l| l.speaker == Speaker::Bot && l.turn == turn)
+                .and_then(|l| l.kind.as_deref())
+        };
+        let customer: Vec<&TranscriptLine> = session.transcript.iter().filter(|l| l.speaker == Speaker::Customer).collect();
+        let current = customer.last().map(|l| l.text.as_str()).unwrap_or("");
+        let earlier_question = customer
             .iter()
-            .filter(|l| l.speaker == Speaker::Customer)
-            .map(|l| l.text.as_str())
-            .collect();
-        let last = customer.last().copied().unwrap_or("");
-        let tried: Vec<String> = session
+            .rev()
+            .skip(1)
+            .find(|l| matches!(kind_of(l.turn), Some("answer" | "clarify" | "fallback")))
+            .map(|l| l.text.as_str());
+        let retriever = self.retriever();
+        let topic = session.last_entry.as_deref().and_then(|id| retriever.entry(id)).map(|e| format!("「{}」({})", e.question, e.id));
+        let business = match reason {
+            HandoffReason::Urgent | HandoffReason::Unresolved | HandoffReason::Complaint => format!("「{current}」"),
+            HandoffReason::Requested => match (earlier_question, &topic) {
+                (Some(q), Some(t)) => format!("「{q}」（ボットが案内した話題: {t}）"),
+                (Some(q), None) => format!("「{q}」"),
+                (None, Some(t)) => format!("ボットが案内した話題: {t}"),
+                (None, None) => format!("「{current}」（それ以前のご質問なし）"),
+            },
+        };
+        let offered: Vec<String> = session
             .transcript
             .iter()
             .filter(|l| l.speaker == Speaker::Bot)
-            .map(|l| match (&l.kind, &l.entry_id) {
-                (Some(k), Some(id)) if k == "answer" => format!("回答({id})"),
-                (Some(k), _) if k == "clarify" => "候補提示".to_string(),
-                (Some(k), _) if k == "fallback" => "該当なし".to_string(),
-                (Some(k), _) if k == "warn" => "警告".to_string(),
-                (Some(k), _) => k.clone(),
-                _ => String::new(),
+            .filter_map(|l| match (l.kind.as_deref(), &l.entry_id) {
+                (Some("answer"), Some(id)) => {
+                    Some(retriever.entry(id).map_or_else(|| format!("回答({id})"), |e| format!("回答「{}」({id})", e.question)))
+                }
+                (Some("clarify"), _) => Some("候補提示".to_string()),
+                (Some("fallback"), _) => Some("該当なし".to_string()),
+                (Some("warn"), _) => Some("警告".to_string()),
+                (Some("handoff"), _) => Some("担当者へ引き継ぎ".to_string()),
+                (Some(k), _) => Some(k.to_string()),
+                _ => None,
             })
             .collect();
         let why = match (reason, urgent) {
             (HandoffReason::Urgent, Some(k)) => format!("緊急（{}）", urgent_label(k)),
             (HandoffReason::Urgent, None) => "緊急".into(),
-            (HandoffReason::Requested, _) => "お客さまが担当者との対応を希望".into(),
+            (HandoffReason::Requested, _) => format!("お客さまが担当者との対応を希望（「{current}」）"),
             (HandoffReason::Unresolved, _) => format!("{}回続けて自動回答で解決できず", self.rules.policy().unresolved_turns),
             (HandoffReason::Complaint, _) => "苦情のため担当者対応".into(),
         };
-        let tried = if tried.is_empty() { "なし".to_string() } else { tried.join("→") };
-        format!(
-            "理由: {why}。お客さまの用件: 「{last}」（全{}発言）。ボットの対応: {tried}。",
-            customer.len()
-        )
+        let offered = if offered.is_empty() { "なし".to_string() } else { offered.join("→") };
+        format!("理由: {why}。お客さまの用件: {business}（全{}発言）。ボットの対応: {offered}。", customer.len())
     }
 
     fn end_reply(&self, session: &Session, flags: Flags, voc: VocClass, report: Option<HarassmentReport>) -> Reply {

@@ -4,11 +4,13 @@
 //! together into a [`Reply`].
 
 pub mod engine;
+pub mod harassment;
 pub mod hours;
 pub mod pii;
 pub mod reply;
 pub mod rules;
 pub mod session;
+pub mod validate;
 
 pub use engine::{Engine, EngineBuilder, EngineConfig};
 pub use hours::{Availability, Calendar};

@@ -131,8 +131,15 @@ pub struct Handoff {
     /// The route to use now, whether a person is there, when it opens, and
     /// the alternative when closed.
     pub route: Option<Availability>,
-    /// A short Japanese summary: what the customer wants, what the bot tried.
+    /// A short Japanese summary: why, what the customer wants (for a
+    /// request, the question before it and the last topic the bot tried),
+    /// what the bot already offered.
     pub summary: String,
+    /// True when the session was already handed off for the same need: the
+    /// same route again, not a new hand-off (integrators need not open a
+    /// second ticket; the webhook is not called again).
+    #[serde(default)]
+    pub repeat: bool,
     /// The masked transcript so far, including this turn.
     pub transcript: Vec<TranscriptLine>,
 }

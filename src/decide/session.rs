@@ -7,6 +7,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::reply::HandoffReason;
+use super::rules::UrgentKind;
+
 /// Who said a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -87,6 +90,15 @@ pub struct Session {
     /// True once the session was handed to a person.
     #[serde(default)]
     pub handed_off: bool,
+    /// Why the session was last handed off.
+    #[serde(default)]
+    pub handoff_reason: Option<HandoffReason>,
+    /// For an urgent hand-off: the situation.
+    #[serde(default)]
+    pub handoff_urgent_kind: Option<UrgentKind>,
+    /// The route of the last hand-off (a repeat gets the same one).
+    #[serde(default)]
+    pub handoff_route: Option<String>,
     /// Unix time (seconds) of the last message, for idle expiry.
     #[serde(default)]
     pub last_active: i64,
@@ -107,6 +119,9 @@ impl Session {
             last_entry: None,
             ended: false,
             handed_off: false,
+            handoff_reason: None,
+            handoff_urgent_kind: None,
+            handoff_route: None,
             last_active: 0,
         }
     }

@@ -262,7 +262,8 @@ pub async fn post_message(
     );
     tracing::debug!(session = %id, text = %mask(&text).text, "message text (masked)");
 
-    if let (ReplyKind::Handoff, Some(webhook), Some(handoff)) = (reply.kind, &state.webhook, &reply.handoff) {
+    // A repeat hand-off (same need, same route) opens no second ticket.
+    if let (ReplyKind::Handoff, Some(webhook), Some(handoff)) = (reply.kind, &state.webhook, reply.handoff.as_ref().filter(|h| !h.repeat)) {
         let event = HandoffEvent {
             event: "handoff".into(),
             delivery_id: random_id("d_"),

@@ -262,6 +262,12 @@ pub struct ServeArgs {
     /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
     #[arg(long)]
     pub dictionary: Option<PathBuf>,
+    /// Decision rules (default: the bundled dictionaries/rules.json).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Routes and hours (default: the bundled dictionaries/routes.json).
+    #[arg(long)]
+    pub routes: Option<PathBuf>,
     /// Retrieval configuration written by `madoguchi tune` (default: the bundled dictionaries/config.json).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -362,9 +368,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
         None => crate::config::Config::bundled().clone(),
     };
     let retriever = crate::retrieve::Retriever::builder().analyzer(analyzer).config(&config).build(kb)?;
-    let engine = Arc::new(
-        Engine::builder().config(crate::decide::EngineConfig::from_config(&config)).build(retriever)?,
-    );
+    let mut builder = Engine::builder().config(crate::decide::EngineConfig::from_config(&config));
+    if let Some(path) = &args.rules {
+        builder = builder.rules(crate::decide::RuleSet::load(path)?);
+    }
+    if let Some(path) = &args.routes {
+        builder = builder.calendar(crate::decide::Calendar::load(path)?);
+    }
+    let engine = Arc::new(builder.build(retriever)?);
     tracing::info!(entries, corpus = %args.corpus.display(), ms = started.elapsed().as_millis() as u64, "corpus loaded");
     let state = AppState::new(engine, options)?;
 

@@ -67,6 +67,11 @@ pub struct Analysis {
     /// The text spelled in folded readings (kana-only), with a space where a
     /// symbol stood; reading bigrams come from here.
     pub reading_text: String,
+    /// Byte offsets in `normalized` where a token (any token, particles
+    /// included) starts or ends, ascending; lexicon matching uses them so
+    /// that セックス inside ユニセックス is no match.
+    #[serde(default)]
+    pub boundaries: Vec<usize>,
 }
 
 impl Analysis {
@@ -197,7 +202,7 @@ impl AnalyzerBuilder {
             Some(path) => {
                 let (user_dict, words) = load_user_dictionary(&path)?;
                 for w in &words {
-                    let (parts, _) = segment(&plain, &normalize(&w.surface), &HashMap::new())?;
+                    let (parts, _, _) = segment(&plain, &normalize(&w.surface), &HashMap::new())?;
                     let parts: Vec<_> =
                         parts.into_iter().filter(Term::is_word).map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
@@ -250,10 +255,10 @@ impl Analyzer {
     /// segment yields no terms.
     pub fn analyze(&self, text: &str) -> Analysis {
         let normalized = normalize(text);
-        let (terms, reading_text) =
+        let (terms, reading_text, boundaries) =
             segment(&self.inner.segmenter, &normalized, &self.inner.compound_parts)
-                .unwrap_or_else(|_| (Vec::new(), fold(&normalized)));
-        Analysis { normalized, terms, reading_text }
+                .unwrap_or_else(|_| (Vec::new(), fold(&normalized), Vec::new()));
+        Analysis { normalized, terms, reading_text, boundaries }
     }
 }
 
@@ -330,7 +335,7 @@ fn segment(
     segmenter: &Segmenter,
     normalized: &str,
     compounds: &HashMap<String, Vec<(String, Option<String>)>>,
-) -> Result<(Vec<Term>, String)> {
+) -> Result<(Vec<Term>, String, Vec<usize>)> {
     let tokens = segmenter
         .segment(Cow::Borrowed(normalized))
         .map_err(|e| Error::Analysis(e.to_string()))?;
@@ -339,8 +344,13 @@ fn segment(
     // The current run of compoundable tokens: (folded surface, span, key
     // of the term it produced, if any).
     let mut run: Vec<(String, (usize, usize), Option<String>)> = Vec::new();
+    let mut boundaries = vec![0];
     for mut tok in tokens {
         let span = (tok.byte_start, tok.byte_end);
+        if boundaries.last() != Some(&span.0) {
+            boundaries.push(span.0);
+        }
+        boundaries.push(span.1);
         let surface = tok.surface.to_string();
         let details = tok.details();
         let field = |i: usize| details.get(i).copied().filter(|s| *s != "*" && !s.is_empty());
@@ -377,7 +387,8 @@ fn segment(
     }
     flush_compounds(&mut run, &mut terms, normalized);
     let reading_text = reading_text.trim_end().to_string();
-    Ok((terms, reading_text))
+    boundaries.dedup();
+    Ok((terms, reading_text, boundaries))
 }
 
 /// The content word a token stands for, if it is one.

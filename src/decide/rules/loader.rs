@@ -1,0 +1,521 @@
+//! Reading and validating a rule file: JSON with `file:line` errors,
+//! vocabulary expansion, pattern lint, folding and compilation. Every problem
+//! is collected; nothing is dropped silently.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
+use super::types::*;
+use super::RuleSet;
+use crate::decide::harassment::{Lexicon, LexiconEntry, ModelThresholds};
+use crate::error::{Error, Result};
+use crate::normalize::{fold_text, nfkc};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(rename = "_doc", default)]
+    _doc: Option<serde_json::Value>,
+    #[serde(default)]
+    version: Option<u32>,
+    #[serde(default)]
+    policy: Option<RawPolicy>,
+    #[serde(default)]
+    lexicon: RawLexicon,
+    #[serde(default)]
+    vocabulary: BTreeMap<String, String>,
+    #[serde(default)]
+    urgent: RawGroup,
+    #[serde(default)]
+    handoff_request: RawGroup,
+    #[serde(default)]
+    harassment: RawGroup,
+    #[serde(default)]
+    voc: RawGroup,
+}
+
+/// The policy as written; `warn_strikes` is read only to reject it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    harassment: RawHarassmentPolicy,
+    unresolved_turns: u32,
+    repeat_limit: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHarassmentPolicy {
+    end_on_strike: u32,
+    #[serde(default)]
+    warn_strikes: Option<u32>,
+    #[serde(default)]
+    model: Option<ModelThresholds>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    #[serde(default)]
+    #[allow(dead_code)] // documentation only
+    description: Option<String>,
+    #[serde(default)]
+    aim: Vec<String>,
+    #[serde(default)]
+    innocent: Vec<String>,
+    #[serde(default)]
+    entries: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexiconEntry {
+    id: String,
+    description: String,
+    category: HarassmentCategory,
+    severity: Severity,
+    #[serde(default)]
+    needs_aim: bool,
+    words: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    #[serde(default)]
+    #[allow(dead_code)] // documentation only
+    description: Option<String>,
+    #[serde(default)]
+    mask: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    rules: Vec<serde_json::Value>,
+}
+
+/// One rule as written; the group decides which tag fields it needs.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    description: String,
+    patterns: Vec<String>,
+    #[serde(default)]
+    mask: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    kind: Option<UrgentKind>,
+    route: Option<String>,
+    category: Option<HarassmentCategory>,
+    severity: Option<Severity>,
+    class: Option<VocClass>,
+}
+
+impl RawRule {
+    /// The tag fields that are present.
+    fn tags(&self) -> Vec<&'static str> {
+        let mut t = Vec::new();
+        if self.kind.is_some() {
+            t.push("kind");
+        }
+        if self.route.is_some() {
+            t.push("route");
+        }
+        if self.category.is_some() {
+            t.push("category");
+        }
+        if self.severity.is_some() {
+            t.push("severity");
+        }
+        if self.class.is_some() {
+            t.push("class");
+        }
+        t
+    }
+}
+
+/// Checks that a rule has exactly the tag fields of its group.
+fn tag_of<M>(raw: &RawRule, wanted: &[&str], get: impl Fn(&RawRule) -> Option<M>) -> std::result::Result<M, String> {
+    let extra: Vec<&str> = raw.tags().into_iter().filter(|t| !wanted.contains(t)).collect();
+    if !extra.is_empty() {
+        return Err(format!(
+            "field(s) {} do not belong in this group (it uses {})",
+            extra.join(", "),
+            wanted.join(" + ")
+        ));
+    }
+    get(raw).ok_or_else(|| format!("missing field(s) {}", wanted.join(" + ")))
+}
+
+fn vocab_ref() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\{([A-Z][A-Z0-9_]*)\}").expect("valid"))
+}
+
+/// Replaces `{NAME}` with `(?:entry)`, recursively.
+fn expand(pattern: &str, vocab: &BTreeMap<String, String>, depth: usize) -> std::result::Result<String, String> {
+    if depth > 8 {
+        return Err("vocabulary nested more than 8 deep (a cycle?)".into());
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut last = 0;
+    for c in vocab_ref().captures_iter(pattern) {
+        let whole = c.get(0).expect("match");
+        let name = &c[1];
+        let entry = vocab.get(name).ok_or_else(|| format!("unknown vocabulary entry {{{name}}}"))?;
+        out.push_str(&pattern[last..whole.start()]);
+        out.push_str("(?:");
+        out.push_str(&expand(entry, vocab, depth + 1)?);
+        out.push(')');
+        last = whole.end();
+    }
+    out.push_str(&pattern[last..]);
+    Ok(out)
+}
+
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{FF66}'..='\u{FF9D}')
+}
+
+/// Problems that folding would hide: uppercase ASCII (messages are
+/// lowercased), full-width regex metacharacters (NFKC makes them syntax),
+/// kana ranges (folding moves their ends).
+fn lint(pattern: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut in_class = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                // \p{Han}, \P{…}: skip the class name; other escapes: skip one char.
+                if matches!(chars.get(i + 1), Some('p' | 'P')) && chars.get(i + 2) == Some(&'{') {
+                    while i < chars.len() && chars[i] != '}' {
+                        i += 1;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '-' if in_class && i > 0 => {
+                let (a, b) = (chars[i - 1], chars.get(i + 1).copied().unwrap_or(' '));
+                if is_kana(a) || is_kana(b) {
+                    problems.push(format!("kana range `{a}-{b}`: folding changes its ends; list the characters"));
+                }
+            }
+            c if c.is_ascii_uppercase() => {
+                problems.push(format!("uppercase `{c}`: messages are lowercased, write ASCII in lowercase"));
+            }
+            c if !c.is_ascii() => {
+                let n = nfkc(&c.to_string());
+                if n.len() == 1 && n.chars().all(|a| "\\.+*?()|[]{}^$".contains(a)) {
+                    problems.push(format!(
+                        "full-width `{c}` becomes regex syntax `{n}` after NFKC; write it in ASCII (escaped)"
+                    ));
+                } else if n.chars().any(|a| a.is_ascii_uppercase()) {
+                    problems.push(format!(
+                        "`{c}` folds to uppercase `{n}`: messages are lowercased, write ASCII in lowercase"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    problems
+}
+
+pub(super) struct Loader<'a> {
+    text: &'a str,
+    path: &'a Path,
+    errors: Vec<Error>,
+    vocab: BTreeMap<String, String>,
+    /// Rule id → line of its first definition.
+    ids: HashMap<String, usize>,
+}
+
+impl<'a> Loader<'a> {
+    pub(super) fn new(text: &'a str, path: &'a Path) -> Self {
+        Loader { text, path, errors: Vec::new(), vocab: BTreeMap::new(), ids: HashMap::new() }
+    }
+
+    fn err(&mut self, line: usize, message: String) {
+        self.errors.push(Error::Resource { path: PathBuf::from(self.path), line, message });
+    }
+
+    /// 1-based line of the first occurrence of `needle`, 0 if absent.
+    fn line_of(&self, needle: &str) -> usize {
+        self.text.find(needle).map_or(0, |i| self.text[..i].matches('\n').count() + 1)
+    }
+
+    /// Line of a JSON string value as it is written (falls back to `near`).
+    fn line_of_string(&self, s: &str, near: usize) -> usize {
+        let json = serde_json::to_string(s).unwrap_or_default();
+        match self.line_of(&json) {
+            0 => near,
+            l => l,
+        }
+    }
+
+    /// Lines of `"id": "<id>"` definitions.
+    fn id_lines(&self, id: &str) -> Vec<usize> {
+        let json = serde_json::to_string(id).unwrap_or_default();
+        let re = Regex::new(&format!(r#""id"\s*:\s*{}"#, regex::escape(&json))).expect("escaped");
+        re.find_iter(self.text).map(|m| self.text[..m.start()].matches('\n').count() + 1).collect()
+    }
+
+    pub(super) fn load(mut self) -> Result<RuleSet> {
+        let raw: RawFile = serde_json::from_str(self.text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg.rfind(" at line ").map_or(msg.clone(), |i| msg[..i].to_string());
+            Error::Resource { path: self.path.into(), line: e.line(), message: msg }
+        })?;
+        if let Some(v) = raw.version.filter(|&v| v != 1) {
+            let line = self.line_of("\"version\"");
+            self.err(line, format!("unsupported version {v} (this build reads version 1)"));
+        }
+        let mut policy = Policy::default();
+        if let Some(p) = raw.policy {
+            let line = self.line_of("\"policy\"");
+            let h = &p.harassment;
+            if h.warn_strikes.is_some() {
+                let wline = self.line_of("\"warn_strikes\"");
+                self.err(
+                    wline,
+                    "policy.harassment.warn_strikes is not used (every strike before end_on_strike warns): remove it".into(),
+                );
+            }
+            if h.end_on_strike == 0 {
+                self.err(line, "policy.harassment.end_on_strike must be at least 1".into());
+            }
+            let model = h.model.unwrap_or_default();
+            for (name, v) in [("alone", model.alone), ("aimed", model.aimed), ("with_word", model.with_word)] {
+                if !(0.0..=1.01).contains(&v) {
+                    let mline = self.line_of(&format!("\"{name}\""));
+                    self.err(mline, format!("policy.harassment.model.{name}: {v} is not a probability (use 0..1, or 1.01 to disable)"));
+                }
+            }
+            if p.unresolved_turns == 0 || p.repeat_limit == 0 {
+                self.err(line, "policy: unresolved_turns and repeat_limit must be at least 1".into());
+            }
+            policy = Policy {
+                harassment: HarassmentPolicy { end_on_strike: h.end_on_strike, model },
+                unresolved_turns: p.unresolved_turns,
+                repeat_limit: p.repeat_limit,
+            };
+        }
+        self.vocab = raw.vocabulary;
+        for (name, entry) in self.vocab.clone() {
+            let line = self.line_of(&format!("\"{name}\""));
+            if !vocab_ref().is_match(&format!("{{{name}}}")) {
+                self.err(line, format!("vocabulary name {name:?}: use A-Z, 0-9 and _, starting with a letter"));
+            } else if let Err(e) = expand(&entry, &self.vocab, 0) {
+                self.err(line, format!("vocabulary {name}: {e}"));
+            }
+        }
+        let urgent = self.group("urgent", raw.urgent, |r| tag_of(r, &["kind"], |r| r.kind));
+        let handoff = self.group("handoff_request", raw.handoff_request, |r| {
+            let route = tag_of(r, &["route"], |r| Some(r.route.clone()))?;
+            match &route {
+                Some(id)
+                    if id.is_empty()
+                        || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
+                {
+                    Err(format!("route {id:?}: use a route id such as chat_operator (a-z, 0-9, _)"))
+                }
+                _ => Ok(route),
+            }
+        });
+        let harassment = self.group("harassment", raw.harassment, |r| {
+            tag_of(r, &["category", "severity"], |r| r.category.zip(r.severity))
+        });
+        let voc = self.group("voc", raw.voc, |r| tag_of(r, &["class"], |r| r.class));
+        let lexicon = self.lexicon(raw.lexicon);
+        if let Some(e) = Error::from_many(self.errors) {
+            return Err(e);
+        }
+        Ok(RuleSet { urgent, handoff, harassment, voc, policy, lexicon, classifier: None })
+    }
+
+    /// Reads the lexicon: plain words (no regex), folded like messages.
+    fn lexicon(&mut self, raw: RawLexicon) -> Lexicon {
+        let gline = self.line_of("\"lexicon\"");
+        let mut aim = Vec::new();
+        for a in &raw.aim {
+            let folded = match_text(a).trim().to_string();
+            if folded.is_empty() {
+                let line = self.line_of_string(a, gline);
+                self.err(line, "lexicon.aim: empty word".into());
+            } else if !aim.contains(&folded) {
+                aim.push(folded);
+            }
+        }
+        let mut entries = Vec::new();
+        for (n, value) in raw.entries.into_iter().enumerate() {
+            let id_hint = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
+            let line = id_hint.as_deref().and_then(|id| self.id_lines(id).first().copied()).unwrap_or(gline);
+            let label = match &id_hint {
+                Some(id) => format!("lexicon entry {id:?}"),
+                None => format!("lexicon entry #{}", n + 1),
+            };
+            let e: RawLexiconEntry = match serde_json::from_value(value) {
+                Ok(e) => e,
+                Err(err) => {
+                    self.err(line, format!("{label}: {err}"));
+                    continue;
+                }
+            };
+            if let Some(&first) = self.ids.get(&e.id) {
+                let again = self.id_lines(&e.id).get(1).copied().unwrap_or(line);
+                self.err(again, format!("{label}: duplicate id (first defined at line {first})"));
+                continue;
+            }
+            self.ids.insert(e.id.clone(), line);
+            if e.description.trim().is_empty() {
+                self.err(line, format!("{label}: empty description"));
+            }
+            if e.words.is_empty() {
+                self.err(line, format!("{label}: no words"));
+            }
+            let mut words = Vec::new();
+            for w in &e.words {
+                let folded = match_text(w).trim().to_string();
+                if folded.is_empty() {
+                    let wl = self.line_of_string(w, line);
+                    self.err(wl, format!("{label}: empty word"));
+                } else if !words.contains(&folded) {
+                    words.push(folded);
+                }
+            }
+            entries.push(LexiconEntry { id: e.id, category: e.category, severity: e.severity, needs_aim: e.needs_aim, words });
+        }
+        let innocent = raw.innocent.iter().map(|w| match_text(w).trim().to_string()).filter(|w| !w.is_empty()).collect();
+        Lexicon::with_innocent(entries, aim, innocent)
+    }
+
+    /// Expands, lints, folds and compiles one pattern.
+    fn pattern(&mut self, raw: &str, what: &str, near: usize) -> Option<Regex> {
+        let line = self.line_of_string(raw, near);
+        if raw.trim().is_empty() {
+            self.err(line, format!("{what}: empty pattern"));
+            return None;
+        }
+        let expanded = match expand(raw, &self.vocab, 0) {
+            Ok(p) => p,
+            Err(e) => {
+                self.err(line, format!("{what}: {e}"));
+                return None;
+            }
+        };
+        let problems = lint(&expanded);
+        if !problems.is_empty() {
+            self.err(line, format!("{what}: {}", problems.join("; ")));
+            return None;
+        }
+        match RegexBuilder::new(&fold_text(&expanded)).size_limit(SIZE_LIMIT).build() {
+            Ok(re) => Some(re),
+            Err(e) => {
+                self.err(line, format!("{what}: {}", e.to_string().replace('\n', " ")));
+                None
+            }
+        }
+    }
+
+    /// Compiles a list of patterns into one alternation (None when empty).
+    fn alternation(&mut self, raws: &[String], what: &str, near: usize) -> Option<Regex> {
+        let parts: Vec<Regex> = raws.iter().filter_map(|p| self.pattern(p, what, near)).collect();
+        if parts.is_empty() || parts.len() != raws.len() {
+            return None;
+        }
+        let joined = parts.iter().map(|r| format!("(?:{})", r.as_str())).collect::<Vec<_>>().join("|");
+        // Each part compiled alone, so only the size limit can fail here.
+        match RegexBuilder::new(&joined).size_limit(SIZE_LIMIT).build() {
+            Ok(re) => Some(re),
+            Err(e) => {
+                self.err(near, format!("{what}: {}", e.to_string().replace('\n', " ")));
+                None
+            }
+        }
+    }
+
+    fn group<M: Clone>(
+        &mut self,
+        name: &str,
+        raw: RawGroup,
+        tag: impl Fn(&RawRule) -> std::result::Result<M, String>,
+    ) -> Group<M> {
+        let gline = self.line_of(&format!("\"{name}\""));
+        let mask = self.alternation(&raw.mask, &format!("{name}.mask"), gline);
+        let exclude = self.alternation(&raw.exclude, &format!("{name}.exclude"), gline);
+        let mut rules = Vec::new();
+        for (n, value) in raw.rules.into_iter().enumerate() {
+            let id_hint = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
+            let line = id_hint.as_deref().and_then(|id| self.id_lines(id).first().copied()).unwrap_or(gline);
+            let label = match &id_hint {
+                Some(id) => format!("{name} rule {id:?}"),
+                None => format!("{name} rule #{}", n + 1),
+            };
+            let r: RawRule = match serde_json::from_value(value) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.err(line, format!("{label}: {e}"));
+                    continue;
+                }
+            };
+            let meta = match tag(&r) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    self.err(line, format!("{label}: {e}"));
+                    None
+                }
+            };
+            if r.id.trim().is_empty() {
+                self.err(line, format!("{label}: empty id"));
+            } else if let Some(&first) = self.ids.get(&r.id) {
+                let again = self.id_lines(&r.id).get(1).copied().unwrap_or(line);
+                self.err(again, format!("{label}: duplicate id (first defined at line {first})"));
+            } else {
+                self.ids.insert(r.id.clone(), line);
+            }
+            if r.description.trim().is_empty() {
+                self.err(line, format!("{label}: empty description"));
+            }
+            if r.patterns.is_empty() {
+                self.err(line, format!("{label}: no patterns"));
+            }
+            let before = self.errors.len();
+            let patterns: Vec<Regex> = r
+                .patterns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| self.pattern(p, &format!("{label} pattern {}", i + 1), line))
+                .collect();
+            let rmask = self.alternation(&r.mask, &format!("{label} mask"), line);
+            let rexclude = self.alternation(&r.exclude, &format!("{label} exclude"), line);
+            if let Some(meta) = meta
+                && self.errors.len() == before
+                && !patterns.is_empty()
+            {
+                rules.push(Rule { id: r.id, origin: (self.path.to_path_buf(), line), meta, patterns, mask: rmask, exclude: rexclude });
+            }
+        }
+        if rules.is_empty() {
+            return Group::default();
+        }
+        match Section::new(mask, exclude, rules) {
+            Ok(s) => Group { sections: vec![s] },
+            Err(e) => {
+                self.err(gline, format!("{name}: the rules do not compile as one set: {}", e.replace('\n', " ")));
+                Group::default()
+            }
+        }
+    }
+}

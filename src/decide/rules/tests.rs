@@ -1,0 +1,229 @@
+//! Unit tests of the rule engine. The golden tables (input → expected) are
+//! data files in `tests/golden/rules/`, readable as a spec.
+
+use super::*;
+
+fn rules() -> RuleSet {
+    RuleSet::bundled().unwrap()
+}
+
+fn urgent(msg: &str) -> Option<UrgentKind> {
+    rules().check(msg).urgent.map(|h| h.kind)
+}
+
+fn handoff(msg: &str) -> Option<String> {
+    rules().check(msg).handoff_request.map(|h| h.route.unwrap_or_else(|| "(default)".into()))
+}
+
+/// Categories with their severities, deduplicated, sorted.
+fn harassment(msg: &str) -> Vec<(HarassmentCategory, Severity)> {
+    let mut v: Vec<_> = rules().check(msg).harassment.iter().map(|h| (h.category, h.severity)).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn voc(msg: &str) -> VocClass {
+    rules().check(msg).voc
+}
+
+#[test]
+fn bundled_rules_load() {
+    let r = RuleSet::from_json_str(BUNDLED_JSON, BUNDLED_PATH).unwrap();
+    assert!(r.len() > 20);
+    assert_eq!(r.policy().harassment.end_on_strike, 3);
+    assert_eq!(r.policy().unresolved_turns, 3);
+}
+
+/// Rows of a golden table: `input<TAB>expected`, `#` comments and blank
+/// lines skipped. Returns (line, input, expected).
+fn golden(name: &str, text: &str) -> Vec<(usize, String, String)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| {
+            let (input, want) = l.split_once('\t').unwrap_or_else(|| panic!("{name}:{}: no tab", i + 1));
+            (i + 1, input.to_string(), want.trim().to_string())
+        })
+        .collect()
+}
+
+/// Runs a golden table; every mismatch is listed with its `file:line`.
+fn run_golden(name: &str, text: &str, got: impl Fn(&str) -> String) {
+    let rows = golden(name, text);
+    assert!(rows.len() >= 10, "{name}: only {} rows", rows.len());
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter_map(|(line, input, want)| {
+            let g = got(input);
+            (g != *want).then(|| format!("{name}:{line}: {input}: got {g}, want {want}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+fn snake<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+#[test]
+fn urgent_golden() {
+    run_golden("tests/golden/rules/urgent.tsv", include_str!("../../../tests/golden/rules/urgent.tsv"), |m| {
+        urgent(m).map_or("-".into(), snake)
+    });
+}
+
+#[test]
+fn handoff_golden() {
+    run_golden("tests/golden/rules/handoff.tsv", include_str!("../../../tests/golden/rules/handoff.tsv"), |m| {
+        handoff(m).unwrap_or_else(|| "-".into())
+    });
+}
+
+#[test]
+fn harassment_golden() {
+    run_golden("tests/golden/rules/harassment.tsv", include_str!("../../../tests/golden/rules/harassment.tsv"), |m| {
+        let v: Vec<String> = harassment(m).into_iter().map(|(c, s)| format!("{}:{}", snake(c), snake(s))).collect();
+        if v.is_empty() { "-".into() } else { v.join(",") }
+    });
+}
+
+#[test]
+fn voc_golden() {
+    run_golden("tests/golden/rules/voc.tsv", include_str!("../../../tests/golden/rules/voc.tsv"), |m| snake(voc(m)));
+}
+
+#[test]
+fn hits_carry_ids_and_folded_span() {
+    let m = rules().check("ｶｰﾄﾞなくした");
+    let hit = m.urgent.unwrap();
+    assert_eq!(hit.rule_id, "urgent.lost_stolen.lost");
+    assert_eq!(hit.matched, "かーどなくした");
+    let m = rules().check("オペレーターにつないで");
+    assert_eq!(m.handoff_request.unwrap().rule_id, "handoff.operator");
+    let json = serde_json::to_value(rules().check("殺すぞ")).unwrap();
+    assert_eq!(json["harassment"][0]["category"], "threat");
+    assert_eq!(json["harassment"][0]["severity"], "severe");
+    assert_eq!(json["voc"], "inquiry");
+}
+
+fn one_rule(group: &str, tag: &str, id: &str, pattern: &str) -> String {
+    format!(
+        r#"{{"{group}": {{"rules": [{{"id": "{id}", {tag}, "description": "test", "patterns": [{}]}}]}}}}"#,
+        serde_json::to_string(pattern).unwrap()
+    )
+}
+
+#[test]
+fn syntax_error_has_line() {
+    let err = RuleSet::from_json_str("{\n\"urgent\": {\n  \"rules\": [,]\n}}", "x.json").unwrap_err();
+    match err {
+        Error::Resource { line, ref path, .. } => {
+            assert_eq!(line, 3);
+            assert_eq!(path, Path::new("x.json"));
+        }
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn all_problems_are_reported() {
+    let text = r#"{
+  "vocabulary": {"X": "{Y}"},
+  "urgent": {"rules": [
+{"id": "a", "kind": "lost", "description": "d", "patterns": ["x"]},
+{"id": "b", "kind": "fraud", "description": "d", "patterns": ["(unclosed"]},
+{"id": "b", "kind": "fraud", "description": "d", "patterns": ["ok"]},
+{"id": "c", "kind": "fraud", "severity": "minor", "description": "d", "patterns": ["ok"]},
+{"id": "d", "kind": "fraud", "description": "d", "patterns": ["ＳＮＳ？", "SNS", "[ァ-ン]", "{NOPE}"]},
+{"id": "e", "kind": "fraud", "description": "d", "patern": ["x"]}
+  ]},
+  "harassment": {"rules": [{"id": "f", "category": "threat", "description": "d", "patterns": ["x"]}]}
+}"#;
+    let err = RuleSet::from_json_str(text, "r.json").unwrap_err();
+    let Error::Many(list) = err else { panic!("expected many") };
+    let msgs: Vec<String> = list.iter().map(ToString::to_string).collect();
+    let all = msgs.join("\n");
+    let expect = [
+        ("r.json:2:", "unknown vocabulary entry {Y}"),
+        ("r.json:4:", "unknown variant `lost`"),
+        ("r.json:5:", "rule \"b\" pattern 1"),
+        ("r.json:6:", "duplicate id"),
+        ("r.json:7:", "severity do not belong"),
+        ("r.json:8:", "becomes regex syntax"),
+        ("r.json:8:", "uppercase `S`"),
+        ("r.json:8:", "kana range"),
+        ("r.json:8:", "unknown vocabulary entry {NOPE}"),
+        ("r.json:9:", "unknown field `patern`"),
+        ("r.json:11:", "missing field(s) category + severity"),
+    ];
+    for (prefix, needle) in expect {
+        assert!(
+            msgs.iter().any(|m| m.starts_with(prefix) && m.contains(needle)),
+            "{prefix} {needle} not in:\n{all}"
+        );
+    }
+}
+
+#[test]
+fn bad_policy_is_rejected() {
+    let text = r#"{"policy": {"harassment": {"warn_strikes": 2, "end_on_strike": 3}, "unresolved_turns": 3, "repeat_limit": 3}}"#;
+    let err = RuleSet::from_json_str(text, "p.json").unwrap_err().to_string();
+    assert!(err.contains("p.json:1:") && err.contains("warn_strikes is not used"), "{err}");
+    let text = "{\"policy\": {\"harassment\": {\"end_on_strike\": 3,\n \"model\": {\"alone\": 2, \"aimed\": 0.5, \"with_word\": 0.5}}, \"unresolved_turns\": 3, \"repeat_limit\": 3}}";
+    let err = RuleSet::from_json_str(text, "p.json").unwrap_err().to_string();
+    assert!(err.contains("p.json:2:") && err.contains("model.alone"), "{err}");
+}
+
+#[test]
+fn folding_applies_to_patterns_and_messages() {
+    let r = RuleSet::from_json_str(
+        &one_rule("urgent", r#""kind": "fraud""#, "t", "カード(?:が|を)?ぬすまれた"),
+        "t.json",
+    )
+    .unwrap();
+    for msg in ["カードが盗まれた", "かーどがヌスマレタ", "ｶｰﾄﾞがぬすまれた"] {
+        let msg = msg.replace("盗", "ぬす");
+        assert!(r.check(&msg).urgent.is_some(), "{msg}");
+    }
+    assert!(r.check("カード").urgent.is_none());
+}
+
+#[test]
+fn masks_and_excludes() {
+    let text = r#"{"urgent": {"mask": ["たら"], "rules": [
+        {"id": "t", "kind": "lost_stolen", "description": "d", "patterns": ["落とした"], "exclude": ["夢"]}]}}"#;
+    let r = RuleSet::from_json_str(text, "t.json").unwrap();
+    assert!(r.check("財布を落とした").urgent.is_some());
+    assert!(r.check("財布を落としたら").urgent.is_none());
+    assert!(r.check("財布を落としたら困る。でも今日落とした").urgent.is_some());
+    assert!(r.check("財布を落とした夢を見た").urgent.is_none());
+}
+
+#[test]
+fn extend_adds_and_replaces() {
+    let mut r = rules();
+    let n = r.len();
+    assert!(r.check("ピザを注文した").urgent.is_none());
+    let extra = RuleSet::from_json_str(
+        &one_rule("urgent", r#""kind": "fraud""#, "custom.pizza", "ピザを注文した"),
+        "extra.json",
+    )
+    .unwrap();
+    r.extend(extra);
+    assert_eq!(r.len(), n + 1);
+    assert_eq!(r.check("ピザを注文した").urgent.unwrap().rule_id, "custom.pizza");
+    // Reusing a bundled id replaces that rule: kill threats now count as minor.
+    let over = RuleSet::from_json_str(
+        r#"{"harassment": {"rules": [{"id": "harassment.threat.kill", "category": "threat",
+            "severity": "minor", "description": "d", "patterns": ["殺すぞ"]}]}}"#,
+        "over.json",
+    )
+    .unwrap();
+    r.extend(over);
+    assert_eq!(r.len(), n + 1);
+    assert_eq!(r.check("殺すぞ").harassment_severity(), Some(Severity::Minor));
+    assert!(!r.check("死ね").harassment.iter().any(|h| h.rule_id == "harassment.threat.kill"));
+    // The policy stays.
+    assert_eq!(r.policy(), rules().policy());
+}
