@@ -368,7 +368,8 @@ impl Retriever {
     pub fn rank_among(&self, analysis: &Analysis, ids: &[String]) -> Vec<Hit> {
         let wanted: Vec<u32> = ids.iter().filter_map(|id| self.kb.position(id)).map(|o| o as u32).collect();
         let plan = self.plan(analysis);
-        let (scored, _) = scorer::score(&self.impacts, &plan, wanted.len().max(1), |doc| wanted.contains(&doc));
+        let (scored, _) =
+            scorer::score(&self.impacts, &plan, wanted.len().max(1), |doc| wanted.contains(&doc));
         self.result("", analysis, &plan, scored).hits
     }
 

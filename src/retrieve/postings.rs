@@ -77,7 +77,9 @@ impl TermPostings {
 /// Impacts for every term of the index: what a query reads.
 #[derive(Debug, Clone, Default)]
 pub struct ImpactIndex {
-    words: HashMap<Box<str>, TermPostings>,
+    /// Word postings by term id.
+    word_postings: Vec<TermPostings>,
+    words: HashMap<Box<str>, u32>,
     bigrams: HashMap<Box<str>, TermPostings>,
     /// Per entry: the word terms of its representative question, as
     /// `(term id, idf)`, for the "how much of the question did the customer
@@ -90,7 +92,12 @@ pub struct ImpactIndex {
 impl ImpactIndex {
     /// Postings of a word key (base form or reading), if any entry has it.
     pub fn word(&self, key: &str) -> Option<&TermPostings> {
-        self.words.get(key)
+        self.words.get(key).map(|id| &self.word_postings[*id as usize])
+    }
+
+    /// Postings of a word by term id ([`TermPostings::id`]).
+    pub fn word_by_id(&self, id: u32) -> Option<&TermPostings> {
+        self.word_postings.get(id as usize)
     }
 
     /// Postings of a reading bigram.
@@ -124,7 +131,9 @@ impl ImpactIndex {
         let map = |m: &HashMap<Box<str>, TermPostings>| -> usize {
             m.iter().map(|(k, p)| k.len() + p.heap_bytes() + 48).sum()
         };
-        map(&self.words) + map(&self.bigrams) + self.questions.iter().map(|q| q.len() * 8 + 16).sum::<usize>()
+        let words: usize = self.words.keys().map(|k| k.len() + 24).sum::<usize>()
+            + self.word_postings.iter().map(|p| p.heap_bytes() + 48).sum::<usize>();
+        words + map(&self.bigrams) + self.questions.iter().map(|q| q.len() * 8 + 16).sum::<usize>()
     }
 }
 
@@ -240,6 +249,7 @@ impl RawIndex {
             .collect();
         let k1 = params.k1.max(1e-3);
         let mut words = HashMap::with_capacity(self.words.len());
+        let mut word_postings = Vec::with_capacity(self.words.len());
         let mut questions: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.docs];
         for (term, postings) in &self.words {
             let live: Vec<&RawPosting> =
@@ -269,10 +279,14 @@ impl RawIndex {
                     questions[p.doc as usize].push((id, term_idf));
                 }
             }
-            words.insert(
-                term.clone(),
-                TermPostings { id, idf: term_idf, docs: docs.into(), impacts: impacts.into(), fields: bits.into() },
-            );
+            words.insert(term.clone(), id);
+            word_postings.push(TermPostings {
+                id,
+                idf: term_idf,
+                docs: docs.into(),
+                impacts: impacts.into(),
+                fields: bits.into(),
+            });
         }
         let bavg = {
             let (sum, n) = self.bigram_lengths.iter().filter(|l| **l > 0).fold((0u64, 0u64), |(s, n), l| (s + *l as u64, n + 1));
@@ -302,7 +316,7 @@ impl RawIndex {
             );
         }
         let questions = questions.into_iter().map(Vec::into_boxed_slice).collect();
-        ImpactIndex { words, bigrams, questions, docs: self.docs, max_idf: idf(self.docs, 0) }
+        ImpactIndex { word_postings, words, bigrams, questions, docs: self.docs, max_idf: idf(self.docs, 0) }
     }
 }
 

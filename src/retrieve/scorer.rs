@@ -148,71 +148,8 @@ pub fn score(
     SCRATCH.with(|cell| {
         let mut s = cell.borrow_mut();
         s.fit(index.docs());
-        let query = s.next_query();
-        s.touched.clear();
-        for c in &concepts {
-            let epoch = s.next_epoch();
-            s.concept_touched.clear();
-            for alt in &c.alts {
-                match alt.postings.as_slice() {
-                    [one] => {
-                        for (doc, impact, fields) in one.iter() {
-                            s.offer(epoch, doc, alt.weight * impact, fields & QUESTION_SIDE != 0);
-                        }
-                    }
-                    many => {
-                        // All forms required: the mean impact over entries
-                        // that have every one of them.
-                        let mut partial: HashMap<u32, (f32, usize, bool)> = HashMap::new();
-                        for p in many {
-                            for (doc, impact, fields) in p.iter() {
-                                let e = partial.entry(doc).or_insert((0.0, 0, false));
-                                e.0 += impact;
-                                e.1 += 1;
-                                e.2 |= fields & QUESTION_SIDE != 0;
-                            }
-                        }
-                        for (doc, (sum, n, q)) in partial {
-                            if n == many.len() {
-                                s.offer(epoch, doc, alt.weight * sum / n as f32, q);
-                            }
-                        }
-                    }
-                }
-            }
-            let touched = std::mem::take(&mut s.concept_touched);
-            for &doc in &touched {
-                let d = doc as usize;
-                if s.seen[d] != query {
-                    s.seen[d] = query;
-                    s.acc[d] = 0.0;
-                    s.any[d] = 0;
-                    s.question[d] = 0;
-                    s.bigram_hits[d] = 0;
-                    s.touched.push(doc);
-                }
-                s.acc[d] += c.weight * s.best[d];
-                match c.kind {
-                    ConceptKind::Bigram => s.bigram_hits[d] = s.bigram_hits[d].saturating_add(1),
-                    ConceptKind::Word => {
-                        s.any[d] |= c.bit;
-                        if s.best_q[d] {
-                            s.question[d] |= c.bit;
-                        }
-                    }
-                    ConceptKind::Phrase => {}
-                }
-            }
-            s.concept_touched = touched;
-        }
-        let mut ranked: Vec<(u32, f32)> =
-            s.touched.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc[*d as usize])).collect();
-        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if ranked.len() > top_k {
-            ranked.select_nth_unstable_by(top_k - 1, order);
-            ranked.truncate(top_k);
-        }
-        ranked.sort_unstable_by(order);
+        accumulate(&mut s, &concepts);
+        let ranked = best(&s, top_k, &filter);
         let out = ranked
             .iter()
             .enumerate()
@@ -249,6 +186,81 @@ pub fn score(
             .collect();
         (out, stats)
     })
+}
+
+/// One scoring pass: every concept's best form per entry, summed, with the
+/// coverage masks. Leaves the scored entries in `s.touched`.
+fn accumulate(s: &mut Scratch, concepts: &[ResolvedConcept<'_>]) {
+    let query = s.next_query();
+    s.touched.clear();
+    for c in concepts {
+        let epoch = s.next_epoch();
+        s.concept_touched.clear();
+        for alt in &c.alts {
+            match alt.postings.as_slice() {
+                [one] => {
+                    for (doc, impact, fields) in one.iter() {
+                        s.offer(epoch, doc, alt.weight * impact, fields & QUESTION_SIDE != 0);
+                    }
+                }
+                many => {
+                    // All forms required: the mean impact over entries that
+                    // have every one of them.
+                    let mut partial: HashMap<u32, (f32, usize, bool)> = HashMap::new();
+                    for p in many {
+                        for (doc, impact, fields) in p.iter() {
+                            let e = partial.entry(doc).or_insert((0.0, 0, false));
+                            e.0 += impact;
+                            e.1 += 1;
+                            e.2 |= fields & QUESTION_SIDE != 0;
+                        }
+                    }
+                    for (doc, (sum, n, q)) in partial {
+                        if n == many.len() {
+                            s.offer(epoch, doc, alt.weight * sum / n as f32, q);
+                        }
+                    }
+                }
+            }
+        }
+        let touched = std::mem::take(&mut s.concept_touched);
+        for &doc in &touched {
+            let d = doc as usize;
+            if s.seen[d] != query {
+                s.seen[d] = query;
+                s.acc[d] = 0.0;
+                s.any[d] = 0;
+                s.question[d] = 0;
+                s.bigram_hits[d] = 0;
+                s.touched.push(doc);
+            }
+            s.acc[d] += c.weight * s.best[d];
+            match c.kind {
+                ConceptKind::Bigram => s.bigram_hits[d] = s.bigram_hits[d].saturating_add(1),
+                ConceptKind::Word => {
+                    s.any[d] |= c.bit;
+                    if s.best_q[d] {
+                        s.question[d] |= c.bit;
+                    }
+                }
+                ConceptKind::Phrase => {}
+            }
+        }
+        s.concept_touched = touched;
+    }
+}
+
+/// The best `k` scored entries that pass `filter`, best first.
+fn best(s: &Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
+    let mut ranked: Vec<(u32, f32)> =
+        s.touched.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc[*d as usize])).collect();
+    let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if k > 0 && ranked.len() > k {
+        ranked.select_nth_unstable_by(k - 1, order);
+        ranked.truncate(k);
+    }
+    ranked.sort_unstable_by(order);
+    ranked
 }
 
 /// Looks up every form of the plan in the index. Returns the concepts that
