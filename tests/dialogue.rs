@@ -73,7 +73,7 @@ fn follow_up_resolves_against_the_previous_topic() {
     let mut s = Session::new("follow");
     // A first question the engine answers directly (the follow-up is what
     // is tested here).
-    let r = say(&mut s, "再発行したカードが届くまでの日数");
+    let r = say(&mut s, "紛失したカードの再発行には何日かかりますか");
     assert_eq!(r.kind, ReplyKind::Answer, "{r:?}");
     assert_eq!(r.answer.as_ref().unwrap().id, "card-003");
     let r = say(&mut s, "それの手数料は？");

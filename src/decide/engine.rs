@@ -420,9 +420,10 @@ impl Engine {
 
     fn follow_up(&self, session: &Session, retriever: &Retriever, text: &str) -> Option<SearchResult> {
         let last = retriever.entry(session.last_entry.as_deref()?)?;
-        let combined = format!("{text} {}", last.question);
         let opts = SearchOptions { top_k: 5, category: session.last_category.clone() };
-        let mut result = retriever.search(&combined, &opts);
+        let analysis = retriever.analyzer().analyze(text);
+        let context = retriever.analyzer().analyze(&last.question);
+        let mut result = retriever.search_in_context(text, &analysis, &context, &opts);
         // The previous entry itself is not a follow-up answer.
         result.hits.retain(|h| h.id != last.id);
         for (i, h) in result.hits.iter_mut().enumerate() {

@@ -41,6 +41,10 @@ pub use query::{Lexicon, QueryPlan};
 /// pool whatever `top_k` a caller asks for, so the order never depends on it.
 pub const RERANK_POOL: usize = 10;
 
+/// Weight of the earlier question's words in a follow-up search
+/// ([`Retriever::search_in_context`]).
+pub const CONTEXT_WEIGHT: f32 = 0.5;
+
 /// One ranked entry.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
@@ -299,7 +303,10 @@ impl Retriever {
     /// Searches with an already analyzed query (the dialogue engine analyzes
     /// once and reuses the analysis for its rules).
     pub fn search_analysis(&self, query: &str, analysis: &Analysis, opts: &SearchOptions) -> SearchResult {
-        let plan = self.plan(analysis);
+        self.search_plan(query, analysis, &self.plan(analysis), opts)
+    }
+
+    fn search_plan(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, opts: &SearchOptions) -> SearchResult {
         let category = match &opts.category {
             Some(c) => match self.category_ids.get(c) {
                 Some(id) => Some(*id),
@@ -308,10 +315,10 @@ impl Retriever {
             },
             None => None,
         };
-        let (scored, _) = scorer::score(&self.impacts, &plan, opts.top_k.max(RERANK_POOL), |doc| {
+        let (scored, _) = scorer::score(&self.impacts, plan, opts.top_k.max(RERANK_POOL), |doc| {
             category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c))
         });
-        let mut result = self.result(query, analysis, &plan, scored);
+        let mut result = self.result(query, analysis, plan, scored);
         result.hits.truncate(opts.top_k.max(1));
         result
     }
@@ -354,6 +361,23 @@ impl Retriever {
             hits,
             margin,
         }
+    }
+
+    /// Searches a short follow-up ("それの手数料は？") in the context of an
+    /// earlier text (the question last answered): the context's words help
+    /// rank but are not what the customer must be covered on, so they enter
+    /// as bonus phrases at [`CONTEXT_WEIGHT`].
+    pub fn search_in_context(&self, query: &str, analysis: &Analysis, context: &Analysis, opts: &SearchOptions) -> SearchResult {
+        let mut plan = self.plan(analysis);
+        let own: Vec<String> = plan.concepts.iter().map(|c| c.key.clone()).collect();
+        for mut c in self.plan(context).concepts {
+            if c.kind == query::ConceptKind::Word && !own.contains(&c.key) {
+                c.kind = query::ConceptKind::Phrase;
+                c.weight *= CONTEXT_WEIGHT;
+                plan.concepts.push(c);
+            }
+        }
+        self.search_plan(query, analysis, &plan, opts)
     }
 
     /// Analyzes `query` and searches.
