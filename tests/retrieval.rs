@@ -82,3 +82,50 @@ fn on_disk_index_gives_the_same_ranking() {
     assert_eq!(a, b);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// MaxScore pruning must not change the top entries or their scores and
+/// features: the pruned top 10 equals the top 10 of a full pass.
+#[test]
+fn pruned_scoring_equals_a_full_pass() {
+    use madoguchi::retrieve::scorer;
+    let r = retriever();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/queries/bundled-dev");
+    let (cases, _) = madoguchi::eval::load_cases(&dir).unwrap();
+    assert!(cases.len() > 50);
+    let everything = r.knowledge_base().len() + 1;
+    for case in &cases {
+        let analysis = r.analyzer().analyze(&case.turns[0]);
+        let plan = r.plan(&analysis);
+        let (pruned, _) = scorer::score(r.impacts(), &plan, 10, |_| true);
+        let (full, _) = scorer::score(r.impacts(), &plan, everything, |_| true);
+        assert_eq!(pruned.len(), full.len().min(10), "{}", case.turns[0]);
+        for (p, f) in pruned.iter().zip(&full) {
+            assert_eq!(p.doc, f.doc, "{}", case.turns[0]);
+            assert!((p.score - f.score).abs() < 1e-4, "{}", case.turns[0]);
+            assert_eq!(p.features.coverage, f.features.coverage, "{}", case.turns[0]);
+        }
+    }
+}
+
+#[test]
+fn a_question_typed_verbatim_is_answered_with_high_confidence() {
+    let kb = KnowledgeBase::new(vec![
+        FaqEntry::new("r-1", "紛失したカードの再発行には何日かかりますか？", "1週間ほどです。"),
+        FaqEntry::new("r-2", "カードの再発行に手数料はかかりますか？", "無料です。"),
+        FaqEntry::new("d-1", "住所を変更したい", "会員ページから。"),
+        FaqEntry::new("d-2", "住所を変更したい", "窓口で。"),
+    ])
+    .unwrap();
+    let r = Retriever::builder().build(kb).unwrap();
+    // Without the question mark and in half-width kana it is still the same text.
+    let res = r.search("紛失したｶｰﾄﾞの再発行には何日かかりますか", &SearchOptions::default());
+    let top = res.top().unwrap();
+    assert_eq!(top.id, "r-1");
+    assert!(top.confidence >= madoguchi::retrieve::VERBATIM_CONFIDENCE, "{top:?}");
+    // Words of the question in another order are not verbatim: the model decides.
+    let other = r.search("何日かかりますか、紛失したカードの再発行", &SearchOptions::default());
+    assert!(other.top().unwrap().confidence < madoguchi::retrieve::VERBATIM_CONFIDENCE);
+    // Two entries with the same question: neither is sure.
+    let dup = r.search("住所を変更したい", &SearchOptions::default());
+    assert!(dup.hits.iter().all(|h| h.confidence < madoguchi::retrieve::VERBATIM_CONFIDENCE), "{dup:?}");
+}

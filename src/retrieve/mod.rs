@@ -132,7 +132,23 @@ pub struct Retriever {
     /// Category of each entry, as an index into `category_names`.
     categories: Vec<u32>,
     category_ids: HashMap<String, u32>,
+    /// Each entry's question and alternatives as [`verbatim_key`]s, to the
+    /// entry (`None` when two entries share the text).
+    verbatim: HashMap<String, Option<u32>>,
     on_disk: Option<PathBuf>,
+}
+
+/// Confidence given to an entry whose question (or an alternative) the
+/// customer typed verbatim — a picked type-ahead suggestion or a pasted
+/// question. The fitted model rarely sees these in dev queries and would
+/// hesitate between near-duplicate entries that share most words.
+pub const VERBATIM_CONFIDENCE: f32 = 0.98;
+
+/// A text reduced to its letters and digits after normalization, so
+/// 「紛失したカードの再発行には何日かかりますか？」 and the same words without
+/// the question mark compare equal.
+pub fn verbatim_key(text: &str) -> String {
+    crate::normalize::normalize(text).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 impl std::fmt::Debug for Retriever {
@@ -236,7 +252,29 @@ impl Retriever {
                 *category_ids.entry(name).or_insert(next)
             })
             .collect();
-        Ok(Self { analyzer, kb, index, fields, params, calibration, impacts, categories, category_ids, on_disk })
+        let mut verbatim: HashMap<String, Option<u32>> = HashMap::new();
+        for (doc, e) in kb.entries().iter().enumerate() {
+            let mut keys: Vec<String> =
+                std::iter::once(&e.question).chain(&e.alternatives).map(|t| verbatim_key(t)).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys.into_iter().filter(|k| !k.is_empty()) {
+                verbatim.entry(key).and_modify(|d| *d = None).or_insert(Some(doc as u32));
+            }
+        }
+        Ok(Self {
+            analyzer,
+            kb,
+            index,
+            fields,
+            params,
+            calibration,
+            impacts,
+            categories,
+            category_ids,
+            verbatim,
+            on_disk,
+        })
     }
 
     /// Re-indexes a new knowledge base with the same analyzer and settings.
@@ -326,17 +364,19 @@ impl Retriever {
     fn result(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, scored: Vec<scorer::Scored>) -> SearchResult {
         let choices_confidence =
             scored.first().map(|s| self.calibration.choices.probability(&s.features)).unwrap_or(0.0);
+        let verbatim = match self.verbatim.get(&verbatim_key(query)) {
+            Some(Some(doc)) if !query.is_empty() => Some(*doc),
+            _ => None,
+        };
         let mut hits: Vec<Hit> = scored
             .into_iter()
             .filter_map(|s| {
                 let entry = self.kb.entries().get(s.doc as usize)?;
-                Some(Hit {
-                    id: entry.id.clone(),
-                    rank: 0,
-                    score: s.score,
-                    confidence: self.calibration.answer.probability(&s.features),
-                    features: s.features,
-                })
+                let mut confidence = self.calibration.answer.probability(&s.features);
+                if verbatim == Some(s.doc) {
+                    confidence = confidence.max(VERBATIM_CONFIDENCE);
+                }
+                Some(Hit { id: entry.id.clone(), rank: 0, score: s.score, confidence, features: s.features })
             })
             .collect();
         // BM25F finds the candidates; the confidence model, which also

@@ -43,6 +43,8 @@ pub struct TermPostings {
     pub id: u32,
     /// Inverse document frequency of the term.
     pub idf: f32,
+    /// The highest impact in the list (an upper bound for pruning).
+    pub max_impact: f32,
     docs: Box<[u32]>,
     impacts: Box<[f32]>,
     fields: Box<[u8]>,
@@ -67,6 +69,40 @@ impl TermPostings {
     /// The impact and field bits for entry `doc`, if it contains the term.
     pub fn get(&self, doc: u32) -> Option<(f32, u8)> {
         self.docs.binary_search(&doc).ok().map(|i| (self.impacts[i], self.fields[i]))
+    }
+
+    /// True when both lists hold the same entries with the same impacts (a
+    /// kanji word and its reading, when no other word shares the reading).
+    pub fn same_entries(&self, other: &TermPostings) -> bool {
+        self.docs == other.docs && self.impacts == other.impacts
+    }
+
+    /// For each of `docs` (ascending), the postings that contain it, as
+    /// `(doc, impact, field bits)`: a galloping merge, cheap when `docs` is
+    /// short and the list long.
+    pub fn intersect<'s>(&'s self, docs: &'s [u32]) -> impl Iterator<Item = (u32, f32, u8)> + 's {
+        let mut lo = 0usize;
+        let n = self.docs.len();
+        docs.iter().filter_map(move |&d| {
+            if lo >= n {
+                return None;
+            }
+            // Gallop to a window that holds the first posting ≥ d.
+            let mut bound = 1;
+            while lo + bound < n && self.docs[lo + bound] < d {
+                bound *= 2;
+            }
+            let start = lo + bound / 2;
+            let end = (lo + bound + 1).min(n);
+            let pos = start + self.docs[start..end].partition_point(|&x| x < d);
+            lo = pos;
+            if pos < n && self.docs[pos] == d {
+                lo = pos + 1;
+                Some((d, self.impacts[pos], self.fields[pos]))
+            } else {
+                None
+            }
+        })
     }
 
     fn heap_bytes(&self) -> usize {
@@ -283,6 +319,7 @@ impl RawIndex {
             word_postings.push(TermPostings {
                 id,
                 idf: term_idf,
+                max_impact: impacts.iter().copied().fold(0.0, f32::max),
                 docs: docs.into(),
                 impacts: impacts.into(),
                 fields: bits.into(),
@@ -309,6 +346,7 @@ impl RawIndex {
                 TermPostings {
                     id,
                     idf: term_idf,
+                    max_impact: impacts.iter().copied().fold(0.0, f32::max),
                     docs: postings.iter().map(|p| p.0).collect(),
                     impacts: impacts.into(),
                     fields: vec![QUESTION_SIDE; postings.len()].into(),

@@ -145,11 +145,13 @@ impl Synonyms {
                     .map(|i| (i, false))
             });
             let Some((hit, keyed)) = hit else { continue };
+            // A member whose words do not spell all of it (ピン番号 may keep
+            // only 番号) would expand to something broader than itself.
             let targets: Vec<&[String]> = g
                 .members
                 .iter()
                 .enumerate()
-                .filter(|(i, m)| *i != hit && !m.keys.is_empty())
+                .filter(|(i, m)| *i != hit && m.key_trigger)
                 .map(|(_, m)| m.keys.as_slice())
                 .collect();
             let trigger: &[String] = if keyed { &g.members[hit].keys } else { &[] };
