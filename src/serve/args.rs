@@ -82,6 +82,15 @@ pub struct ServeArgs {
     /// Most hand-offs waiting for webhook delivery.
     #[arg(long, default_value_t = 10_000)]
     pub webhook_queue: usize,
+    /// Attempts per hand-off delivery, the first included.
+    #[arg(long, default_value_t = 3)]
+    pub webhook_attempts: u32,
+    /// Wait before the second delivery attempt, in milliseconds (doubled before each later one).
+    #[arg(long, default_value_t = 500)]
+    pub webhook_backoff_ms: u64,
+    /// Time limit of one delivery attempt, in milliseconds.
+    #[arg(long, default_value_t = 5000)]
+    pub webhook_timeout_ms: u64,
     /// Webhook deliveries in progress at once (per replica).
     #[arg(long, default_value_t = 4)]
     pub webhook_workers: usize,
@@ -146,7 +155,10 @@ impl ServeArgs {
         options.redis_prefix = self.redis_prefix.clone();
         match (&self.webhook_url, &self.webhook_secret) {
             (Some(url), Some(secret)) if !url.is_empty() => {
-                let cfg = WebhookConfig::new(url, secret);
+                let mut cfg = WebhookConfig::new(url, secret);
+                cfg.attempts = self.webhook_attempts.clamp(1, 100);
+                cfg.backoff = Duration::from_millis(self.webhook_backoff_ms);
+                cfg.timeout = Duration::from_millis(self.webhook_timeout_ms.max(100));
                 match super::Webhook::new(cfg.clone()) {
                     Ok(_) => options.webhook = Some(cfg),
                     Err(e) => problems.push(format!("--webhook-url: {e}")),
