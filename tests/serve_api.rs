@@ -218,6 +218,17 @@ fn transcript_is_masked() {
     assert!(!t.to_string().contains("4111"), "{t}");
     assert_eq!(lines[1]["speaker"], "bot");
     assert_eq!(lines[1]["kind"], "handoff");
+
+    // secrets next to their keywords, numbers in kanji, My Number
+    let id = server.new_session();
+    for text in ["暗証番号は1234です", "暗証番号は一二三四", "マイナンバーは1234 5678 9018", "セキュリティコードは987"] {
+        let r = server.say_ok(&id, text, OPEN);
+        assert_eq!(r["flags"]["pii_detected"], true, "{text}: {r}");
+    }
+    let t = server.get(&format!("/v1/sessions/{id}/transcript")).text();
+    for secret in ["1234", "一二三四", "5678", "9018", "987"] {
+        assert!(!t.contains(secret), "{secret} is stored unmasked: {t}");
+    }
 }
 
 #[test]
