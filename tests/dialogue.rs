@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, FixedOffset};
 use madoguchi::decide::rules::{HarassmentCategory, UrgentKind, VocClass};
-use madoguchi::decide::{Engine, HandoffReason, InMemorySessionStore, PiiKind, Reply, ReplyKind, Session, SessionStore};
+use madoguchi::decide::{Engine, HandoffReason, InMemorySessionStore, PiiKind, Reply, ReplyKind, Session};
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();

@@ -74,12 +74,20 @@ fn entries_can_be_added_and_replaced_without_restarting() {
 fn on_disk_index_gives_the_same_ranking() {
     let kb = load_corpus(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("faq-corpus")).unwrap();
     let dir = std::env::temp_dir().join(format!("madoguchi-index-{}", std::process::id()));
-    let disk = Retriever::builder().on_disk(&dir).build(kb).unwrap();
-    assert!(dir.join("meta.json").exists());
+    let disk = Retriever::builder().on_disk(&dir).build(kb.clone()).unwrap();
+    let current = || std::fs::read_to_string(dir.join("CURRENT")).unwrap().trim().to_string();
+    let first = current();
+    assert!(dir.join(&first).join("meta.json").exists());
     let q = "ｅＳＩＭに変えたい";
     let a: Vec<String> = disk.search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
     let b: Vec<String> = retriever().search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
     assert_eq!(a, b);
+    // a rebuild goes to a fresh directory; the old retriever keeps answering
+    let rebuilt = disk.rebuild(kb).unwrap();
+    assert_ne!(current(), first);
+    let c: Vec<String> = disk.search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
+    assert_eq!(c, a);
+    assert_eq!(rebuilt.search(q, &SearchOptions::default()).hits[0].id, a[0]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

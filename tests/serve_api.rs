@@ -4,17 +4,20 @@
 //! Webhook tests run the example receiver (`examples/webhook_receiver.rs`)
 //! on loopback too.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use hmac::{KeyInit, Mac};
-use madoguchi::decide::{Engine, SessionStore};
+use madoguchi::decide::Engine;
 use madoguchi::serve::{AppState, ServeOptions, WebhookConfig, serve};
 use serde_json::{Value, json};
+
+#[path = "support/http.rs"]
+mod http;
+use http::{Resp, request};
 
 #[path = "../examples/webhook_receiver.rs"]
 #[allow(dead_code)]
@@ -32,6 +35,14 @@ fn shared_engine() -> Arc<Engine> {
 
 fn corpus() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus"))
+}
+
+/// Options for tests that pin the message time (`at`): the flag meant for
+/// tests and demos is on.
+fn opts() -> ServeOptions {
+    let mut o = ServeOptions::new(corpus());
+    o.allow_client_time = true;
+    o
 }
 
 /// A server on 127.0.0.1:0 in its own runtime; stopped on drop.
@@ -57,7 +68,15 @@ impl Server {
     }
 
     fn default() -> Server {
-        Server::start(shared_engine(), ServeOptions::new(corpus()))
+        Server::start(shared_engine(), opts())
+    }
+
+    fn metric(&self, name: &str, labels: &str) -> u64 {
+        self.state.metrics().counter(name, labels)
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.as_ref().unwrap().block_on(f)
     }
 
     fn get(&self, path: &str) -> Resp {
@@ -94,88 +113,6 @@ impl Drop for Server {
             rt.shutdown_timeout(Duration::from_secs(2));
         }
     }
-}
-
-/// A response as read off the wire.
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-    /// `error.code` of a JSON error, after checking the error shape.
-    fn code(&self) -> String {
-        let v = self.json();
-        assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-        assert_eq!(self.header("content-type"), Some("application/json"));
-        v["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code: {v}")).to_string()
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`; reads to EOF.
-fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if let Some(b) = body {
-        head.push_str(&format!("Content-Length: {}\r\n", b.len()));
-    }
-    head.push_str("\r\n");
-    let mut out = head.into_bytes();
-    out.extend_from_slice(body.unwrap_or_default());
-    // The server may answer (413) and close before reading everything.
-    let _ = stream.write_all(&out);
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => raw.extend_from_slice(&buf[..n]),
-            Err(e) if !raw.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("{method} {path}: {e}"),
-        }
-    }
-    parse_response(&raw)
-}
-
-fn parse_response(raw: &[u8]) -> Resp {
-    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
-    let head = std::str::from_utf8(&raw[..end]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let mut body = raw[end + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
-        let mut decoded = Vec::new();
-        let mut rest = &body[..];
-        loop {
-            let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16).unwrap();
-            if size == 0 {
-                break;
-            }
-            decoded.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
-            rest = &rest[line_end + 2 + size + 2..];
-        }
-        body = decoded;
-    }
-    Resp { status, headers, body }
 }
 
 /// Percent-encodes a path segment (Japanese category names).
@@ -238,7 +175,9 @@ fn operator_request_hands_off_with_availability() {
     assert_eq!(h["priority"], "normal");
     assert_eq!(h["route"]["route_id"], "chat_operator");
     assert_eq!(h["route"]["open_now"], true);
-    assert!(h["summary"].as_str().unwrap().contains("オペレーターと話したい"));
+    // the operator's side (summary, transcript) is for the webhook only
+    assert!(h.get("summary").is_none() && h.get("transcript").is_none(), "{h}");
+    assert_eq!(h["repeat"], false);
 
     let night = server.new_session();
     let r = server.say_ok(&night, "オペレーターと話したい", NIGHT);
@@ -279,6 +218,17 @@ fn transcript_is_masked() {
     assert!(!t.to_string().contains("4111"), "{t}");
     assert_eq!(lines[1]["speaker"], "bot");
     assert_eq!(lines[1]["kind"], "handoff");
+
+    // secrets next to their keywords, numbers in kanji, My Number
+    let id = server.new_session();
+    for text in ["暗証番号は1234です", "暗証番号は一二三四", "マイナンバーは1234 5678 9018", "セキュリティコードは987"] {
+        let r = server.say_ok(&id, text, OPEN);
+        assert_eq!(r["flags"]["pii_detected"], true, "{text}: {r}");
+    }
+    let t = server.get(&format!("/v1/sessions/{id}/transcript")).text();
+    for secret in ["1234", "一二三四", "5678", "9018", "987"] {
+        assert!(!t.contains(secret), "{secret} is stored unmasked: {t}");
+    }
 }
 
 #[test]
@@ -316,7 +266,7 @@ fn error_cases_answer_json_errors() {
     let id = server.new_session();
     let path = format!("/v1/sessions/{id}/messages");
 
-    // unknown session
+    // an unknown session
     let r = server.say("s_00000000000000000000000000000000", "こんにちは", OPEN);
     assert_eq!((r.status, r.code()), (404, "session_not_found".into()));
     let r = server.get("/v1/sessions/nope/transcript");
@@ -352,6 +302,27 @@ fn error_cases_answer_json_errors() {
     assert_eq!((r.status, r.code()), (422, "invalid_body".into()));
     let r = server.post_json(&path, &json!({"text": "こんにちは", "at": "yesterday"}));
     assert_eq!((r.status, r.code()), (422, "invalid_time".into()));
+    for year in ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+        let r = server.post_json(&path, &json!({"text": "こんにちは", "at": year}));
+        assert_eq!((r.status, r.code()), (422, "invalid_time".into()), "{year}");
+    }
+    // a JSON array (or any non-object) is not a message
+    for body in [r#"["こんにちは", null]"#, r#""こんにちは""#, "42", "null"] {
+        let r = request(server.addr, "POST", &path, &[("Content-Type", "application/json")], Some(body.as_bytes()));
+        assert_eq!((r.status, r.code()), (422, "invalid_body".into()), "{body}");
+        let r = request(server.addr, "POST", "/v1/sessions", &[("Content-Type", "application/json")], Some(body.as_bytes()));
+        assert_eq!((r.status, r.code()), (422, "invalid_body".into()), "{body}");
+    }
+    // a path segment that is not UTF-8 after percent-decoding
+    let r = server.post_json("/v1/sessions/%FF%FE/messages", &json!({"text": "こんにちは"}));
+    assert_eq!((r.status, r.code()), (400, "bad_request".into()));
+    let r = server.get("/v1/categories/%C3%28/entries");
+    assert_eq!((r.status, r.code()), (400, "bad_request".into()));
+    // over-long URIs: our limit (8 KiB) and hyper's own (64 KiB) both answer JSON
+    for len in [10_000, 100_000] {
+        let r = server.post_json(&format!("/v1/sessions/{}/messages", "a".repeat(len)), &json!({"text": "x"}));
+        assert_eq!((r.status, r.code()), (414, "uri_too_long".into()), "{len}");
+    }
     let r = server.post_json("/v1/sessions", &json!({"channel": "web channel!"}));
     assert_eq!((r.status, r.code()), (422, "invalid_channel".into()));
 
@@ -389,7 +360,7 @@ fn rate_limit_per_session() {
 
 #[test]
 fn a_session_holds_a_bounded_number_of_turns() {
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     options.limits.max_turns = 2;
     let server = Server::start(shared_engine(), options);
     let id = server.new_session();
@@ -433,6 +404,7 @@ fn reload_swaps_the_corpus_and_keeps_sessions() {
     ]);
     let engine = Arc::new(Engine::from_corpus(&corpus.0).unwrap());
     let mut options = ServeOptions::new(&corpus.0);
+    options.allow_client_time = true;
     options.admin_token = Some("letmein".into());
     let server = Server::start(engine, options);
 
@@ -484,7 +456,8 @@ fn admin_without_token_is_loopback_only_and_health_endpoints_work() {
     let v = r.json();
     assert_eq!(v["status"], "ready");
     assert_eq!(v["entries"], shared_engine().retriever().knowledge_base().len());
-    assert_eq!(v["webhook"], Value::Null);
+    assert_eq!(v["outbox_pending"], Value::Null, "no webhook configured");
+    assert_eq!(v["store"], "memory");
 
     // no admin token configured: loopback clients may reload
     let r = request(server.addr, "POST", "/v1/admin/reload", &[], None);
@@ -507,7 +480,7 @@ fn admin_without_token_is_loopback_only_and_health_endpoints_work() {
 
 #[test]
 fn cors_only_for_allowed_origins() {
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     options.allowed_origins = vec!["https://support.example.jp".into()];
     let server = Server::start(shared_engine(), options);
     let preflight = |origin: &str| {
@@ -532,7 +505,7 @@ fn cors_only_for_allowed_origins() {
 
 #[test]
 fn idle_sessions_expire() {
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     options.session_idle = Duration::from_secs(1);
     let server = Server::start(shared_engine(), options);
     let id = server.new_session();
@@ -540,7 +513,7 @@ fn idle_sessions_expire() {
     wait_until("the idle session to expire", Duration::from_secs(8), || {
         server.get(&format!("/v1/sessions/{id}/transcript")).status == 404
     });
-    assert_eq!(server.state.sessions().len(), 0);
+    assert_eq!(server.block_on(server.state.sessions().count()).unwrap(), 0);
 }
 
 /// Runs a webhook receiver on loopback in a runtime of its own.
@@ -568,7 +541,7 @@ fn webhook_receives_a_signed_handoff() {
     });
     let (receiver_rt, receiver_addr) = spawn_receiver(app);
 
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     let mut hook = WebhookConfig::new(format!("http://{receiver_addr}/handoff"), "s3cret");
     hook.backoff = Duration::from_millis(50);
     options.webhook = Some(hook);
@@ -600,7 +573,7 @@ fn webhook_receives_a_signed_handoff() {
     assert!(transcript[2]["text"].as_str().unwrap().contains("****-****-****-1234"));
     assert!(!String::from_utf8_lossy(&d.raw).contains("4111"), "the payload is masked");
     wait_until("the delivery to be counted", Duration::from_secs(5), || {
-        server.get("/readyz").json()["webhook"]["delivered"] == 1
+        server.metric("madoguchi_webhook_deliveries_total", "outcome=\"delivered\"") == 1
     });
     // only hand-offs are delivered
     assert!(rx.try_recv().is_err());
@@ -645,7 +618,7 @@ fn webhook_retries_with_the_same_delivery_id() {
         }),
     );
     let (hook_rt, hook_addr) = spawn_receiver(router);
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     let mut hook = WebhookConfig::new(format!("http://{hook_addr}/hook"), "k");
     hook.backoff = Duration::from_millis(50);
     options.webhook = Some(hook);
@@ -675,7 +648,7 @@ fn webhook_retries_with_the_same_delivery_id() {
 fn failing_webhook_does_not_break_the_reply() {
     // a port with nothing listening
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     let mut hook = WebhookConfig::new(format!("http://{closed}/hook"), "k");
     hook.attempts = 2;
     hook.backoff = Duration::from_millis(20);
@@ -688,8 +661,9 @@ fn failing_webhook_does_not_break_the_reply() {
     assert_eq!(r["kind"], "handoff");
     assert!(started.elapsed() < Duration::from_secs(2), "the reply does not wait for the webhook");
     wait_until("the failed delivery to be counted", Duration::from_secs(10), || {
-        let w = server.get("/readyz").json()["webhook"].clone();
-        w["failed"] == 1 && w["attempts"] == 2 && w["in_flight"] == 0
+        server.metric("madoguchi_webhook_deliveries_total", "outcome=\"failed\"") == 1
+            && server.metric("madoguchi_webhook_deliveries_total", "outcome=\"retried\"") == 1
+            && server.get("/readyz").json()["outbox_pending"] == 0
     });
     // the session goes on
     let r = server.say_ok(&id, "カードの暗証番号を変えたい", OPEN);
@@ -700,7 +674,7 @@ fn failing_webhook_does_not_break_the_reply() {
 
 #[test]
 fn https_webhooks_are_refused_at_start() {
-    let mut options = ServeOptions::new(corpus());
+    let mut options = opts();
     options.webhook = Some(WebhookConfig::new("https://cc.example.jp/hook", "k"));
     let err = AppState::new(shared_engine(), options).unwrap_err().to_string();
     assert!(err.contains("https is not supported"), "{err}");
@@ -718,6 +692,7 @@ fn openapi_documents_every_route() {
         "/healthz",
         "/readyz",
         "/v1/admin/reload",
+        "/metrics",
         "/",
         "/widget.js",
         "/widget.css",
@@ -727,8 +702,156 @@ fn openapi_documents_every_route() {
     for code in [
         "malformed_json", "session_not_found", "payload_too_large", "unsupported_media_type", "invalid_body",
         "message_too_long", "invalid_time", "invalid_channel", "rate_limited", "reload_failed", "too_many_sessions",
+        "client_time_not_allowed", "uri_too_long", "headers_too_large", "session_conflict", "store_unavailable", "forbidden",
+        "unauthorized", "bad_request",
     ] {
         assert!(spec.contains(code), "openapi.yaml lacks the error code {code}");
     }
     assert!(spec.contains("X-Madoguchi-Signature") && spec.contains("webhooks:"));
+}
+
+#[test]
+fn the_server_clock_decides_unless_the_test_flag_is_on() {
+    let server = Server::start(shared_engine(), ServeOptions::new(corpus()));
+    let id = server.new_session();
+    let r = server.say(&id, "オペレーターと話したい", NIGHT);
+    assert_eq!((r.status, r.code()), (422, "client_time_not_allowed".into()));
+    let before = chrono::Utc::now();
+    let r = server.post_json(&format!("/v1/sessions/{id}/messages"), &json!({"text": "支払日はいつですか"}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = server.get(&format!("/v1/sessions/{id}/transcript")).json();
+    let lines = t["transcript"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "the refused message left no trace: {t}");
+    let at = chrono::DateTime::parse_from_rfc3339(lines[0]["at"].as_str().unwrap()).unwrap();
+    let drift = (at.with_timezone(&chrono::Utc) - before).num_seconds().abs();
+    assert!(drift < 60, "the transcript time is the server's clock: {at}");
+}
+
+#[test]
+fn session_creation_is_rate_limited_per_client_address() {
+    let mut options = opts();
+    options.limits.session_rate_max = 3;
+    options.limits.session_rate_window = Duration::from_secs(60);
+    let server = Server::start(shared_engine(), options);
+    for _ in 0..3 {
+        server.new_session();
+    }
+    let r = server.post_json("/v1/sessions", &json!({}));
+    assert_eq!((r.status, r.code()), (429, "rate_limited".into()));
+    assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    // X-Forwarded-For from an untrusted peer changes nothing
+    let r = request(server.addr, "POST", "/v1/sessions", &[("X-Forwarded-For", "198.51.100.7")], None);
+    assert_eq!(r.status, 429);
+    assert_eq!(server.metric("madoguchi_rate_limited_total", "limit=\"session\""), 2);
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let mut options = opts();
+    options.limits.session_rate_max = 1;
+    options.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    options.admin_token = Some("a-long-admin-token-1234".into());
+    let server = Server::start(shared_engine(), options);
+    let create = |xff: &str| request(server.addr, "POST", "/v1/sessions", &[("X-Forwarded-For", xff)], None).status;
+    assert_eq!(create("198.51.100.1"), 201);
+    assert_eq!(create("198.51.100.2"), 201);
+    assert_eq!(create("198.51.100.1"), 429);
+    // a client cannot pick its address by prepending to the header
+    assert_eq!(create("203.0.113.50, 198.51.100.1"), 429);
+    // and admin calls through the proxy need the token
+    let r = request(server.addr, "POST", "/v1/admin/reload", &[("X-Forwarded-For", "198.51.100.1")], None);
+    assert_eq!((r.status, r.code()), (401, "unauthorized".into()));
+    let r = request(server.addr, "POST", "/v1/admin/reload", &[("Authorization", "bearer a-long-admin-token-1234")], None);
+    assert_eq!(r.status, 200, "a lowercase scheme is accepted: {}", r.text());
+}
+
+#[test]
+fn an_exposed_server_without_an_admin_token_does_not_start() {
+    let mut proxied = opts();
+    proxied.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let err = rt.block_on(async {
+        let state = AppState::new(shared_engine(), proxied).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        serve(listener, state, async {}).await.unwrap_err()
+    });
+    assert!(err.to_string().contains("admin token"), "{err}");
+    let open: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+    assert!(opts().check_exposure(open).is_err());
+    assert!(opts().check_exposure("127.0.0.1:8080".parse().unwrap()).is_ok());
+}
+
+#[test]
+fn a_transcript_is_bounded_in_bytes() {
+    let mut options = opts();
+    options.limits.max_transcript_bytes = 4096;
+    options.limits.rate_max = 1000;
+    let server = Server::start(shared_engine(), options);
+    let id = server.new_session();
+    let mut full = None;
+    for i in 0..40 {
+        let r = server.say(&id, &format!("{}支払日はいつですか", "あ".repeat(300)), OPEN);
+        if r.status == 409 {
+            assert_eq!(r.code(), "session_full");
+            full = Some(i);
+            break;
+        }
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let turns = full.expect("the cap is reached");
+    assert!(turns >= 2, "{turns}");
+    let t = server.get(&format!("/v1/sessions/{id}/transcript"));
+    assert!(t.body.len() < 4096 + 4096, "{} bytes", t.body.len());
+    assert_eq!(t.json()["turns"], turns);
+}
+
+#[test]
+fn one_webhook_per_handoff_and_metrics() {
+    type Seen = Arc<Mutex<Vec<String>>>;
+    let seen: Seen = Arc::default();
+    let seen_in = seen.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let seen = seen_in.clone();
+            async move {
+                let id = headers.get("x-madoguchi-delivery").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                seen.lock().unwrap().push(id);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let (hook_rt, hook_addr) = spawn_receiver(router);
+    let mut options = opts();
+    options.webhook = Some(WebhookConfig::new(format!("http://{hook_addr}/hook"), "k"));
+    let server = Server::start(shared_engine(), options);
+    let id = server.new_session();
+    for _ in 0..4 {
+        let r = server.say_ok(&id, "オペレーターと話したい", OPEN);
+        assert_eq!(r["kind"], "handoff");
+    }
+    wait_until("the delivery", Duration::from_secs(10), || !seen.lock().unwrap().is_empty());
+    std::thread::sleep(Duration::from_millis(500));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen, vec![madoguchi::serve::webhook::delivery_id(&id, 1)], "one hand-off, one webhook");
+
+    // /metrics: Prometheus text, admin access (loopback without a token here)
+    let m = server.get("/metrics");
+    assert_eq!(m.status, 200);
+    assert!(m.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = m.text();
+    for line in [
+        "madoguchi_turns_total{kind=\"handoff\"} 4",
+        "madoguchi_handoffs_total{reason=\"requested\",repeat=\"false\"} 1",
+        "madoguchi_handoffs_total{reason=\"requested\",repeat=\"true\"} 3",
+        "madoguchi_webhook_deliveries_total{outcome=\"delivered\"} 1",
+        "madoguchi_turn_duration_seconds_count 4",
+        "madoguchi_sessions 1",
+        "madoguchi_outbox_pending 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
+    assert!(!text.contains(&id), "no session id in metrics");
+    drop(server);
+    hook_rt.shutdown_timeout(Duration::from_secs(1));
 }

@@ -17,4 +17,7 @@ pub use hours::{Availability, Calendar};
 pub use pii::{Masked, PiiKind, mask};
 pub use reply::{AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind};
 pub use rules::RuleSet;
-pub use session::{InMemorySessionStore, PendingClarification, Session, SessionStore, Speaker, TranscriptLine};
+pub use session::{
+    InMemorySessionStore, PendingClarification, Session, SessionStore, Speaker, StoreError, StoreFuture, StoreLimits,
+    TranscriptLine, Versioned,
+};

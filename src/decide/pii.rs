@@ -1,7 +1,9 @@
 //! Personal-data masking for customer text (before it is logged or shown).
 //!
-//! [`mask`] finds card numbers, phone numbers, e-mail addresses and postal
-//! codes and replaces their digits with `*`:
+//! [`mask`] finds card numbers, phone numbers, e-mail addresses, postal
+//! codes, numbers right after a secret's keyword (PIN, security code,
+//! account number, My Number) and My Numbers with a valid check digit, and
+//! replaces their digits with `*`:
 //!
 //! | kind | example input | output |
 //! |---|---|---|
@@ -9,7 +11,17 @@
 //! | phone number: 10–11 digits starting with 0 (`090-1234-5678`, `03(1234)5678`, `0120-000-022`, `09012345678`) or `+81…` | `090-1234-5678` | `090-****-**78` |
 //! | e-mail address | `taro.yamada@example.jp` | `t***@example.jp` |
 //! | postal code after `〒` or `郵便番号` | `〒123-4567` | `〒***-****` |
+//! | PIN after `暗証番号`, `暗証`, `PIN`, `パスコード` | `暗証番号は1234` | `暗証番号は****` |
+//! | security code after `セキュリティコード`, `CVV`, `CVC`, `確認コード`, `認証コード` | `CVVは123` | `CVVは***` |
+//! | account number after `口座番号`, `口座`, `支店番号` | `口座番号 1234567` | `口座番号 *******` |
+//! | My Number after `マイナンバー` or `個人番号`, or any 12 digits with a valid check digit and no other label | `マイナンバーは1234 5678 9018` | `マイナンバーは**** **** ****` |
 //!
+//! * A keyword's number may follow after up to 8 characters of particles and
+//!   punctuation (`は`, `が`, `を`, `の`, `も`, `:`, `「`, spaces…), so
+//!   `暗証番号を1234に変えたい` is masked but `暗証番号の変更は4回まで` is not.
+//!   The number is 3–20 digits, in groups joined by single spaces or hyphens.
+//! * Numbers written in kanji digits (`〇一二三四五六七八九`) count as digits:
+//!   `暗証番号は一二三四` and `〇九〇一二三四五六七八` are masked.
 //! * Cards keep only the last 4 digits. Phones keep the last 2 digits and the
 //!   leading prefix (the first group when written with separators, at most 3
 //!   digits; `+81` keeps the country code), so staff can still tell a mobile
@@ -22,8 +34,10 @@
 //! * Short numbers (order numbers up to 12 digits, amounts such as
 //!   `12,000円`, dates, times) are left alone. A 10–11 digit number starting
 //!   with 0 is treated as a phone number even if it is something else.
-//! * My Number (個人番号, 12 digits) is not detected: it cannot be told apart
-//!   from order or contract numbers reliably.
+//! * An unlabelled 12-digit number is taken for a My Number only when its
+//!   check digit is valid and no other label (`注文`, `会員`, `お問い合わせ`,
+//!   `受付`, `伝票`, `契約`, `顧客`, `番号`) precedes it: order numbers stay
+//!   readable, at the price of missing a My Number written as `番号は…`.
 //! * `*` counts as a digit during detection, so masking already-masked text
 //!   changes nothing (`mask` is idempotent).
 
@@ -46,6 +60,14 @@ pub enum PiiKind {
     Email,
     /// A Japanese postal code (郵便番号).
     PostalCode,
+    /// A PIN (暗証番号) after its keyword.
+    Pin,
+    /// A card security code (セキュリティコード, CVV) after its keyword.
+    SecurityCode,
+    /// A bank account number (口座番号) after its keyword.
+    AccountNumber,
+    /// An individual number (マイナンバー, 個人番号).
+    MyNumber,
 }
 
 /// The result of [`mask`].
@@ -88,6 +110,8 @@ pub fn mask(text: &str) -> Masked {
     // E-mails first: their local parts and domains may contain digits.
     s.emails();
     s.postal_codes();
+    s.keyword_numbers();
+    s.my_numbers();
     s.digit_runs();
 
     let mut out = String::with_capacity(text.len());
@@ -118,6 +142,17 @@ fn fold_char(c: char) -> char {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' | '\u{00A0}' => ' ',
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' => '-',
+        // Kanji digits, as in 暗証番号は一二三四.
+        '〇' => '0',
+        '一' => '1',
+        '二' => '2',
+        '三' => '3',
+        '四' => '4',
+        '五' => '5',
+        '六' => '6',
+        '七' => '7',
+        '八' => '8',
+        '九' => '9',
         _ => c,
     }
 }
@@ -135,6 +170,48 @@ fn fold(orig: &[char]) -> Vec<char> {
         }
     }
     f
+}
+
+/// Keywords whose following number is secret (matched lowercase).
+const KEYWORDS: &[(&str, PiiKind)] = &[
+    ("暗証番号", PiiKind::Pin),
+    ("暗証", PiiKind::Pin),
+    ("ピン番号", PiiKind::Pin),
+    ("パスコード", PiiKind::Pin),
+    ("pin", PiiKind::Pin),
+    ("セキュリティコード", PiiKind::SecurityCode),
+    ("セキュリティーコード", PiiKind::SecurityCode),
+    ("確認コード", PiiKind::SecurityCode),
+    ("認証コード", PiiKind::SecurityCode),
+    ("cvv2", PiiKind::SecurityCode),
+    ("cvv", PiiKind::SecurityCode),
+    ("cvc", PiiKind::SecurityCode),
+    ("口座番号", PiiKind::AccountNumber),
+    ("支店番号", PiiKind::AccountNumber),
+    ("口座", PiiKind::AccountNumber),
+    ("マイナンバー", PiiKind::MyNumber),
+    ("個人番号", PiiKind::MyNumber),
+];
+
+/// Labels that make an unlabelled 12-digit number something else.
+const OTHER_LABELS: &[&str] = &["注文", "会員", "お問い合わせ", "問合せ", "受付", "伝票", "契約", "顧客", "番号"];
+
+/// Characters allowed between a keyword and its number.
+fn is_gap_char(c: char) -> bool {
+    matches!(c, ' ' | 'は' | 'が' | 'を' | 'の' | 'も' | 'で' | ':' | '=' | '「' | '『' | '(' | '、' | ',' | '”' | '"' | '#' | '№')
+}
+
+/// The My Number check digit (the last of 12) is right.
+fn my_number_valid(digits: &[u32]) -> bool {
+    if digits.len() != 12 {
+        return false;
+    }
+    // P_n is the n-th digit from the right of the first 11; Q_n = n + 1 for
+    // n ≤ 6, n − 5 after.
+    let sum: u32 = (1..=11u32).map(|n| digits[11 - n as usize] * if n <= 6 { n + 1 } else { n - 5 }).sum();
+    let r = sum % 11;
+    let check = if r <= 1 { 0 } else { 11 - r };
+    digits[11] == check
 }
 
 /// A replacement of `orig[start..end]` by `text` (`start == end` inserts).
@@ -274,6 +351,93 @@ impl Scanner<'_> {
             }
             self.star_positions((j..end).filter(|&k| is_digitish(f[k])), PiiKind::PostalCode);
             self.claim(j, end);
+        }
+    }
+
+    /// Numbers right after a secret's keyword (see the module docs).
+    fn keyword_numbers(&mut self) {
+        let n = self.f.len();
+        let lower: Vec<char> = self.f.iter().map(|c| c.to_ascii_lowercase()).collect();
+        let mut i = 0;
+        while i < n {
+            let Some((len, kind)) = KEYWORDS.iter().find_map(|(k, kind)| {
+                let k: Vec<char> = k.chars().collect();
+                lower[i..].starts_with(&k).then_some((k.len(), *kind))
+            }) else {
+                i += 1;
+                continue;
+            };
+            // ASCII keywords (pin, cvv) must not sit inside a longer word.
+            let ascii = lower[i].is_ascii_alphabetic();
+            if ascii && (i > 0 && lower[i - 1].is_ascii_alphanumeric() || i + len < n && lower[i + len].is_ascii_alphabetic()) {
+                i += 1;
+                continue;
+            }
+            let mut j = i + len;
+            let gap_end = (j + 8).min(n);
+            while j < gap_end && !is_digitish(self.f[j]) && is_gap_char(self.f[j]) {
+                j += 1;
+            }
+            if j < n && is_digitish(self.f[j]) && !self.claimed[j] && (j == 0 || !is_digitish(self.f[j - 1])) {
+                let mut k = j;
+                let mut digits = 0;
+                let mut end = j;
+                while k < n && !self.claimed[k] {
+                    if is_digitish(self.f[k]) {
+                        digits += 1;
+                        k += 1;
+                        end = k;
+                    } else if matches!(self.f[k], ' ' | '-') && k + 1 < n && is_digitish(self.f[k + 1]) {
+                        k += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if (3..=20).contains(&digits) {
+                    self.star_positions((j..end).filter(|&p| is_digitish(self.f[p])), kind);
+                    self.claim(j, end);
+                    i = end;
+                    continue;
+                }
+            }
+            i += len;
+        }
+    }
+
+    /// 12-digit numbers (`123456789018` or `1234 5678 9018`) with a valid My
+    /// Number check digit and no other label before them.
+    fn my_numbers(&mut self) {
+        let n = self.f.len();
+        let mut i = 0;
+        while i < n {
+            // Not inside a longer run: no digit, nor separator + digit, before it.
+            let joined_before = i > 0
+                && (is_digitish(self.f[i - 1]) || i > 1 && matches!(self.f[i - 1], ' ' | '-' | '(' | ')') && is_digitish(self.f[i - 2]));
+            if self.claimed[i] || !self.f[i].is_ascii_digit() || joined_before {
+                i += 1;
+                continue;
+            }
+            let grouped = i + 14 <= n
+                && self.f[i + 4] == self.f[i + 9]
+                && matches!(self.f[i + 4], ' ' | '-')
+                && [i..i + 4, i + 5..i + 9, i + 10..i + 14].iter().all(|r| r.clone().all(|k| self.f[k].is_ascii_digit()));
+            let plain = i + 12 <= n && (i..i + 12).all(|k| self.f[k].is_ascii_digit());
+            let end = if grouped { i + 14 } else if plain { i + 12 } else { i + 1 };
+            let joined_after = end < n
+                && (is_digitish(self.f[end])
+                    || end + 1 < n && matches!(self.f[end], ' ' | '-' | '(' | ')') && is_digitish(self.f[end + 1]));
+            let whole = (grouped || plain) && !joined_after;
+            let digits: Vec<u32> = (i..end).filter_map(|k| self.f[k].to_digit(10)).collect();
+            let labelled = {
+                let from = i.saturating_sub(10);
+                let before: String = self.f[from..i].iter().collect();
+                OTHER_LABELS.iter().any(|l| before.contains(l))
+            };
+            if whole && (self.claimed[i..end].iter().all(|c| !c)) && !labelled && my_number_valid(&digits) {
+                self.star_positions((i..end).filter(|&k| self.f[k].is_ascii_digit()), PiiKind::MyNumber);
+                self.claim(i, end);
+            }
+            i = end;
         }
     }
 
@@ -462,6 +626,32 @@ mod tests {
             ("090-****-**78", "090-****-**78", &[]),
             ("t***@example.jp", "t***@example.jp", &[]),
             ("〒***-****", "〒***-****", &[]),
+            // Secrets next to their keywords.
+            ("暗証番号は1234", "暗証番号は****", &[Pin]),
+            ("暗証番号を1234に変えたい", "暗証番号を****に変えたい", &[Pin]),
+            ("暗証番号は一二三四です", "暗証番号は****です", &[Pin]),
+            ("PIN: 0000", "PIN: ****", &[Pin]),
+            ("ｐｉｎは９８７６", "ｐｉｎは****", &[Pin]),
+            ("セキュリティコードは123", "セキュリティコードは***", &[SecurityCode]),
+            ("CVVは４５６です", "CVVは***です", &[SecurityCode]),
+            ("口座番号 1234567", "口座番号 *******", &[AccountNumber]),
+            ("支店番号123、口座番号は7654321", "支店番号***、口座番号は*******", &[AccountNumber]),
+            ("マイナンバーは1234 5678 9012です", "マイナンバーは**** **** ****です", &[MyNumber]),
+            ("個人番号：１２３４５６７８９０１２", "個人番号：************", &[MyNumber]),
+            // My Number by its check digit alone (123456789018 is valid).
+            ("123456789018", "************", &[MyNumber]),
+            ("これ 1234-5678-9018 です", "これ ****-****-**** です", &[MyNumber]),
+            // Numbers in kanji.
+            ("〇九〇一二三四五六七八", "〇九〇******七八", &[PhoneNumber]),
+            // Must stay unchanged.
+            ("暗証番号の変更は4回まで", "暗証番号の変更は4回まで", &[]),
+            ("暗証番号を忘れました", "暗証番号を忘れました", &[]),
+            ("spin 1234", "spin 1234", &[]),
+            ("123456789012", "123456789012", &[]),
+            ("注文番号123456789018", "注文番号123456789018", &[]),
+            ("一つ目の二番", "一つ目の二番", &[]),
+            ("二〇二六年十一月", "二〇二六年十一月", &[]),
+            ("暗証番号は****", "暗証番号は****", &[]),
         ];
         for (input, expected, kinds) in table {
             let m = mask(input);

@@ -2,9 +2,25 @@
 //!
 //! A [`Session`] is plain data (serde), so integrators can keep it anywhere;
 //! [`SessionStore`] abstracts the keeping, and [`InMemorySessionStore`] is a
-//! thread-safe default with idle expiry.
+//! thread-safe default with idle expiry. `madoguchi serve` also has a Redis
+//! store (`madoguchi::serve::RedisSessionStore`) that several replicas share.
+//!
+//! The store is **versioned**: [`SessionStore::load`] returns the session
+//! with its version, and [`SessionStore::save`] writes only if the version is
+//! still the one that was loaded (compare-and-set). Two servers that run a
+//! turn of the same session at once cannot overwrite each other: the second
+//! save gets [`StoreError::Conflict`], reloads and runs its turn again on the
+//! newer state (the engine is pure, so re-running a turn is safe).
+//!
+//! The trait is async (boxed futures, so it works as `dyn SessionStore`)
+//! because a shared store is reached over the network; the in-memory store's
+//! futures are ready at once. An event sink (e.g. a log of turns) can sit
+//! beside a store without changing it: it would be a second trait that the
+//! server calls after a successful save.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 
 use super::reply::HandoffReason;
@@ -133,31 +149,93 @@ impl Session {
     }
 }
 
-/// Where sessions live. Implementations must be safe to share across threads.
-pub trait SessionStore: Send + Sync {
-    /// The session with this id, if any.
-    fn get(&self, id: &str) -> Option<Session>;
-    /// Stores (inserts or replaces) a session.
-    fn put(&self, session: Session);
-    /// Removes a session; returns it.
-    fn remove(&self, id: &str) -> Option<Session>;
-    /// Removes sessions idle since before `now - idle_secs`; returns how many.
-    fn expire_idle(&self, now: i64, idle_secs: i64) -> usize;
-    /// Number of sessions held.
-    fn len(&self) -> usize;
-    /// True when no session is held.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The session changed since it was loaded (another turn saved first).
+    #[error("the session was changed by another turn")]
+    Conflict,
+    /// The session is gone (expired or removed) since it was loaded.
+    #[error("the session no longer exists")]
+    Gone,
+    /// A session with this id exists already.
+    #[error("a session with this id exists already")]
+    Exists,
+    /// The store holds its maximum number of sessions.
+    #[error("the session store is full ({0} sessions)")]
+    Full(usize),
+    /// The store could not be reached or answered nonsense.
+    #[error("session store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A boxed future returned by [`SessionStore`] methods.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A session with the version it was stored under.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Versioned {
+    /// The session.
+    pub session: Session,
+    /// Its version: 1 when created, +1 on every save.
+    pub version: u64,
+}
+
+/// How many sessions a store holds and how long an idle one is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreLimits {
+    /// Most sessions held at once; [`SessionStore::create`] answers
+    /// [`StoreError::Full`] beyond it.
+    pub max_sessions: usize,
+    /// Seconds without a save after which a session is removed.
+    pub idle_secs: u64,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self { max_sessions: 10_000, idle_secs: 30 * 60 }
     }
+}
+
+/// Where sessions live: versioned, with idle expiry and a size cap.
+/// Implementations must be safe to share across threads and tasks.
+pub trait SessionStore: Send + Sync + std::fmt::Debug {
+    /// Stores a new session at version 1. [`StoreError::Full`] when the store
+    /// holds [`StoreLimits::max_sessions`], [`StoreError::Exists`] when the id
+    /// is taken.
+    fn create<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()>;
+    /// The session with this id and its version, if it exists and has not
+    /// expired.
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Versioned>>;
+    /// Writes `session` if its stored version is still `version`; returns the
+    /// new version. [`StoreError::Conflict`] when another save came first,
+    /// [`StoreError::Gone`] when the session expired meanwhile. Refreshes the
+    /// idle expiry.
+    fn save<'a>(&'a self, session: &'a Session, version: u64) -> StoreFuture<'a, u64>;
+    /// Removes a session; true if it existed.
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
+    /// Number of sessions held.
+    fn count(&self) -> StoreFuture<'_, usize>;
+    /// Removes sessions idle for longer than the limit at unix time `now`;
+    /// returns how many (stores with native expiry may return 0).
+    fn sweep(&self, now: i64) -> StoreFuture<'_, usize>;
+    /// A short name for logs and metrics (`memory`, `redis`).
+    fn kind(&self) -> &'static str;
 }
 
 const SHARDS: usize = 16;
 
-/// The default store: sessions in memory, sharded by id so that many threads
-/// rarely contend for one lock.
+type Shard = Mutex<HashMap<String, Versioned>>;
+
+/// The default store: sessions in this process's memory, sharded by id so
+/// that many threads rarely contend for one lock. Lost on restart and not
+/// shared between processes (use the Redis store for that).
+///
+/// Besides the async [`SessionStore`] methods it has synchronous ones for
+/// embedding without a runtime:
 ///
 /// ```
-/// use madoguchi::decide::{InMemorySessionStore, Session, SessionStore};
+/// use madoguchi::decide::{InMemorySessionStore, Session};
 /// let store = InMemorySessionStore::new();
 /// let mut s = Session::new("s1");
 /// s.last_active = 100;
@@ -168,7 +246,8 @@ const SHARDS: usize = 16;
 /// ```
 #[derive(Debug)]
 pub struct InMemorySessionStore {
-    shards: Vec<Mutex<HashMap<String, Session>>>,
+    shards: Vec<Shard>,
+    limits: StoreLimits,
 }
 
 impl Default for InMemorySessionStore {
@@ -178,19 +257,100 @@ impl Default for InMemorySessionStore {
 }
 
 impl InMemorySessionStore {
-    /// An empty store.
+    /// An empty store with the default [`StoreLimits`].
     pub fn new() -> Self {
-        Self { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+        Self::with_limits(StoreLimits::default())
     }
 
-    fn shard(&self, id: &str) -> &Mutex<HashMap<String, Session>> {
-        // FNV-1a: cheap and stable; ids are not attacker-controlled keys of a
-        // single shared map, so no need for a keyed hash.
+    /// An empty store with these limits.
+    pub fn with_limits(limits: StoreLimits) -> Self {
+        Self { shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(), limits }
+    }
+
+    fn shard(&self, id: &str) -> &Shard {
+        // FNV-1a: cheap and stable; ids are random, so shards stay balanced.
         let mut h: u64 = 0xcbf29ce484222325;
         for b in id.bytes() {
             h = (h ^ b as u64).wrapping_mul(0x100000001b3);
         }
         &self.shards[(h % SHARDS as u64) as usize]
+    }
+
+    fn idle(&self) -> i64 {
+        i64::try_from(self.limits.idle_secs).unwrap_or(i64::MAX)
+    }
+
+    /// The session with this id (expired or not), without its version.
+    pub fn get(&self, id: &str) -> Option<Session> {
+        lock(self.shard(id)).get(id).map(|v| v.session.clone())
+    }
+
+    /// Stores a session unconditionally (inserts, or replaces and bumps
+    /// the version).
+    pub fn put(&self, session: Session) {
+        let mut map = lock(self.shard(&session.id));
+        let version = map.get(&session.id).map_or(1, |v| v.version + 1);
+        map.insert(session.id.clone(), Versioned { session, version });
+    }
+
+    /// Removes sessions idle since before `now - idle_secs`; returns how many.
+    pub fn expire_idle(&self, now: i64, idle_secs: i64) -> usize {
+        let mut removed = 0;
+        for shard in &self.shards {
+            let mut map = lock(shard);
+            let before = map.len();
+            map.retain(|_, v| now.saturating_sub(v.session.last_active) <= idle_secs);
+            removed += before - map.len();
+        }
+        removed
+    }
+
+    /// Number of sessions held.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    /// True when no session is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+
+    fn create_now(&self, session: &Session) -> Result<(), StoreError> {
+        if self.len() >= self.limits.max_sessions {
+            self.expire_idle(Self::now(), self.idle());
+            if self.len() >= self.limits.max_sessions {
+                return Err(StoreError::Full(self.limits.max_sessions));
+            }
+        }
+        let mut map = lock(self.shard(&session.id));
+        if map.contains_key(&session.id) {
+            return Err(StoreError::Exists);
+        }
+        map.insert(session.id.clone(), Versioned { session: session.clone(), version: 1 });
+        Ok(())
+    }
+
+    fn load_now(&self, id: &str) -> Option<Versioned> {
+        let now = Self::now();
+        let map = lock(self.shard(id));
+        map.get(id).filter(|v| now.saturating_sub(v.session.last_active) <= self.idle()).cloned()
+    }
+
+    fn save_now(&self, session: &Session, version: u64) -> Result<u64, StoreError> {
+        let mut map = lock(self.shard(&session.id));
+        let stored = map.get_mut(&session.id).ok_or(StoreError::Gone)?;
+        if stored.version != version {
+            return Err(StoreError::Conflict);
+        }
+        stored.session = session.clone();
+        stored.version += 1;
+        Ok(stored.version)
     }
 }
 
@@ -200,27 +360,87 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+fn ready<'a, T: Send + 'a>(value: Result<T, StoreError>) -> StoreFuture<'a, T> {
+    Box::pin(std::future::ready(value))
+}
+
 impl SessionStore for InMemorySessionStore {
-    fn get(&self, id: &str) -> Option<Session> {
-        lock(self.shard(id)).get(id).cloned()
+    fn create<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
+        ready(self.create_now(session))
     }
-    fn put(&self, session: Session) {
-        lock(self.shard(&session.id)).insert(session.id.clone(), session);
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Versioned>> {
+        ready(Ok(self.load_now(id)))
     }
-    fn remove(&self, id: &str) -> Option<Session> {
-        lock(self.shard(id)).remove(id)
+    fn save<'a>(&'a self, session: &'a Session, version: u64) -> StoreFuture<'a, u64> {
+        ready(self.save_now(session, version))
     }
-    fn expire_idle(&self, now: i64, idle_secs: i64) -> usize {
-        let mut removed = 0;
-        for shard in &self.shards {
-            let mut map = lock(shard);
-            let before = map.len();
-            map.retain(|_, s| now - s.last_active <= idle_secs);
-            removed += before - map.len();
+    fn remove<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
+        ready(Ok(lock(self.shard(id)).remove(id).is_some()))
+    }
+    fn count(&self) -> StoreFuture<'_, usize> {
+        // Expired sessions are no longer served, so they do not count.
+        self.expire_idle(Self::now(), self.idle());
+        ready(Ok(self.len()))
+    }
+    fn sweep(&self, now: i64) -> StoreFuture<'_, usize> {
+        ready(Ok(self.expire_idle(now, self.idle())))
+    }
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The in-memory futures are ready on the first poll.
+    fn now<T>(f: StoreFuture<'_, T>) -> Result<T, StoreError> {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut f = f;
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("in-memory store futures are ready at once"),
         }
-        removed
     }
-    fn len(&self) -> usize {
-        self.shards.iter().map(|s| lock(s).len()).sum()
+
+    fn fresh(id: &str) -> Session {
+        let mut s = Session::new(id);
+        s.last_active = InMemorySessionStore::now();
+        s
+    }
+
+    #[test]
+    fn compare_and_set_refuses_a_stale_version() {
+        let store = InMemorySessionStore::new();
+        let s = fresh("a");
+        now(store.create(&s)).unwrap();
+        assert_eq!(now(store.create(&s)), Err(StoreError::Exists));
+        let loaded = now(store.load("a")).unwrap().unwrap();
+        assert_eq!(loaded.version, 1);
+        let mut first = loaded.session.clone();
+        first.turns = 1;
+        assert_eq!(now(store.save(&first, 1)), Ok(2));
+        let mut second = loaded.session.clone();
+        second.turns = 7;
+        assert_eq!(now(store.save(&second, 1)), Err(StoreError::Conflict), "a stale writer loses");
+        assert_eq!(now(store.load("a")).unwrap().unwrap().session.turns, 1);
+        assert!(now(store.remove("a")).unwrap());
+        assert_eq!(now(store.save(&first, 2)), Err(StoreError::Gone));
+    }
+
+    #[test]
+    fn the_store_is_bounded_and_idle_sessions_expire() {
+        let store = InMemorySessionStore::with_limits(StoreLimits { max_sessions: 2, idle_secs: 60 });
+        now(store.create(&fresh("a"))).unwrap();
+        now(store.create(&fresh("b"))).unwrap();
+        assert_eq!(now(store.create(&fresh("c"))), Err(StoreError::Full(2)));
+        let mut old = fresh("old");
+        old.last_active -= 61;
+        store.put(old);
+        assert!(now(store.load("old")).unwrap().is_none(), "an idle session is not served");
+        assert_eq!(now(store.sweep(InMemorySessionStore::now())).unwrap(), 1);
+        assert_eq!(now(store.count()).unwrap(), 2);
     }
 }

@@ -1,7 +1,7 @@
 //! The Tantivy index: schema and building. Ranking does not go through
 //! Tantivy's query engine; [`super::postings`] reads the postings once.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -122,21 +122,87 @@ pub struct IndexBuilder {
     index: Index,
     fields: Fields,
     writer: IndexWriter,
+    /// `(root, build)` for an index on disk.
+    on_disk: Option<(PathBuf, PathBuf)>,
+}
+
+/// File that marks a directory as madoguchi's index root (`--index-dir`).
+pub const ROOT_MARKER: &str = "MADOGUCHI_INDEX_DIR";
+/// File in the root naming the build in service.
+pub const CURRENT: &str = "CURRENT";
+
+/// Checks an index root: it must be new, empty, or already ours (it holds
+/// [`ROOT_MARKER`]). Nothing in a directory of someone else's is touched.
+fn prepare_root(root: &Path) -> Result<()> {
+    if root.exists() {
+        if !root.is_dir() {
+            return Err(Error::InvalidInput(format!("--index-dir {}: not a directory", root.display())));
+        }
+        let ours = root.join(ROOT_MARKER).is_file();
+        let empty = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?.next().is_none();
+        if !ours && !empty {
+            return Err(Error::InvalidInput(format!(
+                "--index-dir {}: the directory holds other files; give a new or empty directory (madoguchi keeps its index builds there)",
+                root.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+    let marker = root.join(ROOT_MARKER);
+    if !marker.is_file() {
+        std::fs::write(&marker, "madoguchi index builds (build-*); CURRENT names the one in service\n")
+            .map_err(|e| Error::io(&marker, e))?;
+    }
+    Ok(())
+}
+
+/// A fresh, never-used build directory under `root`.
+fn new_build_dir(root: &Path) -> Result<PathBuf> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = root.join(format!("build-{nanos}-{}-{seq}", std::process::id()));
+    // create_dir (not _all): fails rather than reuse an existing directory.
+    std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok(dir)
+}
+
+/// Names `build` in `root/CURRENT` (write a temporary file, then rename: a
+/// reader sees the old name or the new one), then removes builds older than
+/// the previous one. Readers of an older build keep their open index.
+fn publish(root: &Path, build: &Path) -> Result<()> {
+    let name = build.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+    let current = root.join(CURRENT);
+    let previous = std::fs::read_to_string(&current).ok().map(|s| s.trim().to_string());
+    let tmp = root.join(format!("{CURRENT}.{name}.tmp"));
+    std::fs::write(&tmp, format!("{name}\n")).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &current).map_err(|e| Error::io(&current, e))?;
+    let entries = std::fs::read_dir(root).map_err(|e| Error::io(root, e))?;
+    for entry in entries.flatten() {
+        let n = entry.file_name().to_string_lossy().into_owned();
+        let keep = n == name || previous.as_deref() == Some(n.as_str());
+        if n.starts_with("build-") && !keep && entry.path().is_dir() {
+            // Only our own build directories; a failure leaves a stale build.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    Ok(())
 }
 
 impl IndexBuilder {
-    /// A new index in RAM, or in `on_disk` (recreated).
+    /// A new index in RAM, or on disk under the root directory `on_disk`:
+    /// each build goes into a fresh `build-*` directory, which
+    /// [`IndexBuilder::finish`] names in `CURRENT`. The root must be new,
+    /// empty, or an index root made before; nothing else is ever deleted.
     pub fn new(analyzer: &Analyzer, on_disk: Option<&Path>) -> Result<Self> {
         let (schema, fields) = schema();
-        let index = match on_disk {
-            Some(dir) => {
-                if dir.exists() {
-                    std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                }
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                Index::create_in_dir(dir, schema)?
+        let (index, on_disk) = match on_disk {
+            Some(root) => {
+                prepare_root(root)?;
+                let build = new_build_dir(root)?;
+                (Index::create_in_dir(&build, schema)?, Some((root.to_path_buf(), build)))
             }
-            None => Index::create_in_ram(schema),
+            None => (Index::create_in_ram(schema), None),
         };
         // Registered so that raw-text documents and tools see the same analysis.
         index.tokenizers().register(MORPH_TOKENIZER, MorphTokenizer::new(analyzer.clone()));
@@ -144,7 +210,7 @@ impl IndexBuilder {
         // One thread: documents arrive pre-tokenized, and one segment is what
         // queries want anyway.
         let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-        Ok(Self { index, fields, writer })
+        Ok(Self { index, fields, writer, on_disk })
     }
 
     /// Adds entry number `ordinal` with its analysis.
@@ -177,9 +243,53 @@ impl IndexBuilder {
             self.writer.merge(&segments).wait()?;
         }
         self.writer.wait_merging_threads()?;
+        if let Some((root, build)) = &self.on_disk {
+            publish(root, build)?;
+        }
         Ok((self.index, self.fields))
     }
 }
 
 /// The index writer's memory budget (Tantivy flushes a segment when full).
 const WRITER_MEMORY: usize = 50_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("madoguchi-index-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_directory_of_someone_else_is_refused_and_left_alone() {
+        let dir = temp("foreign");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("thesis.txt"), "precious").unwrap();
+        let err = prepare_root(&dir).unwrap_err().to_string();
+        assert!(err.contains("holds other files"), "{err}");
+        assert_eq!(std::fs::read_to_string(dir.join("thesis.txt")).unwrap(), "precious");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn builds_go_to_fresh_directories_and_current_moves_atomically() {
+        let root = temp("builds");
+        prepare_root(&root).unwrap();
+        let first = new_build_dir(&root).unwrap();
+        publish(&root, &first).unwrap();
+        let second = new_build_dir(&root).unwrap();
+        assert_ne!(first, second);
+        publish(&root, &second).unwrap();
+        let third = new_build_dir(&root).unwrap();
+        publish(&root, &third).unwrap();
+        let current = std::fs::read_to_string(root.join(CURRENT)).unwrap();
+        assert_eq!(current.trim(), third.file_name().unwrap().to_str().unwrap());
+        assert!(second.is_dir(), "the previous build stays for readers still on it");
+        assert!(!first.exists(), "older builds are pruned");
+        prepare_root(&root).unwrap();
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

@@ -6,44 +6,51 @@
 //! | status | code | when |
 //! |---|---|---|
 //! | 400 | `malformed_json` | the body is not JSON |
-//! | 400 | `bad_request` | the body could not be read |
+//! | 400 | `bad_request` | the body could not be read, a path segment is not UTF-8, or the request is not HTTP/1.1 |
 //! | 401 | `unauthorized` | admin call without the right bearer token |
-//! | 403 | `forbidden` | admin call from a non-loopback address, no token configured |
+//! | 403 | `forbidden` | admin call without a token configured, from beyond loopback or through a proxy |
 //! | 404 | `session_not_found` | unknown or expired session |
 //! | 404 | `category_not_found` | unknown category |
 //! | 404 | `not_found` | no such endpoint |
 //! | 405 | `method_not_allowed` | wrong method for the endpoint |
-//! | 409 | `session_full` | the session reached [`Limits::max_turns`](super::Limits); start a new one |
+//! | 409 | `session_full` | the session reached [`Limits::max_turns`](super::Limits) or [`Limits::max_transcript_bytes`](super::Limits); start a new one |
+//! | 409 | `session_conflict` | other turns of the session kept winning the compare-and-set; send again |
 //! | 413 | `payload_too_large` | body over [`Limits::max_body_bytes`](super::Limits) |
+//! | 414 | `uri_too_long` | the URI is over [`Limits::max_uri_bytes`](super::Limits) |
 //! | 415 | `unsupported_media_type` | a body without `Content-Type: application/json` |
-//! | 422 | `invalid_body` | JSON of the wrong shape (e.g. no `text`) |
+//! | 422 | `invalid_body` | JSON of the wrong shape (not an object, no `text`, …) |
 //! | 422 | `message_too_long` | `text` over [`Limits::max_message_chars`](super::Limits) |
-//! | 422 | `invalid_time` | `at` is not RFC 3339 |
+//! | 422 | `invalid_time` | `at` is not RFC 3339 or not in 2000–2100 |
+//! | 422 | `client_time_not_allowed` | `at` sent to a server without `--allow-client-time` |
 //! | 422 | `invalid_channel` | `channel` not 1–32 of `A-Za-z0-9_-` |
-//! | 429 | `rate_limited` | too many messages in the session (`Retry-After` set) |
+//! | 429 | `rate_limited` | too many messages in the session, or sessions from the address (`Retry-After` set) |
+//! | 431 | `headers_too_large` | the request head does not fit the server's buffer |
 //! | 500 | `reload_failed` | the corpus on disk has problems (listed in `message`) |
 //! | 503 | `too_many_sessions` | the session store is full |
+//! | 503 | `store_unavailable` | the session store (Redis) cannot be reached |
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::webhook::HandoffEvent;
-use super::{AppState, limits, random_id};
-use crate::decide::{ReplyKind, Session, SessionStore, TranscriptLine, mask};
+use super::listener::PeerAddr;
+use super::outbox::Pushed;
+use super::public::PublicReply;
+use super::webhook::{HandoffEvent, delivery_id};
+use super::{AppState, CAS_ATTEMPTS, auth, limits, random_id, short_id};
+use crate::decide::{Reply, ReplyKind, Session, StoreError, TranscriptLine, mask};
 
 /// An API error: status, stable code, Japanese-free English message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +74,26 @@ impl ApiError {
     fn session_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "session_not_found", "no such session (unknown id, or expired after idling)")
     }
+
+    fn rate_limited(wait: std::time::Duration, what: String) -> Self {
+        let secs = limits::retry_after_secs(wait);
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; retry after {secs} s"));
+        e.retry_after = Some(secs);
+        e
+    }
+
+    /// A store failure, counted in the metrics.
+    fn store(state: &AppState, store: &'static str, e: &StoreError) -> Self {
+        state.metrics.store_error(store);
+        tracing::error!(store, error = %e, "store call failed");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the session store is unavailable; try again shortly")
+    }
+}
+
+/// A path parameter, or a JSON 400 when it cannot be decoded.
+fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(p)| p)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("bad path parameter: {}", e.body_text())))
 }
 
 impl IntoResponse for ApiError {
@@ -110,13 +137,15 @@ fn json_body<T: DeserializeOwned>(
             "send the body as Content-Type: application/json",
         ));
     }
-    serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-        if e.is_data() {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("unexpected JSON: {e}"))
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("body is not valid JSON: {e}"))
-        }
-    })
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("body is not valid JSON: {e}")))?;
+    // serde would read a struct from an array too; the API takes objects only.
+    if !value.is_object() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object"));
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("unexpected JSON: {e}")))
 }
 
 /// Body of `POST /v1/sessions` (optional).
@@ -141,6 +170,7 @@ pub struct SessionCreated {
 /// `POST /v1/sessions`.
 pub async fn create_session(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -158,19 +188,36 @@ pub async fn create_session(
             ));
         }
     }
-    if state.sessions.len() >= limits.max_sessions {
-        state.sweep();
-        if state.sessions.len() >= limits.max_sessions {
-            tracing::warn!(held = state.sessions.len(), "session store full");
-            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_sessions", "too many open sessions; try again later"));
+    let client = auth::client_ip(peer, &headers, &state.options.trusted_proxies);
+    match state.session_rate.hit(&client.to_string()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(wait)) => {
+            state.metrics.rate_limited("session");
+            tracing::warn!(%client, "session creation rate limited");
+            return Err(ApiError::rate_limited(
+                wait,
+                format!(
+                    "at most {} new sessions per {} s from one address",
+                    limits.session_rate_max,
+                    limits.session_rate_window.as_secs()
+                ),
+            ));
         }
+        Err(e) => return Err(ApiError::store(&state, "rate", &e)),
     }
-    let id = random_id("s_");
+    let id = random_id("s_").map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", e.to_string()))?;
     let mut session = Session::new(&id);
     session.channel = request.channel.clone();
     session.last_active = Utc::now().timestamp();
-    state.sessions.put(session);
-    tracing::info!(session = %id, channel = request.channel.as_deref().unwrap_or("-"), "session created");
+    match state.sessions.create(&session).await {
+        Ok(()) => {}
+        Err(StoreError::Full(held)) => {
+            tracing::warn!(held, "session store full");
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_sessions", "too many open sessions; try again later"));
+        }
+        Err(e) => return Err(ApiError::store(&state, "sessions", &e)),
+    }
+    tracing::info!(session = %short_id(&id), channel = request.channel.as_deref().unwrap_or("-"), "session created");
     let body = SessionCreated { session_id: id.clone(), channel: request.channel, idle_expiry_secs: state.options.session_idle.as_secs() };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{id}")) {
@@ -184,52 +231,49 @@ pub async fn create_session(
 pub struct PostMessage {
     /// The customer's message.
     pub text: String,
-    /// When it was sent (RFC 3339); default now. Decides business hours.
+    /// When it was sent (RFC 3339). Accepted only by a server started with
+    /// `--allow-client-time` (tests, demos); otherwise the server's clock
+    /// decides opening hours and transcript times.
     #[serde(default)]
     pub at: Option<String>,
 }
 
-/// `POST /v1/sessions/{id}/messages` → the engine's `Reply`.
+/// Bytes a transcript holds (texts and times).
+fn transcript_bytes(session: &Session) -> usize {
+    session.transcript.iter().map(|l| l.text.len() + l.at.len() + l.entry_id.as_ref().map_or(0, String::len) + 32).sum()
+}
+
+/// The message time: the server's clock, or `at` when the server allows it.
+fn message_time(state: &AppState, at: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
+    let offset = state.engine.calendar().offset();
+    let Some(at) = at else { return Ok(Utc::now().with_timezone(&offset)) };
+    if !state.options.allow_client_time {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "client_time_not_allowed",
+            "`at` is accepted only by a server started with --allow-client-time (tests and demos); leave it out",
+        ));
+    }
+    let t = DateTime::parse_from_rfc3339(at)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_time", format!("`at` must be RFC 3339: {e}")))?;
+    if !(2000..=2100).contains(&t.year()) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_time", "`at` must be in the years 2000-2100"));
+    }
+    Ok(t)
+}
+
+/// `POST /v1/sessions/{id}/messages` → the reply for the customer
+/// ([`PublicReply`]).
 pub async fn post_message(
     State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let request: PostMessage = json_body(&headers, body, false)?.expect("a required body");
-    let offset = state.engine.calendar().offset();
-    let at = match &request.at {
-        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_time", format!("`at` must be RFC 3339: {e}"))
-        })?,
-        None => Utc::now().with_timezone(&offset),
-    };
-
-    // One turn at a time per session, so no update is lost.
-    let _turn = state.turn_lock(&id).lock().await;
-    let session = state.sessions.get(&id).ok_or_else(ApiError::session_not_found)?;
-    if let Err(wait) = state.rate.check(&id) {
-        let secs = limits::retry_after_secs(wait);
-        tracing::warn!(session = %id, retry_after = secs, "rate limited");
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!(
-                "at most {} messages per {} s in a session; retry after {secs} s",
-                state.options.limits.rate_max,
-                state.options.limits.rate_window.as_secs()
-            ),
-        );
-        e.retry_after = Some(secs);
-        return Err(e);
-    }
-    if session.turns >= state.options.limits.max_turns {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "session_full",
-            format!("a session holds at most {} turns; start a new session", state.options.limits.max_turns),
-        ));
-    }
+    let id = path_param(path)?;
+    let request: PostMessage = json_body(&headers, body, false)?
+        .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "a JSON body with `text` is required"))?;
+    let at = message_time(&state, request.at.as_deref())?;
     let chars = request.text.chars().count();
     let max = state.options.limits.max_message_chars;
     if chars > max {
@@ -240,44 +284,118 @@ pub async fn post_message(
         ));
     }
 
-    let started = Instant::now();
-    let engine = state.engine.clone();
-    let text = request.text;
-    let (mut session, reply, text) = tokio::task::spawn_blocking(move || {
-        let mut session = session;
-        let reply = engine.respond_at(&mut session, &text, at);
-        (session, reply, text)
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the turn failed: {e}")))?;
-    // Idle expiry counts real time, whatever `at` said.
-    session.last_active = Utc::now().timestamp();
-    let channel = session.channel.clone();
-    state.sessions.put(session);
-
-    tracing::info!(
-        session = %id, turn = reply.turn, kind = reply.kind.as_str(), chars,
-        pii = reply.flags.pii_detected, entry = reply.answer.as_ref().map(|a| a.id.as_str()).unwrap_or("-"),
-        ms = started.elapsed().as_millis() as u64, "message"
-    );
-    tracing::debug!(session = %id, text = %mask(&text).text, "message text (masked)");
-
-    // A repeat hand-off (same need, same route) opens no second ticket.
-    if let (ReplyKind::Handoff, Some(webhook), Some(handoff)) = (reply.kind, &state.webhook, reply.handoff.as_ref().filter(|h| !h.repeat)) {
-        let event = HandoffEvent {
-            event: "handoff".into(),
-            delivery_id: random_id("d_"),
-            session_id: id.clone(),
-            channel,
-            turn: reply.turn,
-            message: reply.message.clone(),
-            created_at: at.to_rfc3339(),
-            handoff: handoff.clone(),
-        };
-        tracing::info!(session = %id, delivery = %event.delivery_id, reason = handoff.reason.as_str(), "hand-off queued for the webhook");
-        webhook.dispatch(event);
+    // One turn at a time per session in this process; compare-and-set
+    // covers the other replicas.
+    let _turn = state.turn_lock(&id).lock().await;
+    let first = state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))?;
+    let Some(mut current) = first else { return Err(ApiError::session_not_found()) };
+    match state.message_rate.hit(&id).await {
+        Ok(Ok(())) => {}
+        Ok(Err(wait)) => {
+            state.metrics.rate_limited("message");
+            tracing::warn!(session = %short_id(&id), "message rate limited");
+            let l = &state.options.limits;
+            return Err(ApiError::rate_limited(wait, format!("at most {} messages per {} s in a session", l.rate_max, l.rate_window.as_secs())));
+        }
+        Err(e) => return Err(ApiError::store(&state, "rate", &e)),
     }
-    Ok(Json(reply).into_response())
+
+    let started = Instant::now();
+    let text = Arc::new(request.text);
+    let mut attempt = 0;
+    let reply = loop {
+        attempt += 1;
+        let limits = &state.options.limits;
+        if current.session.turns >= limits.max_turns || transcript_bytes(&current.session) >= limits.max_transcript_bytes {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "session_full",
+                format!(
+                    "a session holds at most {} turns and {} bytes of transcript; start a new session",
+                    limits.max_turns, limits.max_transcript_bytes
+                ),
+            ));
+        }
+        let (engine, message) = (state.engine.clone(), text.clone());
+        let mut session = current.session.clone();
+        let (session, reply) = tokio::task::spawn_blocking(move || {
+            let reply = engine.respond_at(&mut session, &message, at);
+            (session, reply)
+        })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the turn failed: {e}")))?;
+        let mut session = session;
+        // Idle expiry counts real time, whatever `at` said.
+        session.last_active = Utc::now().timestamp();
+        match state.sessions.save(&session, current.version).await {
+            Ok(_) => break reply,
+            Err(StoreError::Conflict) if attempt < CAS_ATTEMPTS => {
+                state.metrics.conflict();
+                match state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))? {
+                    Some(newer) => current = newer,
+                    None => return Err(ApiError::session_not_found()),
+                }
+            }
+            Err(StoreError::Conflict) => {
+                state.metrics.conflict();
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "session_conflict",
+                    "other messages to this session kept arriving at the same time; send the message again",
+                ));
+            }
+            Err(StoreError::Gone) => return Err(ApiError::session_not_found()),
+            Err(e) => return Err(ApiError::store(&state, "sessions", &e)),
+        }
+    };
+    let took = started.elapsed();
+    state.metrics.turn(reply.kind.as_str(), took);
+    tracing::info!(
+        session = %short_id(&id), turn = reply.turn, kind = reply.kind.as_str(), chars, attempt,
+        pii = reply.flags.pii_detected, entry = reply.answer.as_ref().map(|a| a.id.as_str()).unwrap_or("-"),
+        ms = took.as_millis() as u64, "message"
+    );
+    tracing::debug!(session = %short_id(&id), text = %mask(&text).text, "message text (masked)");
+    if let Some(h) = &reply.handoff {
+        state.metrics.handoff(h.reason.as_str(), h.repeat);
+    }
+    enqueue_handoff(&state, &id, &reply, current.session.channel.clone(), at).await;
+    Ok(Json(PublicReply::from(&reply)).into_response())
+}
+
+/// Queues a new hand-off for the webhook (a repeat, same need and route,
+/// opens no second ticket). The delivery id comes from the session and turn,
+/// so the same hand-off is never queued twice.
+async fn enqueue_handoff(state: &AppState, id: &str, reply: &Reply, channel: Option<String>, at: DateTime<FixedOffset>) {
+    let (ReplyKind::Handoff, Some(_), Some(handoff)) = (reply.kind, &state.webhook, reply.handoff.as_ref().filter(|h| !h.repeat)) else {
+        return;
+    };
+    let event = HandoffEvent {
+        event: "handoff".into(),
+        delivery_id: delivery_id(id, reply.turn),
+        session_id: id.to_string(),
+        channel,
+        turn: reply.turn,
+        message: reply.message.clone(),
+        created_at: at.to_rfc3339(),
+        handoff: handoff.clone(),
+    };
+    match state.outbox.push(&event).await {
+        Ok(Pushed::Queued) => {
+            tracing::info!(session = %short_id(id), delivery = %event.delivery_id, reason = handoff.reason.as_str(), "hand-off queued for the webhook");
+            state.wake_outbox.notify_one();
+        }
+        Ok(Pushed::Duplicate) => state.metrics.webhook("duplicate"),
+        Ok(Pushed::Full) => {
+            state.metrics.webhook("dropped");
+            tracing::error!(session = %short_id(id), delivery = %event.delivery_id, "webhook outbox full: hand-off NOT queued (the customer got the route)");
+        }
+        Err(e) => {
+            state.metrics.store_error("outbox");
+            state.metrics.webhook("dropped");
+            tracing::error!(session = %short_id(id), delivery = %event.delivery_id, error = %e, "could not queue the hand-off (the customer got the route)");
+        }
+    }
 }
 
 /// Answer of `GET /v1/sessions/{id}/transcript`.
@@ -298,8 +416,13 @@ pub struct TranscriptView {
 }
 
 /// `GET /v1/sessions/{id}/transcript`.
-pub async fn transcript(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<TranscriptView>, ApiError> {
-    let s = state.sessions.get(&id).ok_or_else(ApiError::session_not_found)?;
+pub async fn transcript(
+    State(state): State<Arc<AppState>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<TranscriptView>, ApiError> {
+    let id = path_param(path)?;
+    let loaded = state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))?;
+    let s = loaded.ok_or_else(ApiError::session_not_found)?.session;
     Ok(Json(TranscriptView {
         session_id: s.id,
         channel: s.channel,
@@ -367,9 +490,12 @@ pub struct EntryView {
 /// `GET /v1/categories/{name}/entries`.
 pub async fn category_entries(
     State(state): State<Arc<AppState>>,
-    Path(name): Path<String>,
-    Query(query): Query<EntriesQuery>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<EntriesQuery>, QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let name = path_param(path)?;
+    let Query(query) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("bad query: {}", e.body_text())))?;
     let retriever = state.engine.retriever();
     let kb = retriever.knowledge_base();
     if !kb.categories().iter().any(|c| c.name == name) {
@@ -388,69 +514,64 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: the corpus is loaded and requests are accepted (503 while
-/// shutting down).
+/// `GET /readyz`: the corpus is loaded, the session store answers and
+/// requests are accepted (503 while shutting down or when the store is down).
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let retriever = state.engine.retriever();
     let kb = retriever.knowledge_base();
     let accepting = state.accepting.load(Ordering::SeqCst);
-    let webhook = state.webhook.as_ref().map(|w| {
-        let s = w.stats();
-        json!({
-            "delivered": s.delivered.load(Ordering::Relaxed),
-            "failed": s.failed.load(Ordering::Relaxed),
-            "attempts": s.attempts.load(Ordering::Relaxed),
-            "in_flight": s.in_flight.load(Ordering::Relaxed),
-        })
-    });
+    let sessions = state.sessions.count().await;
+    let store_ok = sessions.is_ok();
+    if let Err(e) = &sessions {
+        state.metrics.store_error("sessions");
+        tracing::warn!(error = %e, "readiness: session store unavailable");
+    }
+    let outbox = match &state.webhook {
+        Some(_) => state.outbox.len().await.ok(),
+        None => None,
+    };
     let body = json!({
-        "status": if accepting { "ready" } else { "draining" },
+        "status": if !accepting { "draining" } else if store_ok { "ready" } else { "store_unavailable" },
         "entries": kb.len(),
         "categories": kb.categories().len(),
-        "sessions": state.sessions.len(),
+        "store": state.sessions.kind(),
+        "sessions": sessions.ok(),
+        "outbox_pending": outbox,
+        "corpus_version": state.corpus_version.load(Ordering::SeqCst),
         "uptime_secs": state.started.elapsed().as_secs(),
-        "webhook": webhook,
     });
-    let status = if accepting { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if accepting && store_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }
 
-fn check_admin(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
-    match &state.options.admin_token {
-        Some(token) => {
-            let given = headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or("");
-            // Constant-time comparison of equal-length inputs.
-            let ok = given.len() == token.len()
-                && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-            if ok {
-                Ok(())
-            } else {
-                Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "admin calls need Authorization: Bearer <token>"))
-            }
+/// `GET /metrics`: Prometheus text (admin access, see [`auth`]).
+pub async fn metrics(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    auth::check_admin(state.options.admin_token.as_deref(), peer, &headers)?;
+    let sessions = match state.sessions.count().await {
+        Ok(n) => Some(n),
+        Err(_) => {
+            state.metrics.store_error("sessions");
+            None
         }
-        None if peer.ip().is_loopback() => Ok(()),
-        None => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "admin calls are accepted from loopback only unless an admin token is configured",
-        )),
-    }
+    };
+    let outbox_pending = match &state.webhook {
+        Some(_) => state.outbox.len().await.ok(),
+        None => None,
+    };
+    let gauges = super::metrics::Gauges { sessions, outbox_pending, corpus_entries: state.engine.retriever().knowledge_base().len() };
+    let mut response = state.metrics.render(gauges).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    Ok(response)
 }
 
-/// `POST /v1/admin/reload`: re-reads the corpus and swaps the index in.
-/// Sessions and turns in flight are unaffected; a corpus with problems
-/// leaves the old one serving and answers 500 `reload_failed`.
-pub async fn reload(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    check_admin(&state, peer, &headers)?;
-    let _one_at_a_time = state.reload_lock.lock().await;
+/// Re-reads the corpus and swaps the index in; `(entries, ms)`.
+pub(super) async fn rebuild(state: &AppState) -> Result<(usize, u64), ApiError> {
     let started = Instant::now();
     let engine = state.engine.clone();
     let corpus = state.options.corpus.clone();
@@ -465,11 +586,39 @@ pub async fn reload(
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "reload_failed", e.to_string())
     })?;
     let entries = retriever.knowledge_base().len();
-    let categories = retriever.knowledge_base().categories().len();
     state.engine.replace_retriever(retriever);
-    let ms = started.elapsed().as_millis() as u64;
-    tracing::info!(entries, categories, ms, sessions = state.sessions.len(), "corpus reloaded");
-    Ok(Json(json!({"status": "reloaded", "entries": entries, "categories": categories, "took_ms": ms})))
+    Ok((entries, started.elapsed().as_millis() as u64))
+}
+
+/// `POST /v1/admin/reload`: re-reads the corpus and swaps the index in; with
+/// Redis, bumps the corpus version so that every replica reloads too.
+/// Sessions and turns in flight are unaffected; a corpus with problems
+/// leaves the old one serving and answers 500 `reload_failed`.
+pub async fn reload(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    auth::check_admin(state.options.admin_token.as_deref(), peer, &headers)?;
+    let _one_at_a_time = state.reload_lock.lock().await;
+    let (entries, ms) = rebuild(&state).await?;
+    let categories = state.engine.retriever().knowledge_base().categories().len();
+    let version = match &state.redis {
+        Some(redis) => match redis.bump_corpus_version().await {
+            Ok(v) => {
+                state.corpus_version.store(v, Ordering::SeqCst);
+                Some(v)
+            }
+            Err(e) => {
+                state.metrics.store_error("reload");
+                tracing::error!(error = %e, "reloaded here, but could not tell the other replicas");
+                None
+            }
+        },
+        None => None,
+    };
+    tracing::info!(entries, categories, ms, version, "corpus reloaded");
+    Ok(Json(json!({"status": "reloaded", "entries": entries, "categories": categories, "took_ms": ms, "corpus_version": version})))
 }
 
 /// Fallback for unknown paths: 404 `not_found`.
@@ -511,16 +660,28 @@ pub async fn cors(State(state): State<Arc<AppState>>, request: Request, next: Ne
     response
 }
 
-/// Logs one line per request (method, route template, status, time) and
-/// sets `X-Content-Type-Options: nosniff`. Paths are logged as route
-/// templates, so no customer data or session id lands in this line.
-pub async fn log_requests(request: Request, next: Next) -> Response {
+/// Logs one line per request (method, route template, status, time),
+/// counts it in the metrics, refuses over-long URIs with JSON 414, and sets
+/// `X-Content-Type-Options: nosniff`. Paths are logged as route templates,
+/// so no customer data or session id lands in this line.
+pub async fn log_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
-    let mut response = next.run(request).await;
+    let uri_len = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let mut response = if uri_len > state.options.limits.max_uri_bytes {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the URI has {uri_len} bytes; at most {} are accepted", state.options.limits.max_uri_bytes),
+        )
+        .into_response()
+    } else {
+        next.run(request).await
+    };
     response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     let status = response.status().as_u16();
+    state.metrics.response(status);
     let route = route.as_deref().unwrap_or("(unmatched)");
     let ms = format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0).to_string();
     if status >= 500 {
@@ -528,7 +689,7 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
     } else if status >= 400 {
         tracing::warn!(%method, route, status, %ms, "request");
     } else {
-        tracing::info!(%method, route, status, %ms, "request");
+        tracing::debug!(%method, route, status, %ms, "request");
     }
     response
 }

@@ -1,5 +1,5 @@
-//! Request limits of the HTTP API: sizes, session counts and a per-session
-//! rate limit.
+//! Request limits of the HTTP API: sizes, session counts, transcript size
+//! and rate limits (messages per session, new sessions per client address).
 //!
 //! Every limit that a request can break answers with a JSON error
 //! (`{"error":{"code":…,"message":…}}`, see [`super::api::ApiError`]):
@@ -9,12 +9,23 @@
 //! | request body | 16 KiB | 413 `payload_too_large` |
 //! | message text | 2000 characters | 422 `message_too_long` |
 //! | messages per session | 10 per 10 s (sliding window) | 429 `rate_limited` + `Retry-After` |
+//! | new sessions per client address | 20 per 60 s (sliding window) | 429 `rate_limited` + `Retry-After` |
 //! | turns in one session | 500 | 409 `session_full` (start a new session) |
+//! | transcript of one session | 128 KiB | 409 `session_full` (start a new session) |
 //! | sessions held | 10 000 | 503 `too_many_sessions` |
+//! | URI | 8 KiB | 414 `uri_too_long` |
+//!
+//! With Redis (`--sessions redis://…`) the rate limits are counted in Redis,
+//! so they hold across replicas; otherwise in this process
+//! ([`RateLimiter`]).
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::decide::StoreError;
 
 /// The configurable limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +42,18 @@ pub struct Limits {
     pub max_sessions: usize,
     /// Most customer turns in one session (bounds a transcript's size).
     pub max_turns: u32,
+    /// Largest transcript of one session in bytes (customer and bot text);
+    /// a session at or over it takes no more messages.
+    pub max_transcript_bytes: usize,
+    /// New sessions one client address may create per
+    /// [`Limits::session_rate_window`].
+    pub session_rate_max: u32,
+    /// The sliding window of the session-creation rate limit.
+    pub session_rate_window: Duration,
     /// Longest `channel` name accepted when creating a session.
     pub max_channel_chars: usize,
+    /// Longest request URI (path and query) in bytes.
+    pub max_uri_bytes: usize,
 }
 
 impl Default for Limits {
@@ -44,7 +65,11 @@ impl Default for Limits {
             rate_window: Duration::from_secs(10),
             max_sessions: 10_000,
             max_turns: 500,
+            max_transcript_bytes: 128 * 1024,
+            session_rate_max: 20,
+            session_rate_window: Duration::from_secs(60),
             max_channel_chars: 32,
+            max_uri_bytes: 8 * 1024,
         }
     }
 }
@@ -120,6 +145,28 @@ impl RateLimiter {
     /// True when no key is tracked.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A boxed future of a rate check: `Ok(Ok(()))` allowed (and counted),
+/// `Ok(Err(wait))` refused for `wait`, `Err` when the shared store failed.
+pub type RateFuture<'a> = Pin<Box<dyn Future<Output = Result<Result<(), Duration>, StoreError>> + Send + 'a>>;
+
+/// A rate limit that the server consults: this process's [`RateLimiter`] or
+/// one shared through Redis.
+pub trait RateLimit: Send + Sync + std::fmt::Debug {
+    /// Counts an event for `key`, or says how long to wait.
+    fn hit<'a>(&'a self, key: &'a str) -> RateFuture<'a>;
+    /// Drops stale keys (in-memory limiters).
+    fn sweep_stale(&self) {}
+}
+
+impl RateLimit for RateLimiter {
+    fn hit<'a>(&'a self, key: &'a str) -> RateFuture<'a> {
+        Box::pin(std::future::ready(Ok(self.check(key))))
+    }
+    fn sweep_stale(&self) {
+        self.sweep(Instant::now());
     }
 }
 

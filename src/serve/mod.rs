@@ -11,13 +11,21 @@
 //! | `GET /v1/categories` | categories with counts |
 //! | `GET /v1/categories/{name}/entries` | entries of a category (`?subcategory=`) |
 //! | `GET /healthz`, `GET /readyz` | liveness, readiness |
-//! | `POST /v1/admin/reload` | reload the corpus from disk; sessions survive |
+//! | `POST /v1/admin/reload` | reload the corpus from disk (every replica); sessions survive |
+//! | `GET /metrics` | Prometheus metrics ([`metrics`]; admin access) |
 //!
 //! The full contract is `openapi.yaml` at the repository root. Errors are
 //! `{"error":{"code":…,"message":…}}` with the codes listed in
-//! [`limits`] and [`api`]. Sessions live in an
-//! [`InMemorySessionStore`](crate::decide::InMemorySessionStore) and expire
-//! after [`ServeOptions::session_idle`] without a message.
+//! [`limits`] and [`api`].
+//!
+//! **Where state lives.** Sessions, rate limits, the webhook outbox and the
+//! corpus version live in this process by default, or in Redis with
+//! [`ServeOptions::sessions_url`] (`--sessions redis://…`), which several
+//! replicas share and which survives restarts ([`redis`]). A turn loads the
+//! session with its version, runs the (pure, synchronous) engine, and saves
+//! with compare-and-set; on a conflict (another replica saved a turn of the
+//! same session first) it reloads and runs the turn again on the newer state,
+//! up to [`CAS_ATTEMPTS`] times, then answers 409 `session_conflict`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -25,34 +33,51 @@
 //! use madoguchi::serve::{AppState, ServeOptions, serve};
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let engine = Arc::new(Engine::from_corpus("faq-corpus")?);
-//! let state = AppState::new(engine, ServeOptions::new("faq-corpus"))?;
+//! let state = AppState::connect(engine, ServeOptions::new("faq-corpus")).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! serve(listener, state, async { tokio::signal::ctrl_c().await.ok(); }).await?;
 //! # Ok(()) }
 //! ```
 
 pub mod api;
+mod args;
+pub mod auth;
 pub mod limits;
+pub mod listener;
+pub mod metrics;
+pub mod outbox;
+pub mod public;
+pub mod redis;
+mod tasks;
 pub mod webhook;
 mod widget;
 
 use std::future::Future;
 use std::hash::BuildHasher;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-use crate::decide::{Engine, InMemorySessionStore, SessionStore};
+use crate::decide::{Engine, InMemorySessionStore, SessionStore, StoreLimits};
 use crate::error::{Error, Result};
 
-pub use limits::{Limits, RateLimiter};
+pub use args::{ServeArgs, run};
+pub use auth::IpNet;
+pub use limits::{Limits, RateLimit, RateLimiter};
+pub use listener::PeerAddr;
+pub use metrics::Metrics;
+pub use outbox::{MemoryOutbox, Outbox, OutboxConfig};
+pub use redis::{RedisBackend, RedisSessionStore};
 pub use webhook::{HandoffEvent, Webhook, WebhookConfig, sign, verify_signature};
+
+/// Times a turn is re-run after compare-and-set conflicts before the
+/// request is answered 409 `session_conflict`.
+pub const CAS_ATTEMPTS: u32 = 5;
 
 /// Settings of the server beyond the engine.
 #[derive(Debug, Clone)]
@@ -65,43 +90,94 @@ pub struct ServeOptions {
     pub session_idle: Duration,
     /// Where to POST hand-offs, if anywhere.
     pub webhook: Option<WebhookConfig>,
-    /// Bearer token for `/v1/admin/*`. Without one, admin calls are only
-    /// accepted from loopback addresses.
+    /// Size of the webhook outbox and number of delivery workers.
+    pub outbox: OutboxConfig,
+    /// Bearer token for `/v1/admin/*` and `/metrics`. Required unless the
+    /// server listens on loopback and no proxy is trusted.
     pub admin_token: Option<String>,
     /// Origins allowed to call the API from a browser (CORS), e.g.
     /// `https://support.example.jp`; `*` allows any. Empty: same origin only.
     pub allowed_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` is believed (see [`auth`]).
+    pub trusted_proxies: Vec<IpNet>,
+    /// `redis://…` to keep sessions, rate limits, the outbox and the corpus
+    /// version in Redis; `None` keeps them in this process.
+    pub sessions_url: Option<String>,
+    /// Prefix of every Redis key (several deployments can share a Redis).
+    pub redis_prefix: String,
+    /// Accept a client-supplied message time (`at`). For tests and demos
+    /// only: the time decides opening hours and is what operators see.
+    pub allow_client_time: bool,
+    /// How often a replica checks whether another one reloaded the corpus.
+    pub sync_interval: Duration,
 }
 
 impl ServeOptions {
     /// Defaults for a corpus: the [`Limits`] defaults, 30 minutes idle
-    /// expiry, no webhook, no admin token, no CORS.
+    /// expiry, in-memory state, no webhook, no admin token, no CORS.
     pub fn new(corpus: impl Into<PathBuf>) -> Self {
         Self {
             corpus: corpus.into(),
             limits: Limits::default(),
             session_idle: Duration::from_secs(30 * 60),
             webhook: None,
+            outbox: OutboxConfig::default(),
             admin_token: None,
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            sessions_url: None,
+            redis_prefix: "madoguchi:".into(),
+            allow_client_time: false,
+            sync_interval: Duration::from_secs(1),
         }
+    }
+
+    fn store_limits(&self) -> StoreLimits {
+        StoreLimits { max_sessions: self.limits.max_sessions, idle_secs: self.session_idle.as_secs().max(1) }
+    }
+
+    /// Refuses a configuration that would open admin calls to the world: no
+    /// admin token while listening beyond loopback or behind a trusted proxy.
+    pub fn check_exposure(&self, listening: std::net::SocketAddr) -> Result<()> {
+        if self.admin_token.is_some() {
+            return Ok(());
+        }
+        if !listening.ip().is_loopback() {
+            return Err(Error::InvalidInput(format!(
+                "listening on {listening} (beyond loopback) needs an admin token: --admin-token or MADOGUCHI_ADMIN_TOKEN"
+            )));
+        }
+        if !self.trusted_proxies.is_empty() {
+            return Err(Error::InvalidInput(
+                "--trusted-proxy needs an admin token (--admin-token or MADOGUCHI_ADMIN_TOKEN): \
+                 behind a proxy every visitor arrives from loopback"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 }
 
 const LOCK_STRIPES: usize = 64;
 
-/// Everything the handlers share: the engine, the sessions, the limits and
-/// the webhook. Build it with [`AppState::new`] and hand it to [`router`]
-/// or [`serve`].
+/// Everything the handlers share: the engine, the stores, the limits, the
+/// webhook outbox and the metrics. Build it with [`AppState::connect`] (or
+/// [`AppState::new`] for in-memory state) and hand it to [`serve`].
 pub struct AppState {
     engine: Arc<Engine>,
-    sessions: InMemorySessionStore,
-    /// One turn at a time per session: messages to the same session are
-    /// serialized (striped locks, so memory stays bounded).
+    sessions: Arc<dyn SessionStore>,
+    message_rate: Arc<dyn RateLimit>,
+    session_rate: Arc<dyn RateLimit>,
+    outbox: Arc<dyn Outbox>,
+    webhook: Option<Webhook>,
+    wake_outbox: Arc<tokio::sync::Notify>,
+    redis: Option<RedisBackend>,
+    corpus_version: AtomicU64,
+    metrics: Arc<Metrics>,
+    /// In-process serialization of turns of one session (striped, bounded
+    /// memory); across replicas compare-and-set keeps turns from clobbering.
     turn_locks: Vec<tokio::sync::Mutex<()>>,
     hasher: std::collections::hash_map::RandomState,
-    rate: RateLimiter,
-    webhook: Option<Webhook>,
     options: ServeOptions,
     reload_lock: tokio::sync::Mutex<()>,
     started: Instant,
@@ -111,27 +187,79 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("sessions", &self.sessions.len())
+            .field("sessions", &self.sessions)
+            .field("redis", &self.redis)
             .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
 impl AppState {
-    /// Shared state around an engine. Fails on an unusable webhook
-    /// configuration (see [`Webhook::new`]).
+    /// Shared state with everything in this process's memory. Fails on an
+    /// unusable webhook, when [`ServeOptions::sessions_url`] is set (use
+    /// [`AppState::connect`]), or when the OS random source does not work.
     pub fn new(engine: Arc<Engine>, options: ServeOptions) -> Result<Arc<Self>> {
+        if options.sessions_url.is_some() {
+            return Err(Error::InvalidInput("a Redis session store needs AppState::connect".into()));
+        }
+        Self::build(engine, options, None)
+    }
+
+    /// Shared state; connects to Redis when [`ServeOptions::sessions_url`]
+    /// is set (and fails when it cannot be reached).
+    pub async fn connect(engine: Arc<Engine>, options: ServeOptions) -> Result<Arc<Self>> {
+        let redis = match &options.sessions_url {
+            Some(url) => Some(
+                RedisBackend::connect(url, &options.redis_prefix)
+                    .await
+                    .map_err(|e| Error::InvalidInput(format!("--sessions: {e}")))?,
+            ),
+            None => None,
+        };
+        let state = Self::build(engine, options, redis)?;
+        if let Some(redis) = &state.redis {
+            let v = redis.corpus_version().await.map_err(|e| Error::InvalidInput(format!("--sessions: {e}")))?;
+            state.corpus_version.store(v, Ordering::SeqCst);
+        }
+        Ok(state)
+    }
+
+    fn build(engine: Arc<Engine>, options: ServeOptions, redis: Option<RedisBackend>) -> Result<Arc<Self>> {
+        // Session ids are capabilities: without the OS random source, refuse to start.
+        random_id("s_")?;
         let webhook = match &options.webhook {
             Some(cfg) => Some(Webhook::new(cfg.clone()).map_err(Error::InvalidInput)?),
             None => None,
         };
+        let l = &options.limits;
+        let (sessions, message_rate, session_rate, outbox): (Arc<dyn SessionStore>, Arc<dyn RateLimit>, Arc<dyn RateLimit>, Arc<dyn Outbox>) =
+            match &redis {
+                Some(r) => (
+                    Arc::new(r.sessions(options.store_limits())),
+                    Arc::new(r.rate_limit("message", l.rate_max, l.rate_window)),
+                    Arc::new(r.rate_limit("session", l.session_rate_max, l.session_rate_window)),
+                    Arc::new(r.outbox(options.outbox.capacity)),
+                ),
+                None => (
+                    Arc::new(InMemorySessionStore::with_limits(options.store_limits())),
+                    Arc::new(RateLimiter::new(l.rate_max, l.rate_window)),
+                    Arc::new(RateLimiter::new(l.session_rate_max, l.session_rate_window)),
+                    Arc::new(MemoryOutbox::new(options.outbox.capacity)),
+                ),
+            };
         Ok(Arc::new(Self {
             engine,
-            sessions: InMemorySessionStore::new(),
+            sessions,
+            message_rate,
+            session_rate,
+            outbox,
+            webhook,
+            wake_outbox: Arc::default(),
+            redis,
+            corpus_version: AtomicU64::new(0),
+            metrics: Arc::default(),
             turn_locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
             hasher: Default::default(),
-            rate: RateLimiter::new(options.limits.rate_max, options.limits.rate_window),
-            webhook,
             options,
             reload_lock: tokio::sync::Mutex::new(()),
             started: Instant::now(),
@@ -145,8 +273,18 @@ impl AppState {
     }
 
     /// The session store.
-    pub fn sessions(&self) -> &InMemorySessionStore {
+    pub fn sessions(&self) -> &Arc<dyn SessionStore> {
         &self.sessions
+    }
+
+    /// The webhook outbox (used only when a webhook is configured).
+    pub fn outbox(&self) -> &Arc<dyn Outbox> {
+        &self.outbox
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The options.
@@ -159,17 +297,24 @@ impl AppState {
         self.webhook.as_ref()
     }
 
-    /// Removes sessions idle longer than [`ServeOptions::session_idle`] and
-    /// stale rate-limit entries; returns how many sessions were removed.
-    pub fn sweep(&self) -> usize {
-        let now = chrono::Utc::now().timestamp();
-        let idle = i64::try_from(self.options.session_idle.as_secs()).unwrap_or(i64::MAX);
-        let removed = self.sessions.expire_idle(now, idle);
-        self.rate.sweep(Instant::now());
-        if removed > 0 {
-            tracing::info!(removed, held = self.sessions.len(), "expired idle sessions");
+    /// Removes idle sessions and stale rate-limit entries; returns how many
+    /// sessions were removed.
+    pub async fn sweep(&self) -> usize {
+        self.message_rate.sweep_stale();
+        self.session_rate.sweep_stale();
+        match self.sessions.sweep(chrono::Utc::now().timestamp()).await {
+            Ok(removed) => {
+                if removed > 0 {
+                    tracing::info!(removed, "expired idle sessions");
+                }
+                removed
+            }
+            Err(e) => {
+                self.metrics.store_error("sessions");
+                tracing::error!(error = %e, "session sweep failed");
+                0
+            }
         }
-        removed
     }
 
     fn turn_lock(&self, session_id: &str) -> &tokio::sync::Mutex<()> {
@@ -178,17 +323,33 @@ impl AppState {
 }
 
 /// A random id: `prefix` + 32 hex digits from the OS's random source
-/// (unguessable, so a session id works as a capability).
-pub(crate) fn random_id(prefix: &str) -> String {
+/// (unguessable, so a session id works as a capability). There is no
+/// fallback: without the OS source this fails.
+pub(crate) fn random_id(prefix: &str) -> Result<String> {
     let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| Error::InvalidInput(format!("the OS random source failed: {e}")))?;
+    Ok(format!("{prefix}{}", hex::encode(bytes)))
+}
+
+/// A unique suffix for Redis set members (not a secret).
+pub(crate) fn random_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut bytes = [0u8; 8];
     if getrandom::fill(&mut bytes).is_err() {
-        // No OS randomness: fall back to time and a counter (unique, not secret).
-        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-        bytes[..8].copy_from_slice(&(t as u64).to_le_bytes());
-        bytes[8..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+        bytes = COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes();
     }
-    format!("{prefix}{}", hex::encode(bytes))
+    hex::encode(bytes)
+}
+
+/// A session id for logs: its prefix and first 6 hex digits (the full id
+/// grants access to the transcript, so it is never logged).
+///
+/// ```
+/// assert_eq!(madoguchi::serve::short_id("s_3f9c2a7d1b4e4c0e9a8f6d5c4b3a2910"), "s_3f9c2a…");
+/// ```
+pub fn short_id(id: &str) -> String {
+    let cut = id.char_indices().nth(8).map_or(id.len(), |(i, _)| i);
+    format!("{}…", &id[..cut])
 }
 
 /// The router with every endpoint, the body limit, CORS and request logs.
@@ -199,6 +360,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/widget.css", get(widget::style))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
         .route("/v1/sessions", post(api::create_session))
         .route("/v1/sessions/{id}/messages", post(api::post_message))
         .route("/v1/sessions/{id}/transcript", get(api::transcript))
@@ -209,202 +371,32 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.options.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), api::cors))
-        .layer(axum::middleware::from_fn(api::log_requests))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), api::log_requests))
         .with_state(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes
-/// the requests in flight. Also runs the idle-session sweeper.
+/// the requests in flight. Runs the background tasks too: the idle sweeper,
+/// the corpus-version watch (with Redis) and the webhook workers. Refuses
+/// to start when [`ServeOptions::check_exposure`] fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sweep_every = (state.options.session_idle / 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
-    let sweeper_state = state.clone();
-    let sweeper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(sweep_every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            sweeper_state.sweep();
-        }
-    });
+    let local = listener.local_addr()?;
+    state.options.check_exposure(local).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let background = tasks::spawn(state.clone());
     let draining = state.clone();
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
+    let app = router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
+    let result = axum::serve(listener::JsonErrorListener(listener), app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             draining.accepting.store(false, Ordering::SeqCst);
             tracing::info!("shutting down: finishing requests in flight");
         })
         .await;
-    sweeper.abort();
-    // Hand-offs still being delivered get the time their retries need.
-    if let Some(webhook) = &state.webhook {
-        let pending = webhook.stats().in_flight.load(Ordering::SeqCst);
-        if pending > 0 {
-            tracing::info!(pending, "waiting for webhook deliveries");
-            if !webhook.drain(webhook.max_delivery_time()).await {
-                tracing::error!("webhook deliveries still pending at exit");
-            }
-        }
-    }
+    background.stop(&state).await;
     result
 }
 
-/// Arguments of `madoguchi serve`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServeArgs {
-    /// FAQ corpus: a directory of .jsonl/.csv/.tsv files or one file (re-read by POST /v1/admin/reload).
-    #[arg(long, default_value = "faq-corpus")]
-    pub corpus: PathBuf,
-    /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
-    #[arg(long)]
-    pub dictionary: Option<PathBuf>,
-    /// Decision rules (default: the bundled dictionaries/rules.json).
-    #[arg(long)]
-    pub rules: Option<PathBuf>,
-    /// Routes and hours (default: the bundled dictionaries/routes.json).
-    #[arg(long)]
-    pub routes: Option<PathBuf>,
-    /// Retrieval configuration written by `madoguchi tune` (default: the bundled dictionaries/config.json).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Address to listen on (port 0 picks a free port; the address is printed).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: String,
-    /// POST hand-offs to this http:// URL (signed with --webhook-secret).
-    #[arg(long, env = "MADOGUCHI_WEBHOOK_URL")]
-    pub webhook_url: Option<String>,
-    /// Shared secret for the webhook's X-Madoguchi-Signature (HMAC-SHA256).
-    #[arg(long, env = "MADOGUCHI_WEBHOOK_SECRET", hide_env_values = true)]
-    pub webhook_secret: Option<String>,
-    /// Bearer token required by /v1/admin/* (without it, only loopback clients may call them).
-    #[arg(long, env = "MADOGUCHI_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
-    /// Allow browser calls from this origin (CORS); repeatable; `*` for any.
-    #[arg(long = "allow-origin")]
-    pub allow_origins: Vec<String>,
-    /// Remove sessions after this many seconds without a message.
-    #[arg(long, default_value_t = 1800)]
-    pub session_idle_secs: u64,
-    /// Messages allowed per session per --rate-window-secs.
-    #[arg(long, default_value_t = 10)]
-    pub rate_limit: u32,
-    /// Window of the per-session rate limit, in seconds.
-    #[arg(long, default_value_t = 10)]
-    pub rate_window_secs: u64,
-    /// Log JSON lines instead of text (filter with RUST_LOG, default `info`).
-    #[arg(long)]
-    pub log_json: bool,
-}
-
-impl ServeArgs {
-    /// The [`ServeOptions`] these arguments describe.
-    pub fn options(&self) -> Result<ServeOptions> {
-        let mut options = ServeOptions::new(&self.corpus);
-        options.session_idle = Duration::from_secs(self.session_idle_secs.max(1));
-        options.limits.rate_max = self.rate_limit.max(1);
-        options.limits.rate_window = Duration::from_secs(self.rate_window_secs.max(1));
-        options.admin_token = self.admin_token.clone().filter(|t| !t.is_empty());
-        options.allowed_origins = self.allow_origins.clone();
-        options.webhook = match (&self.webhook_url, &self.webhook_secret) {
-            (Some(url), Some(secret)) if !url.is_empty() => Some(WebhookConfig::new(url, secret)),
-            (Some(url), None) if !url.is_empty() => {
-                return Err(Error::InvalidInput(
-                    "--webhook-url needs --webhook-secret (or MADOGUCHI_WEBHOOK_SECRET)".into(),
-                ));
-            }
-            _ => None,
-        };
-        Ok(options)
-    }
-}
-
-fn init_logging(json: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
-    // A second init (tests, embedding) keeps the first subscriber.
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-}
-
-/// Runs `madoguchi serve`: loads the corpus, listens, prints
-/// `madoguchi: chat at http://…/` on stdout and serves until Ctrl-C or
-/// SIGTERM.
-pub fn run(args: ServeArgs) -> Result<()> {
-    init_logging(args.log_json);
-    let options = args.options()?;
-    let started = Instant::now();
-    let dir = args.dictionary.clone().unwrap_or_else(crate::tokenize::default_dictionary_dir);
-    let analyzer = crate::tokenize::Analyzer::builder().dictionary_dir(dir).build()?;
-    let kb = crate::knowledge::load_corpus(&args.corpus)?;
-    let entries = kb.len();
-    let config = match &args.config {
-        Some(path) => crate::config::Config::load(path)?,
-        None => crate::config::Config::bundled().clone(),
-    };
-    let retriever = crate::retrieve::Retriever::builder().analyzer(analyzer).config(&config).build(kb)?;
-    let mut builder = Engine::builder().config(crate::decide::EngineConfig::from_config(&config));
-    if let Some(path) = &args.rules {
-        builder = builder.rules(crate::decide::RuleSet::load(path)?);
-    }
-    if let Some(path) = &args.routes {
-        builder = builder.calendar(crate::decide::Calendar::load(path)?);
-    }
-    let engine = Arc::new(builder.build(retriever)?);
-    tracing::info!(entries, corpus = %args.corpus.display(), ms = started.elapsed().as_millis() as u64, "corpus loaded");
-    let state = AppState::new(engine, options)?;
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::InvalidInput(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&args.addr)
-            .await
-            .map_err(|e| Error::InvalidInput(format!("cannot listen on {}: {e}", args.addr)))?;
-        let local = listener.local_addr().map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let shown = if local.ip().is_unspecified() {
-            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
-        } else {
-            local
-        };
-        {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "madoguchi: chat at http://{shown}/");
-            let _ = writeln!(out, "madoguchi: API at http://{shown}/v1 (openapi.yaml); Ctrl-C to stop");
-            let _ = out.flush();
-        }
-        tracing::info!(addr = %local, webhook = state.webhook.is_some(), "listening");
-        serve(listener, state, shutdown_signal())
-            .await
-            .map_err(|e| Error::InvalidInput(format!("server error: {e}")))?;
-        tracing::info!("stopped");
-        Ok(())
-    })
-}

@@ -5,23 +5,23 @@
 //! * `X-Madoguchi-Signature: sha256=<hex>`: HMAC-SHA256 of the raw body
 //!   with the shared secret ([`sign`]); check it with [`verify_signature`]
 //!   or any HMAC library, comparing in constant time.
-//! * `X-Madoguchi-Delivery: <id>`: unique per hand-off, the same on every
-//!   retry of it, so receivers can drop duplicates.
+//! * `X-Madoguchi-Delivery: <id>`: one per hand-off, derived from the session
+//!   and turn ([`delivery_id`]), so it is the same on every retry, after a
+//!   restart and on every replica: receivers drop duplicates by it.
 //! * `X-Madoguchi-Event: handoff`.
 //!
-//! Delivery runs in the background ([`Webhook::dispatch`]): the customer's
-//! reply never waits for it. A failed attempt (connection error, time-out,
-//! 408, 429 or 5xx) is retried with exponential backoff, up to
+//! Delivery runs in the background from an outbox ([`super::outbox`]): the
+//! customer's reply never waits for it. A failed attempt (connection error,
+//! time-out, 408, 429 or 5xx) is retried with exponential backoff, up to
 //! [`WebhookConfig::attempts`] attempts; other 4xx answers are not retried.
-//! Failures are logged (ids and status only) and counted; the session is
-//! untouched either way.
+//! Failures are logged (ids and status only) and counted in `/metrics`; the
+//! session is untouched either way.
 //!
 //! Only `http://` URLs are supported: the crate carries no TLS stack. To
 //! deliver to an `https://` endpoint, point the webhook at a local relay or
 //! proxy that terminates TLS (or add a TLS connector behind a new feature).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -117,6 +117,22 @@ pub struct HandoffEvent {
     pub handoff: Handoff,
 }
 
+/// The delivery id of the hand-off at `turn` of `session_id`: `d_` and 32 hex
+/// digits of SHA-256 over both. Stable, so a hand-off enqueued twice (a
+/// retried request, two replicas) is one delivery.
+///
+/// ```
+/// use madoguchi::serve::webhook::delivery_id;
+/// assert_eq!(delivery_id("s_1", 2), delivery_id("s_1", 2));
+/// assert_ne!(delivery_id("s_1", 2), delivery_id("s_1", 3));
+/// assert!(delivery_id("s_1", 2).starts_with("d_") && delivery_id("s_1", 2).len() == 34);
+/// ```
+pub fn delivery_id(session_id: &str, turn: u32) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::new().chain_update(session_id.as_bytes()).chain_update(b"\0").chain_update(turn.to_be_bytes()).finalize();
+    format!("d_{}", hex::encode(&digest[..16]))
+}
+
 /// The signature header value for `body`: `sha256=<lowercase hex>`.
 ///
 /// ```
@@ -141,32 +157,29 @@ pub fn verify_signature(secret: &[u8], body: &[u8], header_value: &str) -> bool 
     mac.verify_slice(&expected).is_ok()
 }
 
-/// Delivery counters (shown by `/readyz`).
-#[derive(Debug, Default)]
-pub struct WebhookStats {
-    /// Hand-offs delivered (2xx received).
-    pub delivered: AtomicU64,
-    /// Hand-offs given up on after the last attempt.
-    pub failed: AtomicU64,
-    /// Attempts made, retries included.
-    pub attempts: AtomicU64,
-    /// Deliveries dispatched and not finished yet.
-    pub in_flight: AtomicU64,
-}
-
 /// A configured webhook with its HTTP client.
 #[derive(Clone)]
 pub struct Webhook {
     config: Arc<WebhookConfig>,
     uri: Uri,
     client: Client<HttpConnector, Full<Bytes>>,
-    stats: Arc<WebhookStats>,
 }
 
 impl std::fmt::Debug for Webhook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Webhook").field("config", &self.config).field("stats", &self.stats).finish()
+        f.debug_struct("Webhook").field("config", &self.config).finish()
     }
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The receiver answered 2xx.
+    Delivered(u16),
+    /// Worth another try later: connection error, time-out, 408, 429, 5xx.
+    Retry(DeliveryError),
+    /// Not worth retrying: another 4xx.
+    GiveUp(DeliveryError),
 }
 
 /// Why a delivery failed.
@@ -214,7 +227,7 @@ impl Webhook {
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new()).build(connector);
         let config = WebhookConfig { attempts: config.attempts.max(1), ..config };
-        Ok(Self { config: Arc::new(config), uri, client, stats: Arc::default() })
+        Ok(Self { config: Arc::new(config), uri, client })
     }
 
     /// The configuration.
@@ -222,102 +235,61 @@ impl Webhook {
         &self.config
     }
 
-    /// Delivery counters.
-    pub fn stats(&self) -> &WebhookStats {
-        &self.stats
+    /// The wait before attempt number `next` (2 or more): the backoff,
+    /// doubled for each attempt after the second.
+    pub fn backoff_before(&self, next: u32) -> Duration {
+        self.config.backoff.saturating_mul(1 << next.saturating_sub(2).min(16))
     }
 
-    /// Delivers `event` in the background (a Tokio task); never blocks and
-    /// never fails the caller. Must be called inside a Tokio runtime.
-    pub fn dispatch(&self, event: HandoffEvent) {
-        let this = self.clone();
-        self.stats.in_flight.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(async move {
-            let _ = this.deliver(&event).await;
-            this.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
-        });
+    /// The longest one attempt can take.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.config.timeout
     }
 
-    /// Waits until no dispatched delivery is in flight, at most `limit`
-    /// (used at shutdown so that pending hand-offs are not dropped);
-    /// returns whether all finished.
-    pub async fn drain(&self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        while self.stats.in_flight.load(Ordering::SeqCst) > 0 {
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        true
-    }
-
-    /// The longest a delivery can take: every attempt timing out plus the
-    /// backoff between them.
-    pub fn max_delivery_time(&self) -> Duration {
-        let c = &self.config;
-        let waits: Duration = (0..c.attempts.saturating_sub(1)).map(|i| c.backoff.saturating_mul(1 << i.min(16))).sum();
-        c.timeout.saturating_mul(c.attempts) + waits
-    }
-
-    /// Delivers `event` now, retrying as configured; returns the number of
-    /// attempts used on success. Outcomes are logged and counted.
+    /// Delivers `event` now, retrying as configured (waiting in between);
+    /// returns the number of attempts used on success. The server does not
+    /// use this (its outbox makes one attempt at a time, see
+    /// [`Webhook::attempt`]); it is for tools and tests.
     pub async fn deliver(&self, event: &HandoffEvent) -> Result<u32, DeliveryError> {
-        let body = Bytes::from(serde_json::to_vec(event).expect("a hand-off event serializes"));
-        let signature = sign(self.config.secret.as_bytes(), &body);
         let mut last = DeliveryError::Transport("not attempted".into());
         for attempt in 1..=self.config.attempts {
             if attempt > 1 {
-                let wait = self.config.backoff.saturating_mul(1 << (attempt - 2).min(16));
-                tokio::time::sleep(wait).await;
+                tokio::time::sleep(self.backoff_before(attempt)).await;
             }
-            self.stats.attempts.fetch_add(1, Ordering::Relaxed);
-            let request = Request::post(self.uri.clone())
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::USER_AGENT, concat!("madoguchi/", env!("CARGO_PKG_VERSION")))
-                .header(SIGNATURE_HEADER, &signature)
-                .header(DELIVERY_HEADER, &event.delivery_id)
-                .header(EVENT_HEADER, "handoff")
-                .body(Full::new(body.clone()))
-                .expect("a valid request");
-            let retry = match tokio::time::timeout(self.config.timeout, self.client.request(request)).await {
-                Ok(Ok(response)) if response.status().is_success() => {
-                    self.stats.delivered.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(
-                        delivery = %event.delivery_id, session = %event.session_id, attempt,
-                        status = response.status().as_u16(), "webhook delivered"
-                    );
-                    return Ok(attempt);
-                }
-                Ok(Ok(response)) => {
-                    let status = response.status();
-                    last = DeliveryError::Status(status.as_u16());
-                    status.is_server_error()
-                        || status == StatusCode::TOO_MANY_REQUESTS
-                        || status == StatusCode::REQUEST_TIMEOUT
-                }
-                Ok(Err(e)) => {
-                    last = DeliveryError::Transport(format!("request failed: {e}"));
-                    true
-                }
-                Err(_) => {
-                    last = DeliveryError::Transport(format!("no answer within {:?}", self.config.timeout));
-                    true
-                }
-            };
-            tracing::warn!(
-                delivery = %event.delivery_id, session = %event.session_id, attempt,
-                error = %last, "webhook attempt failed"
-            );
-            if !retry {
-                break;
+            match self.attempt(event).await {
+                Attempt::Delivered(_) => return Ok(attempt),
+                Attempt::Retry(e) => last = e,
+                Attempt::GiveUp(e) => return Err(e),
             }
         }
-        self.stats.failed.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(
-            delivery = %event.delivery_id, session = %event.session_id,
-            error = %last, "webhook delivery given up; the session is unaffected"
-        );
         Err(last)
+    }
+
+    /// One signed POST of `event`. Logs ids and status only.
+    pub async fn attempt(&self, event: &HandoffEvent) -> Attempt {
+        let body = Bytes::from(serde_json::to_vec(event).expect("a hand-off event serializes"));
+        let signature = sign(self.config.secret.as_bytes(), &body);
+        let request = Request::post(self.uri.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::USER_AGENT, concat!("madoguchi/", env!("CARGO_PKG_VERSION")))
+            .header(SIGNATURE_HEADER, &signature)
+            .header(DELIVERY_HEADER, &event.delivery_id)
+            .header(EVENT_HEADER, "handoff")
+            .body(Full::new(body))
+            .expect("a valid request");
+        match tokio::time::timeout(self.config.timeout, self.client.request(request)).await {
+            Ok(Ok(response)) if response.status().is_success() => Attempt::Delivered(response.status().as_u16()),
+            Ok(Ok(response)) => {
+                let status = response.status();
+                let e = DeliveryError::Status(status.as_u16());
+                if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT {
+                    Attempt::Retry(e)
+                } else {
+                    Attempt::GiveUp(e)
+                }
+            }
+            Ok(Err(e)) => Attempt::Retry(DeliveryError::Transport(format!("request failed: {e}"))),
+            Err(_) => Attempt::Retry(DeliveryError::Transport(format!("no answer within {:?}", self.config.timeout))),
+        }
     }
 }

@@ -189,3 +189,71 @@ test("warn, then end disables the input", async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a reload shows the conversation again, the emergency number included", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "さっき財布ごとカードを落としました");
+  await page.locator(".mdg-handoff.mdg-urgent .mdg-big-number a").waitFor();
+  await ask(page, "カードの暗証番号を変えたい");
+  await page.locator(".mdg-answer").last().waitFor();
+  await page.reload();
+  const number = page.locator(".mdg-handoff.mdg-urgent .mdg-big-number a");
+  await number.waitFor();
+  assert.equal((await number.innerText()).trim(), "0120-000-011");
+  const users = await page.locator(".mdg-user p").allInnerTexts();
+  assert.deepEqual(users, ["さっき財布ごとカードを落としました", "カードの暗証番号を変えたい"]);
+  assert.match(await page.locator(".mdg-answer").last().innerText(), /暗証番号の変更は/);
+  // and the conversation goes on in the same session
+  await ask(page, "明細はどこで見られますか");
+  await page.locator(".mdg-answer").nth(1).waitFor();
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-restored.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a long message is marked as cut; a refused one as not sent", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "カードの暗証番号を変えたい" + "。".repeat(1200));
+  await page.locator(".mdg-notice", { hasText: "最初の部分だけ" }).waitFor();
+  // the server refuses the next message (rate limit)
+  await page.route("**/messages", (route) => route.fulfill({
+    status: 429, headers: { "Retry-After": "7", "Content-Type": "application/json" },
+    body: JSON.stringify({ error: { code: "rate_limited", message: "slow down" } }),
+  }));
+  await ask(page, "支払日はいつですか");
+  await page.locator(".mdg-user.mdg-rejected", { hasText: "送信されませんでした" }).waitFor();
+  assert.match(await page.getByRole("status").innerText(), /7秒/);
+  await page.unroute("**/messages");
+  assert.deepEqual(errors.filter((e) => !/429/.test(e)), []);
+  await page.close();
+});
+
+test("when the session is gone, a picked choice is sent again as words", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "支払い");
+  const clarify = page.locator(".mdg-clarify").last();
+  await clarify.waitFor();
+  const second = clarify.getByRole("button").nth(1);
+  const picked = (await second.innerText()).replace(/^2\.\s*/, "").trim();
+  // the server forgets the session once (a restart without Redis)
+  let sent = [];
+  let gone = true;
+  await page.route("**/messages", async (route) => {
+    sent.push(JSON.parse(route.request().postData()).text);
+    if (gone) {
+      gone = false;
+      return route.fulfill({ status: 404, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "session_not_found", message: "no such session" } }) });
+    }
+    return route.continue();
+  });
+  await second.click();
+  await page.locator(".mdg-notice", { hasText: "新しい会話" }).waitFor();
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  assert.equal((await answer.locator(".mdg-question").innerText()).trim(), picked);
+  assert.deepEqual(sent, ["2", picked], "the number first, then the question's words to the new session");
+  await page.unroute("**/messages");
+  assert.deepEqual(errors.filter((e) => !/404/.test(e)), []);
+  await page.close();
+});

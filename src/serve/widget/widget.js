@@ -11,6 +11,13 @@
  * origin must be allowed on the server: `madoguchi serve --allow-origin …`.
  *
  * All server text is inserted with textContent (never as HTML).
+ *
+ * The conversation survives a page reload: the session id and the replies
+ * (as the customer saw them) are kept in sessionStorage, and the transcript
+ * is fetched again from the server. A cut or refused message is marked as
+ * such; when the session is gone (expired), the widget says so, starts a new
+ * one and sends the message again as words (a choice number would mean
+ * nothing to the new session).
  */
 (function () {
   "use strict";
@@ -20,6 +27,8 @@
     (script && script.src ? new URL(script.src, location.href).origin : location.origin);
   apiBase = apiBase.replace(/\/+$/, "");
   var STORE_KEY = "madoguchi.session:" + apiBase;
+  var REPLIES_KEY = "madoguchi.replies:" + apiBase;
+  var KEEP_REPLIES = 30;
   var MAX_CHARS = 2000;
   var uid = 0;
 
@@ -280,6 +289,31 @@
       setStatus("このチャットは終了しました。");
     }
 
+    function notice(text) {
+      return addBubble("bot", [el("p", { text: text })], "mdg-notice");
+    }
+
+    /* Replies as shown, by turn, so a reload can show them again. */
+    function loadReplies() {
+      try {
+        var saved = JSON.parse(sessionStorage.getItem(REPLIES_KEY) || "null");
+        return saved && saved.session === sessionId ? saved.replies : {};
+      } catch (e) { return {}; }
+    }
+    function keepReply(reply) {
+      try {
+        var replies = loadReplies();
+        replies[reply.turn] = reply;
+        var turns = Object.keys(replies).map(Number).sort(function (a, b) { return a - b; });
+        turns.slice(0, Math.max(0, turns.length - KEEP_REPLIES)).forEach(function (t) { delete replies[t]; });
+        sessionStorage.setItem(REPLIES_KEY, JSON.stringify({ session: sessionId, replies: replies }));
+      } catch (e) { /* storage full or blocked: the server transcript still works */ }
+    }
+    function forgetSession() {
+      sessionId = null;
+      try { sessionStorage.removeItem(STORE_KEY); sessionStorage.removeItem(REPLIES_KEY); } catch (e) { /* ignore */ }
+    }
+
     function render(reply) {
       switch (reply.kind) {
         case "answer": if (reply.answer) { renderAnswer(reply); break; } addBubble("bot", paragraphs(reply.message)); break;
@@ -294,6 +328,9 @@
           endChat();
           break;
         default: addBubble("bot", paragraphs(reply.message));
+      }
+      if (reply.flags && reply.flags.truncated) {
+        notice("メッセージが長いため、最初の部分だけを読み取りました。続きは分けてお送りください。");
       }
     }
 
@@ -320,14 +357,18 @@
       });
     }
 
-    function postMessage(text, retried) {
+    /* `words` is what the message means on its own (a picked choice's
+       question instead of its number), sent again if the session is gone. */
+    function postMessage(text, words, retried) {
       return ensureSession(false).then(function (id) {
         return api("POST", "/v1/sessions/" + encodeURIComponent(id) + "/messages", { text: text });
       }).then(function (r) {
-        if (r.status === 404 && !retried) {
-          // The session expired: start a new one and send again.
-          sessionId = null;
-          return ensureSession(true).then(function () { return postMessage(text, true); });
+        var code = r.data && r.data.error && r.data.error.code;
+        if (r.status === 404 && code === "session_not_found" && !retried) {
+          forgetSession();
+          disableButtons(log);
+          notice("前回の会話は有効期限が切れたため、新しい会話を始めました。");
+          return ensureSession(true).then(function () { return postMessage(words, words, true); });
         }
         return r;
       });
@@ -337,6 +378,7 @@
       var code = r.data && r.data.error && r.data.error.code;
       if (r.status === 429) return "送信が続いたため受付を一時停止しています。" + (r.retryAfter || "数") + "秒ほどお待ちください。";
       if (code === "message_too_long" || r.status === 413) return "メッセージが長すぎます。" + MAX_CHARS + "文字以内でお送りください。";
+      if (code === "session_full") return "この会話はこれ以上続けられません。ページを再読み込みして新しい会話を始めてください。";
       return "送信できませんでした。時間をおいてもう一度お試しください。";
     }
 
@@ -345,17 +387,23 @@
       if (!text || busy || ended) return;
       busy = true;
       send.disabled = true;
-      addBubble("user", [el("p", { text: shown || text })]);
+      var bubble = addBubble("user", [el("p", { text: shown || text })]);
+      function refused(why) {
+        bubble.classList.add("mdg-rejected");
+        bubble.appendChild(el("p", { className: "mdg-sub", text: "（送信されませんでした）" }));
+        setStatus(why);
+      }
       setStatus("回答を準備しています…");
-      postMessage(text, false).then(function (r) {
+      postMessage(text, shown || text, false).then(function (r) {
         if (r.status === 200) {
           setStatus("");
+          keepReply(r.data);
           render(r.data);
         } else {
-          setStatus(errorText(r));
+          refused(errorText(r));
         }
       }).catch(function () {
-        setStatus("通信エラーが発生しました。接続を確認して、もう一度お試しください。");
+        refused("通信エラーが発生しました。接続を確認して、もう一度お試しください。");
       }).then(function () {
         busy = false;
         if (!ended) {
@@ -458,6 +506,42 @@
     addBubble("bot", [el("p", {
       text: "まどか サポート窓口です。ご質問を入力するか、「カテゴリから探す」からお選びください。"
     })]);
+
+    /* After a reload: show the conversation so far again. */
+    function restore() {
+      if (!sessionId) return;
+      busy = true;
+      setStatus("これまでの会話を読み込んでいます…");
+      api("GET", "/v1/sessions/" + encodeURIComponent(sessionId) + "/transcript").then(function (r) {
+        if (r.status === 404) {
+          forgetSession();
+          notice("前回の会話は有効期限が切れました。新しいご質問をどうぞ。");
+          return;
+        }
+        if (r.status !== 200) throw new Error("transcript");
+        var replies = loadReplies();
+        var lines = r.data.transcript || [];
+        lines.forEach(function (line) {
+          if (line.speaker === "customer") {
+            addBubble("user", [el("p", { text: line.text })]);
+          } else if (replies[line.turn]) {
+            render(replies[line.turn]);
+          } else {
+            addBubble("bot", paragraphs(line.text));
+          }
+        });
+        // Only the last reply's choices can still be picked.
+        var bots = log.querySelectorAll(".mdg-bot");
+        Array.prototype.forEach.call(bots, function (b, i) { if (i < bots.length - 1) disableButtons(b); });
+        if (r.data.ended) endChat();
+      }).catch(function () {
+        notice("これまでの会話を読み込めませんでした。続けてご質問いただけます。");
+      }).then(function () {
+        busy = false;
+        if (!ended) setStatus("");
+      });
+    }
+    restore();
     return { submit: submit, element: root };
   }
 
