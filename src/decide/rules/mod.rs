@@ -62,6 +62,9 @@
 //!   Situation patterns therefore end on the verb ending (`た`, `ました`,
 //!   `ている`, `ない` …), so a mask can take the ending away, and a blanked
 //!   span works as a sentence break.
+//!   A mask may name a group `m` (`(?<m>たら)(?:[^しなず]|$)`): then only
+//!   that group is blanked and the rest of the match is context (the regex
+//!   crate has no look-around), so `確認したらカード` keeps its `か`.
 //! * `exclude` patterns veto the rule for the whole (unmasked) message; use
 //!   them sparingly, since a real situation may share a message with a
 //!   question ("カードを落としたので再発行の手数料は？" must still fire).
