@@ -2,7 +2,7 @@
 //! morpheme boundaries, aim, classifier), and urgent false alarms, per data
 //! source.
 //!
-//! Run: `cargo run --release --example harassment_eval [-- -v] [--test]`
+//! Run: `cargo run --release --example harassment_eval [-- -v] [--test] [--rules FILE] [--model FILE]`
 //!
 //! Development sources (write rules against them; `-v` lists their errors):
 //! the toxicity data set `../shared/data/japanese-toxic-dataset/subset.csv`
@@ -27,7 +27,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let verbose = args.iter().any(|a| a == "-v");
     let test = args.iter().any(|a| a == "--test");
-    let rules = RuleSet::bundled()?;
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let mut rules = match opt("--rules") {
+        Some(p) => RuleSet::load(p)?,
+        None => RuleSet::bundled()?,
+    };
+    if let Some(m) = opt("--model") {
+        rules.set_classifier(Some(madoguchi::decide::harassment::Classifier::load(m)?));
+    }
     let analyzer = Analyzer::new()?;
 
     let toxic = data::toxic_dataset(data::TOXIC_CSV)?;
@@ -35,6 +42,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("toxic_dataset (lenient)", toxic.clone(), true),
         ("toxic_dataset (strict)", toxic.into_iter().map(|r| Row { label: r.strict, ..r }).collect(), true),
         ("examples.jsonl", data::jsonl("data/harassment/examples.jsonl", "examples")?, true),
+        ("written.jsonl", data::jsonl("data/harassment/written.jsonl", "written")?, true),
+        ("FAQ questions (corpora)", data::corpus_questions()?, true),
         ("ordinary/dev.txt", data::lines("tests/ordinary/dev.txt", "ordinary_dev")?, true),
     ];
     if test {

@@ -69,15 +69,67 @@ pub fn lines(path: &str, source: &'static str) -> Result<Vec<Row>, Box<dyn std::
         .collect())
 }
 
-/// Customer-side texts of the bundled FAQ and the city-office corpus
+/// Customer-side texts of the bundled FAQ, the city-office and the bank corpus
 /// (questions and alternative phrasings): ordinary messages.
 pub fn corpus_questions() -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let mut rows = Vec::new();
-    for path in ["faq-corpus", "corpora/city"] {
+    for path in ["faq-corpus", "corpora/city", "corpora/bank"] {
         let kb = madoguchi::knowledge::load_corpus(path.as_ref())?;
         for e in kb.entries() {
             for q in std::iter::once(&e.question).chain(e.alternatives.iter()) {
                 rows.push(Row { text: q.clone(), label: false, strict: false, source: "corpus_questions" });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Decision cases (`query` or every turn of `turns`) of every `*.jsonl` in
+/// `dir`: the last turn of `abuse`/`end` cases is positive, the last turn of
+/// every other case negative.
+pub fn decision_cases(dir: &str) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    let mut rows = Vec::new();
+    for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "jsonl")) {
+        let text = std::fs::read_to_string(f)?;
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", f.display(), i + 1))?;
+            let turns: Vec<String> = match (v["query"].as_str(), v["turns"].as_array()) {
+                (Some(q), _) => vec![q.to_string()],
+                (None, Some(t)) => t.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+                _ => continue,
+            };
+            let abuse = matches!(v["expect"].as_str(), Some("abuse" | "end"));
+            if abuse {
+                if let Some(last) = turns.last() {
+                    rows.push(Row { text: last.clone(), label: true, strict: true, source: "decision_cases" });
+                }
+            } else if let Some(last) = turns.last() {
+                // Earlier turns of a multi-turn case may be abuse the case is not about.
+                rows.push(Row { text: last.clone(), label: false, strict: false, source: "decision_cases" });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The queries (every turn) of the `*.jsonl` files in these folders: benign.
+pub fn queries(dirs: &[&str]) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let mut rows = Vec::new();
+    for dir in dirs {
+        let mut files: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "jsonl")) {
+            let text = std::fs::read_to_string(f)?;
+            for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", f.display(), i + 1))?;
+                if let Some(q) = v["query"].as_str() {
+                    rows.push(Row { text: q.to_string(), label: false, strict: false, source: "queries" });
+                }
+                for t in v["turns"].as_array().into_iter().flatten().filter_map(|t| t.as_str()) {
+                    rows.push(Row { text: t.to_string(), label: false, strict: false, source: "queries" });
+                }
             }
         }
     }

@@ -54,6 +54,23 @@ impl Boundaries<'_> {
         }
     }
 
+    /// The text cut at every boundary (the words of the analysis, or runs of
+    /// one script without one).
+    pub fn segments<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, _) in text.char_indices().skip(1) {
+            if self.at(i) {
+                out.push(&text[start..i]);
+                start = i;
+            }
+        }
+        if start < text.len() {
+            out.push(&text[start..]);
+        }
+        out
+    }
+
     /// True when `span` starts and ends on boundaries.
     pub fn spans(&self, span: &Range<usize>) -> bool {
         self.at(span.start) && self.at(span.end)
@@ -74,6 +91,13 @@ mod tests {
         let b = Boundaries::Script(t);
         let s = t.find("セックス").unwrap();
         assert!(!b.spans(&(s..s + "セックス".len())));
+    }
+
+    #[test]
+    fn segments_follow_boundaries() {
+        assert_eq!(Boundaries::Script("お前はバカだ").segments("お前はバカだ"), ["お", "前は", "バカ", "だ"]);
+        let t = "おまえばか";
+        assert_eq!(Boundaries::Tokens(&[0, 9, 15]).segments(t), ["おまえ", "ばか"]);
     }
 
     #[test]

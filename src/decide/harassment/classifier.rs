@@ -1,11 +1,16 @@
 //! A small statistical harassment classifier: logistic regression over the
-//! character 1–3-grams of the folded message.
+//! features of the folded message — character 1–`max_n`-grams, and, when the
+//! model says so, the words of the Lindera analysis (unigrams `w:…` and
+//! bigrams `b:…`) and the harassment lexicon's evidence (`#lex:<entry id>`
+//! for each lexicon word found, `#aim` when the message addresses staff).
 //!
 //! The weights are data (`dictionaries/harassment-model.json`), written by
 //! `cargo run --release --example train_harassment`, which also reports
 //! cross-validated precision and recall. Each message is scored by
-//! `sigmoid(bias + Σ weight(g) / √n)` over its `n` distinct n-grams, so long
-//! and short messages are on one scale.
+//! `z = bias + Σ weight(f) / √n` over its `n` distinct features, so long
+//! and short messages are on one scale; a model with `calibration = [a, b]`
+//! reports `sigmoid(a·z + b)`, fitted on out-of-fold scores (Platt scaling)
+//! so that thresholds mean the same from one model to the next.
 //!
 //! ```
 //! use madoguchi::decide::harassment::Classifier;
@@ -34,6 +39,15 @@ pub struct Classifier {
     pub description: String,
     /// Longest n-gram (characters).
     pub max_n: usize,
+    /// Also use the words of the analysis (unigrams and bigrams).
+    #[serde(default)]
+    pub words: bool,
+    /// Also use the lexicon's evidence (`#lex:<id>`, `#aim`).
+    #[serde(default)]
+    pub lexicon: bool,
+    /// Platt scaling `[a, b]` of the raw score: `p = sigmoid(a·z + b)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<[f32; 2]>,
     /// Intercept.
     pub bias: f32,
     /// Weight of each n-gram of the folded text; absent n-grams weigh 0.
@@ -47,6 +61,10 @@ pub struct Classifier {
 pub struct TrainOptions {
     /// Longest n-gram.
     pub max_n: usize,
+    /// Add word unigrams and bigrams of the analysis.
+    pub words: bool,
+    /// Add the lexicon's evidence.
+    pub lexicon: bool,
     /// Keep n-grams seen in at least this many training rows.
     pub min_count: usize,
     /// L2 penalty.
@@ -61,7 +79,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { max_n: 3, min_count: 2, l2: 1e-4, steps: 400, learning_rate: 0.05, decimals: 3 }
+        TrainOptions { max_n: 3, words: false, lexicon: false, min_count: 2, l2: 1e-4, steps: 400, learning_rate: 0.05, decimals: 3 }
     }
 }
 
@@ -76,6 +94,38 @@ pub fn ngrams(folded: &str, max_n: usize) -> Vec<String> {
                 continue;
             }
             out.push(w.iter().collect());
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// What a message offers the classifier besides its characters: the words
+/// of its analysis and the lexicon's evidence (see [`Classifier::features`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// The folded message cut at morpheme boundaries.
+    pub words: Vec<String>,
+    /// Ids of the lexicon entries whose words were found (one per word).
+    pub lexicon: Vec<String>,
+    /// True when an aim word (お前, 担当者 …) was found.
+    pub aimed: bool,
+}
+
+/// The features of a folded message for a model with these settings.
+pub fn features(folded: &str, evidence: &Evidence, max_n: usize, words: bool, lexicon: bool) -> Vec<String> {
+    let mut out = ngrams(folded, max_n);
+    if words {
+        let ws: Vec<&str> =
+            evidence.words.iter().map(|w| w.trim()).filter(|w| w.chars().any(char::is_alphanumeric)).collect();
+        out.extend(ws.iter().map(|w| format!("w:{w}")));
+        out.extend(ws.windows(2).map(|p| format!("b:{}|{}", p[0], p[1])));
+    }
+    if lexicon {
+        out.extend(evidence.lexicon.iter().map(|id| format!("#lex:{id}")));
+        if evidence.aimed {
+            out.push("#aim".into());
         }
     }
     out.sort_unstable();
@@ -112,11 +162,12 @@ impl Classifier {
             line: e.line(),
             message: e.to_string(),
         })?;
-        if m.max_n == 0 || m.max_n > 8 || !m.bias.is_finite() || m.weights.values().any(|w| !w.is_finite()) {
+        let calibration_ok = m.calibration.is_none_or(|c| c.iter().all(|x| x.is_finite()) && c[0] > 0.0);
+        if m.max_n == 0 || m.max_n > 8 || !m.bias.is_finite() || m.weights.values().any(|w| !w.is_finite()) || !calibration_ok {
             return Err(Error::Resource {
                 path: path.as_ref().into(),
                 line: 0,
-                message: "model: max_n must be 1..=8 and every weight finite".into(),
+                message: "model: max_n must be 1..=8, every weight finite, calibration [a > 0, b]".into(),
             });
         }
         Ok(m)
@@ -126,25 +177,60 @@ impl Classifier {
         self.lookup.get_or_init(|| self.weights.iter().map(|(k, v)| (k.clone(), *v)).collect())
     }
 
-    /// Probability in [0, 1] that the folded message is abusive.
+    /// Probability in [0, 1] that the folded message is abusive, from its
+    /// characters alone (a model trained with words or lexicon features
+    /// scores them as absent; use [`Classifier::probability_with`]).
     pub fn probability(&self, folded: &str) -> f32 {
-        let grams = ngrams(folded, self.max_n);
-        if grams.is_empty() {
-            return sigmoid(self.bias);
-        }
-        let table = self.table();
-        let sum: f32 = grams.iter().filter_map(|g| table.get(g)).sum();
-        sigmoid(self.bias + sum / (grams.len() as f32).sqrt())
+        self.probability_with(folded, &Evidence::default())
     }
 
-    /// Fits a model on folded texts with labels and row weights
-    /// (deterministic: same rows, same model).
+    /// Probability in [0, 1] that the folded message is abusive, given the
+    /// words of its analysis and the lexicon's evidence.
+    pub fn probability_with(&self, folded: &str, evidence: &Evidence) -> f32 {
+        self.score(&features(folded, evidence, self.max_n, self.words, self.lexicon))
+    }
+
+    /// The features this model reads in a message.
+    pub fn features(&self, folded: &str, evidence: &Evidence) -> Vec<String> {
+        features(folded, evidence, self.max_n, self.words, self.lexicon)
+    }
+
+    /// Probability for a feature list (see [`features`]).
+    pub fn score(&self, feats: &[String]) -> f32 {
+        let z = self.raw(feats);
+        match self.calibration {
+            Some([a, b]) => sigmoid(a * z + b),
+            None => sigmoid(z),
+        }
+    }
+
+    /// The uncalibrated score `z` (log-odds before Platt scaling).
+    pub fn raw(&self, feats: &[String]) -> f32 {
+        if feats.is_empty() {
+            return self.bias;
+        }
+        let table = self.table();
+        let sum: f32 = feats.iter().filter_map(|g| table.get(g)).sum();
+        self.bias + sum / (feats.len() as f32).sqrt()
+    }
+
+    /// Fits a model on folded texts with labels and row weights, from
+    /// their characters (deterministic: same rows, same model).
     pub fn train(rows: &[(String, bool, f32)], opts: &TrainOptions) -> Classifier {
-        // Vocabulary: n-grams seen in at least min_count rows.
-        let grams: Vec<Vec<String>> = rows.iter().map(|(t, _, _)| ngrams(t, opts.max_n)).collect();
+        let none = Evidence::default();
+        let rows: Vec<(Vec<String>, bool, f32)> =
+            rows.iter().map(|(t, y, w)| (features(t, &none, opts.max_n, false, false), *y, *w)).collect();
+        Classifier::train_features(&rows, &TrainOptions { words: false, lexicon: false, ..*opts })
+    }
+
+    /// Fits a model on feature lists (see [`features`]; `opts.words` and
+    /// `opts.lexicon` must say which were used) with labels and row weights.
+    pub fn train_features(rows: &[(Vec<String>, bool, f32)], opts: &TrainOptions) -> Classifier {
+        // Vocabulary: features seen in at least min_count rows.
+        let grams: Vec<&Vec<String>> = rows.iter().map(|(g, _, _)| g).collect();
         let mut df: HashMap<&str, usize> = HashMap::new();
         for g in &grams {
-            for x in g {
+            for x in g.iter() {
                 *df.entry(x.as_str()).or_default() += 1;
             }
         }
@@ -195,7 +281,52 @@ impl Classifier {
             .map(|(k, x)| (k.to_string(), round(*x)))
             .filter(|(_, x)| *x != 0.0)
             .collect();
-        Classifier { description: String::new(), max_n: opts.max_n, bias: round(b), weights, lookup: OnceLock::new() }
+        Classifier {
+            description: String::new(),
+            max_n: opts.max_n,
+            words: opts.words,
+            lexicon: opts.lexicon,
+            calibration: None,
+            bias: round(b),
+            weights,
+            lookup: OnceLock::new(),
+        }
+    }
+
+    /// Fits Platt scaling `[a, b]` on raw scores and labels (out-of-fold
+    /// scores: a model's own training rows would make it overconfident), by
+    /// Newton steps on the weighted log-loss with Platt's target smoothing.
+    pub fn fit_calibration(scores: &[(f32, bool, f32)]) -> [f32; 2] {
+        let pos: f64 = scores.iter().filter(|s| s.1).map(|s| s.2 as f64).sum();
+        let neg: f64 = scores.iter().filter(|s| !s.1).map(|s| s.2 as f64).sum();
+        let (hi, lo) = ((pos + 1.0) / (pos + 2.0), 1.0 / (neg + 2.0));
+        let (mut a, mut b) = (1.0f64, 0.0f64);
+        for _ in 0..100 {
+            let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+            for &(z, y, w) in scores {
+                let (z, w) = (z as f64, w as f64);
+                let t = if y { hi } else { lo };
+                let p = 1.0 / (1.0 + (-(a * z + b)).exp());
+                let d = (p - t) * w;
+                ga += d * z;
+                gb += d;
+                let h = p * (1.0 - p) * w;
+                haa += h * z * z;
+                hab += h * z;
+                hbb += h;
+            }
+            let det = haa * hbb - hab * hab;
+            if det.abs() < 1e-12 {
+                break;
+            }
+            let (da, db) = ((hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det);
+            a -= da;
+            b -= db;
+            if da.abs() < 1e-7 && db.abs() < 1e-7 {
+                break;
+            }
+        }
+        [a.max(1e-3) as f32, b as f32]
     }
 }
 

@@ -17,6 +17,6 @@ pub mod combine;
 pub mod lexicon;
 
 pub use boundary::Boundaries;
-pub use classifier::{Classifier, TrainOptions};
+pub use classifier::{Classifier, Evidence, TrainOptions};
 pub use combine::ModelThresholds;
 pub use lexicon::{Lexicon, LexiconEntry, LexiconHit};

@@ -435,7 +435,14 @@ impl<'a> Loader<'a> {
         if parts.is_empty() || parts.len() != raws.len() {
             return None;
         }
-        let joined = parts.iter().map(|r| format!("(?:{})", r.as_str())).collect::<Vec<_>>().join("|");
+        // Mask groups (`(?<m>…)`, see the matcher) get a distinct name per
+        // part: one regex cannot name two groups alike.
+        let joined = parts
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("(?:{})", r.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
+            .collect::<Vec<_>>()
+            .join("|");
         // Each part compiled alone, so only the size limit can fail here.
         match RegexBuilder::new(&joined).size_limit(SIZE_LIMIT).build() {
             Ok(re) => Some(re),

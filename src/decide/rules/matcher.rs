@@ -93,9 +93,62 @@ impl<M> Section<M> {
 
 fn apply_mask<'t>(mask: Option<&Regex>, text: &'t str) -> Cow<'t, str> {
     match mask {
+        Some(m) if has_mask_group(m) => {
+            let spans = mask_spans(m, text);
+            if spans.is_empty() {
+                return Cow::Borrowed(text);
+            }
+            let mut out = String::with_capacity(text.len());
+            let mut at = 0;
+            for r in spans {
+                out.push_str(&text[at..r.start]);
+                out.push_str(MASK_FILL);
+                at = r.end;
+            }
+            out.push_str(&text[at..]);
+            Cow::Owned(out)
+        }
         Some(m) => m.replace_all(text, NoExpand(MASK_FILL)),
         None => Cow::Borrowed(text),
     }
+}
+
+/// Capture groups that narrow a mask: a mask pattern written
+/// `(?<m>たら)(?:[^し]|$)` blanks only `たら` and leaves the context it
+/// needed (the regex crate has no look-ahead). When masks are joined into
+/// one alternation the loader renames them `m0`, `m1` …
+fn is_mask_group(name: &str) -> bool {
+    name.strip_prefix('m').is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn has_mask_group(m: &Regex) -> bool {
+    m.capture_names().flatten().any(is_mask_group)
+}
+
+/// Byte ranges a mask blanks in `text`: each match, or only its `m` group
+/// when the pattern has one (matches without the group blank nothing).
+pub(super) fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
+    if !has_mask_group(m) {
+        return m.find_iter(text).map(|x| x.range()).collect();
+    }
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for c in m.captures_iter(text) {
+        // The alternative that matched may have no mask group: then the whole match.
+        let group = m
+            .capture_names()
+            .enumerate()
+            .filter(|(_, n)| n.is_some_and(is_mask_group))
+            .find_map(|(i, _)| c.get(i));
+        let r = group.or_else(|| c.get(0)).map_or(0..0, |g| g.range());
+        if r.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 /// All sections of one group, in load order.
@@ -128,7 +181,7 @@ impl<M> Group<M> {
         let mut out = Vec::new();
         for s in &self.sections {
             for m in s.mask.iter() {
-                out.extend(m.find_iter(folded).map(|x| x.range()));
+                out.extend(mask_spans(m, folded));
             }
         }
         out

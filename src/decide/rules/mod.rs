@@ -62,6 +62,9 @@
 //!   Situation patterns therefore end on the verb ending (`た`, `ました`,
 //!   `ている`, `ない` …), so a mask can take the ending away, and a blanked
 //!   span works as a sentence break.
+//!   A mask may name a group `m` (`(?<m>たら)(?:[^しなず]|$)`): then only
+//!   that group is blanked and the rest of the match is context (the regex
+//!   crate has no look-around), so `確認したらカード` keeps its `か`.
 //! * `exclude` patterns veto the rule for the whole (unmasked) message; use
 //!   them sparingly, since a real situation may share a message with a
 //!   question ("カードを落としたので再発行の手数料は？" must still fire).
@@ -94,7 +97,7 @@ use std::sync::{Arc, OnceLock};
 pub use types::*;
 
 use crate::decide::harassment::combine::combine;
-use crate::decide::harassment::{Boundaries, Classifier, Lexicon};
+use crate::decide::harassment::{Boundaries, Classifier, Evidence, Lexicon, LexiconHit};
 use crate::error::{Error, Result};
 use crate::normalize::{fold_text, normalize};
 use crate::tokenize::Analysis;
@@ -277,7 +280,7 @@ impl RuleSet {
         masked.extend(self.lexicon.innocent_spans(&folded));
         let words = self.lexicon.find(&folded, bounds, &masked);
         let aimed_at = self.lexicon.aim(&folded, bounds, &masked);
-        let probability = self.classifier.as_ref().map(|c| c.probability(&folded));
+        let probability = self.classifier.as_ref().map(|c| c.probability_with(&folded, &self.evidence(&folded, bounds, &words, aimed_at.is_some())));
         combine(&mut harassment, &self.lexicon, &words, aimed_at.as_deref(), probability, &self.policy.harassment.model);
         let voc_hits = self.voc.find(&folded, false);
         let pick = voc_hits
@@ -289,6 +292,29 @@ impl RuleSet {
             None => (VocClass::Inquiry, None),
         };
         RuleMatches { urgent, handoff_request, harassment, aimed_at, harassment_probability: probability, voc, voc_rule }
+    }
+
+    fn evidence(&self, folded: &str, bounds: &Boundaries<'_>, words: &[LexiconHit], aimed: bool) -> Evidence {
+        Evidence {
+            words: bounds.segments(folded).into_iter().map(str::to_string).collect(),
+            lexicon: words.iter().map(|w| self.lexicon.entries()[w.entry].id.clone()).collect(),
+            aimed,
+        }
+    }
+
+    /// What the harassment classifier reads in a message besides its
+    /// characters (words of the analysis, lexicon evidence), with the folded
+    /// text: for training a classifier on the features the engine will give it.
+    pub fn harassment_evidence(&self, analysis: &Analysis) -> (String, Evidence) {
+        let folded = fold_text(&analysis.normalized);
+        let tokens = folded.len() == analysis.normalized.len() && !analysis.boundaries.is_empty();
+        let bounds = if tokens { Boundaries::Tokens(&analysis.boundaries) } else { Boundaries::Script(&folded) };
+        let mut masked = self.harassment.mask_ranges(&folded);
+        masked.extend(self.lexicon.innocent_spans(&folded));
+        let words = self.lexicon.find(&folded, &bounds, &masked);
+        let aimed = self.lexicon.aim(&folded, &bounds, &masked).is_some();
+        let evidence = self.evidence(&folded, &bounds, &words, aimed);
+        (folded, evidence)
     }
 
     /// The thresholds from the rule file (or the defaults).

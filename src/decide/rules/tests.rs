@@ -227,3 +227,15 @@ fn extend_adds_and_replaces() {
     // The policy stays.
     assert_eq!(r.policy(), rules().policy());
 }
+
+#[test]
+fn mask_group_blanks_only_its_span() {
+    // Without the group the mask would also eat the か of かーど.
+    let json = r#"{"urgent": {"mask": ["(?<m>たら)(?:[^し]|$)", "ばあい"], "rules": [
+      {"id": "u", "kind": "lost_stolen", "description": "x", "patterns": ["し。かーど", "落とした"]}]}}"#;
+    let r = RuleSet::from_json_str(json, "r.json").unwrap();
+    assert_eq!(r.check("確認したらカード").urgent.map(|h| h.matched).as_deref(), Some("し。かーど"));
+    // The group is optional context: 落としたらしい keeps its た.
+    assert!(r.check("落としたらしい").urgent.is_some());
+    assert!(r.check("落としたら").urgent.is_none());
+}

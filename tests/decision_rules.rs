@@ -1,0 +1,39 @@
+//! The development decision cases at the rule level: every `handoff:urgent`
+//! case of `tests/decisions/dev/` fires an urgent rule on one of its turns,
+//! and no `self_service` or `handoff:requested` case fires one (urgent
+//! decides first, so a false alarm there sends an ordinary question to the
+//! emergency desk). Held-out cases are never read here.
+
+use madoguchi::decide::rules::RuleSet;
+use madoguchi::tokenize::Analyzer;
+
+#[test]
+fn dev_urgent_cases_are_all_right() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/decisions/dev");
+    let rules = RuleSet::bundled().unwrap();
+    let analyzer = Analyzer::new().unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let (mut checked, mut wrong) = (0, Vec::new());
+    for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "jsonl")) {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let turns: Vec<&str> = match v["query"].as_str() {
+                Some(q) => vec![q],
+                None => v["turns"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect(),
+            };
+            let expect = v["expect"].as_str().unwrap();
+            if !matches!(expect, "handoff:urgent" | "self_service" | "handoff:requested") {
+                continue;
+            }
+            let fired = turns.iter().any(|t| rules.check_analysis(&analyzer.analyze(t)).urgent.is_some());
+            checked += 1;
+            if fired != (expect == "handoff:urgent") {
+                wrong.push(format!("{}:{}: {turns:?} expected {expect}", f.display(), i + 1));
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} cases read");
+    assert!(wrong.is_empty(), "{} of {checked} wrong:\n{}", wrong.len(), wrong.join("\n"));
+}
