@@ -210,6 +210,10 @@ impl IndexBuilder {
         // One thread: documents arrive pre-tokenized, and one segment is what
         // queries want anyway.
         let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        // We merge once in `finish`; a background merge racing with it
+        // fails the build ("segments … could not be found") on corpora
+        // large enough to flush more than one segment.
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         Ok(Self { index, fields, writer, on_disk })
     }
 

@@ -1,0 +1,60 @@
+//! Where the memory of a served corpus goes: resident memory (RSS, from
+//! /proc/self/statm) after each stage of loading, and the heap size of the
+//! scoring structures. Used for the memory breakdown in the README.
+//!
+//! Run: cargo run --release --example memory_probe -- [CORPUS]
+use madoguchi::knowledge::load_corpus;
+use madoguchi::retrieve::{Retriever, SearchOptions};
+use madoguchi::tokenize::Analyzer;
+
+fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() -> madoguchi::Result<()> {
+    let corpus = std::env::args().nth(1).unwrap_or_else(|| "faq-corpus".into());
+    let mut last = rss_mib();
+    let mut stage = |name: &str| {
+        let now = rss_mib();
+        println!("{name:<44} RSS {now:7.1} MiB  (+{:6.1})  peak {:7.1} MiB", now - last, peak_mib());
+        last = now;
+    };
+    stage("start");
+    let dir = madoguchi::tokenize::default_dictionary_dir();
+    let system = madoguchi::tokenize::load_system_dictionary(&dir)?;
+    stage("IPADIC system dictionary (trie; the rest mmap)");
+    let sudachi = madoguchi::tokenize::SynonymDictionary::load(&dir.parent().unwrap_or(&dir).join("sudachi/synonyms.txt"))?;
+    stage("Sudachi synonym dictionary");
+    drop((system, sudachi));
+    let analyzer = Analyzer::new()?;
+    stage("analyzer (all of the above + user dict, synonyms)");
+    let _ = analyzer.analyze("クレジットカードの暗証番号を忘れた");
+    stage("first analysis (dictionary pages touched)");
+    let kb = load_corpus(corpus.as_ref())?;
+    let entries = kb.len();
+    stage(&format!("corpus loaded ({entries} entries)"));
+    let retriever = Retriever::builder().analyzer(analyzer).build(kb)?;
+    stage("retriever built (Tantivy index + impacts)");
+    let opts = SearchOptions::default();
+    for q in ["カードをなくした", "支払い方法を変更したい", "ポイントの有効期限"] {
+        std::hint::black_box(retriever.search(q, &opts));
+    }
+    stage("after three searches (scratch buffers)");
+    let (words, bigrams) = retriever.impacts().vocabulary();
+    println!(
+        "impact index: {words} words, {bigrams} bigrams, {:.1} MiB of heap",
+        retriever.impacts().heap_bytes() as f64 / (1024.0 * 1024.0)
+    );
+    Ok(())
+}
