@@ -10,14 +10,16 @@ use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::knowledge::FaqEntry;
-use tantivy::tokenizer::PreTokenizedString;
 
-use crate::tokenize::{Analysis, Analyzer, BigramTokenizer, MorphTokenizer, bigram_tokens, morph_tokens};
+use crate::tokenize::{Analysis, Analyzer, BigramTokenizer, KeysTokenizer, MorphTokenizer, bigram_keys, morph_keys};
 
 /// Name under which [`MorphTokenizer`] is registered.
 pub const MORPH_TOKENIZER: &str = "madoguchi_morph";
 /// Name under which [`BigramTokenizer`] is registered.
 pub const BIGRAM_TOKENIZER: &str = "madoguchi_bigram";
+/// Name under which [`KeysTokenizer`] is registered: the indexed fields
+/// receive their keys already analyzed, joined by a separator.
+pub const KEYS_TOKENIZER: &str = "madoguchi_keys";
 
 /// The index fields.
 #[derive(Debug, Clone, Copy)]
@@ -51,11 +53,11 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         ordinal: b.add_u64_field("ordinal", FAST),
         category: b.add_text_field("category", STRING),
-        question: b.add_text_field("question", text(MORPH_TOKENIZER)),
-        alternatives: b.add_text_field("alternatives", text(MORPH_TOKENIZER)),
-        keywords: b.add_text_field("keywords", text(MORPH_TOKENIZER)),
-        answer: b.add_text_field("answer", text(MORPH_TOKENIZER)),
-        bigram: b.add_text_field("bigram", text(BIGRAM_TOKENIZER)),
+        question: b.add_text_field("question", text(KEYS_TOKENIZER)),
+        alternatives: b.add_text_field("alternatives", text(KEYS_TOKENIZER)),
+        keywords: b.add_text_field("keywords", text(KEYS_TOKENIZER)),
+        answer: b.add_text_field("answer", text(KEYS_TOKENIZER)),
+        bigram: b.add_text_field("bigram", text(KEYS_TOKENIZER)),
     };
     (b.build(), fields)
 }
@@ -111,13 +113,10 @@ pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalys
     })
 }
 
-fn pre_tokenized(text: &str, tokens: Vec<tantivy::tokenizer::Token>) -> PreTokenizedString {
-    PreTokenizedString { text: text.to_string(), tokens }
-}
-
 /// Writes entries into a new index. Entries arrive already analyzed, and the
-/// fields receive exactly the token streams that [`MorphTokenizer`] and
-/// [`BigramTokenizer`] would produce, so no text is analyzed twice.
+/// fields receive exactly the keys that [`MorphTokenizer`] and
+/// [`BigramTokenizer`] would produce, joined for [`KeysTokenizer`], so no
+/// text is analyzed twice.
 pub struct IndexBuilder {
     index: Index,
     fields: Fields,
@@ -207,6 +206,7 @@ impl IndexBuilder {
         // Registered so that raw-text documents and tools see the same analysis.
         index.tokenizers().register(MORPH_TOKENIZER, MorphTokenizer::new(analyzer.clone()));
         index.tokenizers().register(BIGRAM_TOKENIZER, BigramTokenizer::new(analyzer.clone()));
+        index.tokenizers().register(KEYS_TOKENIZER, KeysTokenizer::default());
         // One thread: documents arrive pre-tokenized, and one segment is what
         // queries want anyway.
         let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
@@ -223,16 +223,22 @@ impl IndexBuilder {
         let mut doc = TantivyDocument::default();
         doc.add_u64(fields.ordinal, ordinal as u64);
         doc.add_text(fields.category, e.category.as_deref().unwrap_or(UNCATEGORIZED));
-        doc.add_pre_tokenized_text(fields.question, pre_tokenized(&e.question, morph_tokens(&a.question)));
-        for (t, an) in e.alternatives.iter().zip(&a.alternatives) {
-            doc.add_pre_tokenized_text(fields.alternatives, pre_tokenized(t, morph_tokens(an)));
+        let mut keys = String::new();
+        morph_keys(&a.question, &mut keys);
+        doc.add_text(fields.question, &keys);
+        for an in &a.alternatives {
+            morph_keys(an, &mut keys);
+            doc.add_text(fields.alternatives, &keys);
         }
-        for (t, an) in e.keywords.iter().zip(&a.keywords) {
-            doc.add_pre_tokenized_text(fields.keywords, pre_tokenized(t, morph_tokens(an)));
+        for an in &a.keywords {
+            morph_keys(an, &mut keys);
+            doc.add_text(fields.keywords, &keys);
         }
-        doc.add_pre_tokenized_text(fields.answer, pre_tokenized(&e.answer, morph_tokens(&a.answer)));
+        morph_keys(&a.answer, &mut keys);
+        doc.add_text(fields.answer, &keys);
         for an in a.question_side() {
-            doc.add_pre_tokenized_text(fields.bigram, pre_tokenized(&an.normalized, bigram_tokens(an)));
+            bigram_keys(an, &mut keys);
+            doc.add_text(fields.bigram, &keys);
         }
         self.writer.add_document(doc)?;
         Ok(())

@@ -26,4 +26,7 @@ pub use dictionary::{
 };
 pub use sudachi::{Relation, SynonymDictionary};
 pub use synonyms::{Expansion, SynonymGroup, Synonyms, parse_synonyms};
-pub use tantivy_adapter::{BigramTokenizer, MorphTokenizer, bigram_tokens, morph_tokens};
+pub use tantivy_adapter::{
+    BigramTokenizer, KEY_SEPARATOR, KeysTokenStream, KeysTokenizer, MorphTokenizer, bigram_keys, bigram_tokens, morph_keys,
+    morph_tokens,
+};

@@ -74,6 +74,98 @@ pub fn bigram_tokens(analysis: &Analysis) -> Vec<Token> {
     bigrams(&analysis.reading_text).into_iter().enumerate().map(|(i, b)| token(b, i, (0, 0))).collect()
 }
 
+/// Separates the keys of one field value handed to the index: a control
+/// character, which normalization removes from every key.
+pub const KEY_SEPARATOR: char = '\u{1f}';
+
+/// The keys of [`morph_tokens`], joined by [`KEY_SEPARATOR`] into `out`
+/// (cleared first): what the index builder hands Tantivy, split again by
+/// [`KeysTokenizer`]. Cheaper than a `PreTokenizedString`, which Tantivy
+/// serializes to JSON and back for every value.
+///
+/// ```
+/// use madoguchi::tokenize::{Analyzer, KEY_SEPARATOR, morph_keys, morph_tokens};
+/// let a = Analyzer::new()?.analyze("カードを紛失した");
+/// let mut joined = String::new();
+/// morph_keys(&a, &mut joined);
+/// let tokens: Vec<String> = morph_tokens(&a).into_iter().map(|t| t.text).collect();
+/// assert_eq!(joined.split(KEY_SEPARATOR).collect::<Vec<_>>(), tokens);
+/// # Ok::<(), madoguchi::Error>(())
+/// ```
+pub fn morph_keys(analysis: &Analysis, out: &mut String) {
+    out.clear();
+    for t in &analysis.terms {
+        if let Some(r) = &t.reading {
+            push_key(out, r);
+        }
+        push_key(out, &t.key);
+    }
+}
+
+/// The keys of [`bigram_tokens`], joined as in [`morph_keys`].
+pub fn bigram_keys(analysis: &Analysis, out: &mut String) {
+    out.clear();
+    for b in bigrams(&analysis.reading_text) {
+        push_key(out, &b);
+    }
+}
+
+fn push_key(out: &mut String, key: &str) {
+    if !out.is_empty() {
+        out.push(KEY_SEPARATOR);
+    }
+    out.push_str(key);
+}
+
+/// Splits a value joined by [`morph_keys`] or [`bigram_keys`] back into its
+/// keys (empty pieces are skipped).
+#[derive(Clone, Debug, Default)]
+pub struct KeysTokenizer {
+    token: Token,
+}
+
+/// Token stream of [`KeysTokenizer`].
+pub struct KeysTokenStream<'a> {
+    text: &'a str,
+    at: usize,
+    token: &'a mut Token,
+}
+
+impl TokenStream for KeysTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        while self.at <= self.text.len() {
+            let rest = &self.text[self.at..];
+            let len = rest.find(KEY_SEPARATOR).unwrap_or(rest.len());
+            let start = self.at;
+            self.at += len + KEY_SEPARATOR.len_utf8();
+            if len == 0 {
+                continue;
+            }
+            self.token.text.clear();
+            self.token.text.push_str(&rest[..len]);
+            self.token.offset_from = start;
+            self.token.offset_to = start + len;
+            self.token.position = self.token.position.wrapping_add(1);
+            return true;
+        }
+        false
+    }
+    fn token(&self) -> &Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+impl Tokenizer for KeysTokenizer {
+    type TokenStream<'a> = KeysTokenStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> KeysTokenStream<'a> {
+        self.token.reset();
+        KeysTokenStream { text, at: 0, token: &mut self.token }
+    }
+}
+
 impl Tokenizer for MorphTokenizer {
     type TokenStream<'a> = VecTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
@@ -85,5 +177,26 @@ impl Tokenizer for BigramTokenizer {
     type TokenStream<'a> = VecTokenStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
         VecTokenStream { tokens: bigram_tokens(&self.analyzer.analyze(text)), cursor: 0 }
+    }
+}
+
+#[cfg(test)]
+mod keys_tests {
+    use super::*;
+
+    #[test]
+    fn keys_tokenizer_splits_on_the_separator_and_skips_empty_pieces() {
+        let mut t = KeysTokenizer::default();
+        let text = format!("かーど{0}{0}紛失{0}", KEY_SEPARATOR);
+        let mut stream = t.token_stream(&text);
+        let mut seen = Vec::new();
+        while stream.advance() {
+            let tok = stream.token();
+            assert_eq!(&text[tok.offset_from..tok.offset_to], tok.text);
+            seen.push((tok.text.clone(), tok.position));
+        }
+        assert_eq!(seen, vec![("かーど".to_string(), 0), ("紛失".to_string(), 1)]);
+        let mut empty = t.token_stream("");
+        assert!(!empty.advance());
     }
 }
