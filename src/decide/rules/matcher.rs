@@ -1,19 +1,27 @@
-//! Compiled rules and how they match: one [`RegexSet`] pass per group, then
-//! masks, excludes and a confirmation of the few rules that matched.
+//! Compiled rules and how they match: one Aho-Corasick pass per section over
+//! the literals every pattern must start with, then only the patterns whose
+//! literals occur are run, then masks, excludes and a confirmation of the
+//! few rules that matched.
+//!
+//! A `RegexSet` over all patterns was the first design: its lazy DFA has so
+//! many states (word lists × bounded gaps) that on real, varied messages it
+//! kept rebuilding them — about 1 ms per message (`examples/rules_warmth`).
+//! Each pattern alone stays small and its DFA warm.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use regex::{NoExpand, Regex, RegexSet, RegexSetBuilder};
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{NoExpand, Regex};
 
 /// What a mask leaves behind: a sentence break, so gaps cannot bridge it.
 const MASK_FILL: &str = "。";
 /// Compiled-size limit per regex; the bounded gaps over Unicode classes are
 /// large but still far below this.
 pub(super) const SIZE_LIMIT: usize = 64 << 20;
-/// Lazy-DFA cache per set: the harassment set outgrows the default cache and
-/// would fall back to a much slower engine.
-const DFA_CACHE: usize = 16 << 20;
+/// A pattern whose prefix literals number more than this is run on every
+/// message instead (the prefilter would be as big as the pattern).
+const MAX_PREFIXES: usize = 4096;
 
 /// One compiled rule.
 #[derive(Debug, Clone)]
@@ -28,33 +36,129 @@ pub(super) struct Rule<M> {
 }
 
 /// The rules of one group from one file, with that file's group-level
-/// mask and exclude, and a set over all their patterns.
+/// mask and exclude, and a prefilter over all their patterns.
 #[derive(Debug, Clone)]
 pub(super) struct Section<M> {
     pub(super) mask: Option<Regex>,
     pub(super) exclude: Option<Regex>,
     pub(super) rules: Vec<Rule<M>>,
-    pub(super) set: RegexSet,
-    /// Pattern index in `set` → rule index.
-    pub(super) owner: Vec<usize>,
+    /// Every pattern of every rule, in rule order.
+    patterns: Vec<Regex>,
+    /// Pattern index → rule index.
+    owner: Vec<usize>,
+    prefilter: Prefilter,
+}
+
+/// Which patterns can match a text: those with a prefix literal in it, and
+/// those without a usable literal set (always run).
+#[derive(Debug, Clone)]
+struct Prefilter {
+    literals: Option<AhoCorasick>,
+    /// Literal index → the patterns that may start with it.
+    starts: Vec<Vec<u32>>,
+    always: Vec<u32>,
+}
+
+impl Prefilter {
+    fn new(patterns: &[Regex]) -> std::result::Result<Self, String> {
+        let mut ids: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut starts: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (pi, p) in patterns.iter().enumerate() {
+            match prefixes(p.as_str()) {
+                Some(set) => {
+                    for lit in set {
+                        let id = *ids.entry(lit.clone()).or_insert_with(|| {
+                            literals.push(lit);
+                            starts.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        starts[id].push(pi as u32);
+                    }
+                }
+                None => always.push(pi as u32),
+            }
+        }
+        let literals = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&literals)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        Ok(Prefilter { literals, starts, always })
+    }
+
+    /// The patterns worth running on `text`, ascending (so rule order holds).
+    fn candidates(&self, text: &str) -> Vec<u32> {
+        let mut out = self.always.clone();
+        if let Some(ac) = &self.literals {
+            for m in ac.find_overlapping_iter(text) {
+                out.extend_from_slice(&self.starts[m.pattern().as_usize()]);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Literals of which every match of `pattern` contains at least one, when
+/// a small, finite set of non-empty ones can be found (`None`: run the
+/// pattern on every message).
+fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    required(&hir)
+}
+
+/// The prefix literals of `hir`, or else those of a part every match must
+/// contain: an element of a concatenation (「(card|phone|…)…(lost|stolen)…」
+/// whose object list starts with a look-behind-like `(?:^|[^a-z])` still
+/// has its event words), each branch of an alternation, a repeated part.
+fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix).limit_total(MAX_PREFIXES);
+    let seq = extractor.extract(hir);
+    if let Some(literals) = seq.literals()
+        && !literals.is_empty()
+        && literals.iter().all(|l| !l.as_bytes().is_empty())
+    {
+        return Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect());
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        // Fewest literals: the most selective part.
+        HirKind::Concat(parts) => parts.iter().filter_map(required).min_by_key(Vec::len),
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for b in branches {
+                all.extend(required(b)?);
+            }
+            (all.len() <= MAX_PREFIXES).then_some(all)
+        }
+        _ => None,
+    }
 }
 
 impl<M> Section<M> {
     pub(super) fn new(mask: Option<Regex>, exclude: Option<Regex>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
-        let mut sources = Vec::new();
+        let mut patterns = Vec::new();
         let mut owner = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             for p in &r.patterns {
-                sources.push(p.as_str().to_string());
+                patterns.push(p.clone());
                 owner.push(i);
             }
         }
-        let set = RegexSetBuilder::new(&sources)
-            .size_limit(SIZE_LIMIT)
-            .dfa_size_limit(DFA_CACHE)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Section { mask, exclude, rules, set, owner })
+        let prefilter = Prefilter::new(&patterns)?;
+        Ok(Section { mask, exclude, rules, patterns, owner, prefilter })
     }
 
     /// Pushes the rules that fire on `folded` (in rule order), stopping after
@@ -64,15 +168,11 @@ impl<M> Section<M> {
             return;
         }
         let masked = apply_mask(self.mask.as_ref(), folded);
-        let hits = self.set.matches(&masked);
-        if !hits.matched_any() {
-            return;
-        }
         let mut last = usize::MAX;
         // Patterns were added in rule order, so rule indices ascend.
-        for p in hits.iter() {
-            let ri = self.owner[p];
-            if ri == last {
+        for p in self.prefilter.candidates(&masked) {
+            let ri = self.owner[p as usize];
+            if ri == last || !self.patterns[p as usize].is_match(&masked) {
                 continue;
             }
             last = ri;
