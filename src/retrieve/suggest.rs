@@ -25,7 +25,7 @@ use super::postings::{ImpactIndex, QUESTION_SIDE};
 use super::query::{Alternative, Concept, ConceptKind, QueryPlan, Source};
 use super::{Retriever, index::EntryAnalysis, scorer};
 use crate::normalize::{fold, is_symbol};
-use crate::tokenize::{Analyzer, TermKind};
+use crate::tokenize::{Analysis, Analyzer, TermKind};
 
 /// Partial questions with fewer letters or digits than this get no
 /// suggestions (one kana says nothing yet).
@@ -264,11 +264,7 @@ impl Retriever {
         let plan = match &split {
             None => self.plan(&analysis),
             Some(s) => {
-                let head = if s.complete == 0 {
-                    QueryPlan::default()
-                } else {
-                    self.plan(&self.analyzer.analyze(&analysis.normalized[..s.complete]))
-                };
+                let head = if s.complete == 0 { QueryPlan::default() } else { self.plan(&self.head(&analysis, s)) };
                 let mut plan = plan_with_tail(head, s);
                 // The last token may already be a whole word in a form the
                 // prefix does not spell (落とし → 落とす): keep its own forms.
@@ -302,9 +298,26 @@ impl Retriever {
         &self.vocabulary
     }
 
+    /// The analysis of the complete words before the growing one. Cut from
+    /// the whole text's analysis when its reading ends with the growing
+    /// word's spelling (kana being typed: saves a second Lindera pass);
+    /// otherwise the complete part is analyzed on its own.
+    fn head(&self, analysis: &Analysis, split: &Split) -> Analysis {
+        let text = &analysis.normalized[..split.complete];
+        match analysis.reading_text.strip_suffix(split.tail.as_str()) {
+            Some(reading) => Analysis {
+                normalized: text.to_string(),
+                terms: analysis.terms.iter().filter(|t| t.span.1 <= split.complete).cloned().collect(),
+                reading_text: reading.trim_end().to_string(),
+                boundaries: analysis.boundaries.iter().copied().filter(|b| *b <= split.complete).collect(),
+            },
+            None => self.analyzer.analyze(text),
+        }
+    }
+
     /// Finds the growing word: the longest tail, starting at one of the last
     /// [`MAX_TAIL_TOKENS`] token boundaries, that starts a vocabulary key.
-    fn split(&self, analysis: &crate::tokenize::Analysis) -> Option<Split> {
+    fn split(&self, analysis: &Analysis) -> Option<Split> {
         let text = &analysis.normalized;
         let starts = analysis.boundaries.iter().rev().filter(|b| **b < text.len()).take(MAX_TAIL_TOKENS);
         // Boundaries ascend, so reversed they go shortest tail first: try
