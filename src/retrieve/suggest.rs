@@ -266,17 +266,7 @@ impl Retriever {
             Some(s) => {
                 let head = if s.complete == 0 { QueryPlan::default() } else { self.plan(&self.head(&analysis, s)) };
                 let mut plan = plan_with_tail(head, s);
-                // The last token may already be a whole word in a form the
-                // prefix does not spell (落とし → 落とす): keep its own forms.
-                if let Some(t) = analysis.terms.iter().rev().find(|t| t.kind == TermKind::Word && t.span.1 == analysis.normalized.len()) {
-                    if let Some(c) = plan.concepts.iter_mut().find(|c| c.key == s.tail) {
-                        for k in std::iter::once(&t.key).chain(&t.reading) {
-                            if !c.alternatives.iter().any(|a| a.terms.len() == 1 && a.terms[0] == *k) {
-                                c.alternatives.push(Alternative { terms: vec![k.clone()], weight: 1.0, source: Source::Word });
-                            }
-                        }
-                    }
-                }
+                keep_last_word(&mut plan, &analysis, &s.tail);
                 plan
             }
         };
@@ -340,6 +330,22 @@ impl Retriever {
             }
         }
         None
+    }
+}
+
+/// The last token may already be a whole word in a form the prefix does
+/// not spell (落とし → 落とす): its own forms join the growing word's
+/// alternatives at full weight.
+fn keep_last_word(plan: &mut QueryPlan, analysis: &Analysis, tail: &str) {
+    let end = analysis.normalized.len();
+    if let Some(t) = analysis.terms.iter().rev().find(|t| t.kind == TermKind::Word && t.span.1 == end)
+        && let Some(c) = plan.concepts.iter_mut().find(|c| c.key == tail)
+    {
+        for k in std::iter::once(&t.key).chain(&t.reading) {
+            if !c.alternatives.iter().any(|a| a.terms.len() == 1 && a.terms[0] == *k) {
+                c.alternatives.push(Alternative { terms: vec![k.clone()], weight: 1.0, source: Source::Word });
+            }
+        }
     }
 }
 
