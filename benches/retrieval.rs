@@ -1,10 +1,13 @@
-//! Criterion benches: dictionary load, index build, query analysis and search
-//! on the bundled corpus. Run: `cargo bench --bench retrieval`.
+//! Criterion benches: dictionary load, index build, query analysis, search
+//! and type-ahead on the bundled corpus, and type-ahead on a 10k-entry
+//! corpus grown from it (`eval::synthetic_corpus`).
+//! Run: `cargo bench --bench retrieval` (`-- suggest` for type-ahead only).
 
 use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use madoguchi::eval::synthetic_corpus;
 use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::{Retriever, SearchOptions};
 use madoguchi::tokenize::{Analyzer, default_dictionary_dir, load_system_dictionary};
@@ -39,5 +42,29 @@ fn throughput(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, initialization, throughput);
+/// Partial questions as typed: kana of one word still in the IME, complete
+/// words and a growing one, a short kana prefix with many completions, and
+/// half-width input.
+const PARTIALS: [(&str, &str); 4] = [
+    ("kana_word_growing", "ふんし"),
+    ("words_then_growing_kana", "カードのさいはっ"),
+    ("two_kana_prefix", "さい"),
+    ("half_width_longer", "ｶｰﾄﾞの暗証番号をかえ"),
+];
+
+fn suggest(c: &mut Criterion) {
+    let bundled = load_corpus(&corpus()).unwrap();
+    for (group, kb) in [("suggest_bundled", bundled.clone()), ("suggest_10k", synthetic_corpus(&bundled, 10_000))] {
+        let retriever = Retriever::builder().build(kb).unwrap();
+        let mut g = c.benchmark_group(group);
+        for (name, partial) in PARTIALS {
+            // The bench measures what it claims: real suggestions.
+            assert!(!retriever.suggest(partial, 5).is_empty(), "{group}/{name}: {partial} suggests nothing");
+            g.bench_function(name, |b| b.iter(|| retriever.suggest(black_box(partial), 5)));
+        }
+        g.finish();
+    }
+}
+
+criterion_group!(benches, initialization, throughput, suggest);
 criterion_main!(benches);

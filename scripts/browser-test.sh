@@ -2,8 +2,9 @@
 # End-to-end test of the chat widget in headless Chromium (Debian's package,
 # driven by npm's playwright-core): installs what is missing, builds the
 # release binary, starts `madoguchi serve` on a free loopback port, runs
-# tests/browser/widget.test.mjs with node's test runner, and always stops the
+# tests/browser/*.test.mjs with node's test runner, and always stops the
 # server. Screenshots go to $TMPDIR (default /tmp).
+# tests/browser/suggest.test.mjs covers type-ahead (GET /v1/suggest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,8 +63,11 @@ if [[ -z "$URL" ]]; then
 fi
 echo "browser-test: server at $URL"
 
+# One file at a time: each starts its own Chromium, and the machine is small.
 status=0
-(cd tests/browser && MADOGUCHI_URL="$URL" node --test widget.test.mjs) || status=$?
+for t in widget.test.mjs suggest.test.mjs; do
+  (cd tests/browser && MADOGUCHI_URL="$URL" node --test "$t") || status=$?
+done
 if [[ "$status" -ne 0 ]]; then
   echo "browser-test: failed; last server log lines:" >&2
   tail -n 30 "$LOGS/err" >&2

@@ -12,6 +12,7 @@
 //! * [`confidence`] turns an entry's features into the probability that it
 //!   is right.
 //! * [`params`] holds the tunable weights.
+//! * [`suggest`] answers a question still being typed (type-ahead).
 
 pub mod confidence;
 pub mod index;
@@ -19,6 +20,7 @@ pub mod params;
 pub mod postings;
 pub mod query;
 pub mod scorer;
+pub mod suggest;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -36,6 +38,7 @@ pub use index::{EntryAnalysis, Fields};
 pub use params::{FieldParams, RankingParams};
 pub use postings::{ImpactIndex, RawIndex};
 pub use query::{Lexicon, QueryPlan};
+pub use suggest::{SuggestOptions, Suggestion, Vocabulary};
 
 /// How many top-scored entries the confidence model re-orders: the same
 /// pool whatever `top_k` a caller asks for, so the order never depends on it.
@@ -135,6 +138,8 @@ pub struct Retriever {
     /// Each entry's question and alternatives as [`verbatim_key`]s, to the
     /// entry (`None` when two entries share the text).
     verbatim: HashMap<String, Option<u32>>,
+    /// Question-side words and readings, sorted, for type-ahead prefixes.
+    vocabulary: Vocabulary,
     on_disk: Option<PathBuf>,
 }
 
@@ -230,10 +235,12 @@ impl Retriever {
         // analyses, so memory stays bounded.
         let mut builder = index::IndexBuilder::new(&analyzer, on_disk.as_deref())?;
         let total = kb.len();
+        let mut vocabulary = suggest::VocabularyBuilder::default();
         for (c, chunk) in kb.entries().chunks(index::CHUNK).enumerate() {
             let analyses = index::analyze_chunk(&analyzer, chunk);
             for (i, (entry, analysis)) in chunk.iter().zip(&analyses).enumerate() {
                 builder.add(c * index::CHUNK + i, entry, analysis)?;
+                vocabulary.add(analysis);
             }
             if let Some(p) = progress.as_mut() {
                 p((c * index::CHUNK + chunk.len()).min(total), total);
@@ -242,6 +249,7 @@ impl Retriever {
         let (index, fields) = builder.finish()?;
         let raw = RawIndex::read(&index.reader()?.searcher(), &fields, kb.len())?;
         let impacts = raw.impacts(&params);
+        let vocabulary = vocabulary.finish(&impacts, &analyzer);
         let mut category_ids: HashMap<String, u32> = HashMap::new();
         let categories = kb
             .entries()
@@ -273,6 +281,7 @@ impl Retriever {
             categories,
             category_ids,
             verbatim,
+            vocabulary,
             on_disk,
         })
     }

@@ -6,7 +6,8 @@
 //! | status | code | when |
 //! |---|---|---|
 //! | 400 | `malformed_json` | the body is not JSON |
-//! | 400 | `bad_request` | the body could not be read, a path segment is not UTF-8, or the request is not HTTP/1.1 |
+//! | 400 | `bad_request` | the body could not be read, a path segment or query parameter is not UTF-8 (or `q` of `/v1/suggest` is missing, or its `limit` out of range), or the request is not HTTP/1.1 |
+//! | 400 | `query_too_long` | `q` of `/v1/suggest` over [`Limits::max_suggest_chars`](super::Limits) |
 //! | 401 | `unauthorized` | admin call without the right bearer token |
 //! | 403 | `forbidden` | admin call without a token configured, from beyond loopback or through a proxy |
 //! | 404 | `session_not_found` | unknown or expired session |
@@ -23,7 +24,7 @@
 //! | 422 | `invalid_time` | `at` is not RFC 3339 or not in 2000–2100 |
 //! | 422 | `client_time_not_allowed` | `at` sent to a server without `--allow-client-time` |
 //! | 422 | `invalid_channel` | `channel` not 1–32 of `A-Za-z0-9_-` |
-//! | 429 | `rate_limited` | too many messages in the session, or sessions from the address (`Retry-After` set) |
+//! | 429 | `rate_limited` | too many messages in the session, or sessions or suggestion requests from the address (`Retry-After` set) |
 //! | 431 | `headers_too_large` | the request head does not fit the server's buffer |
 //! | 500 | `reload_failed` | the corpus on disk has problems (listed in `message`) |
 //! | 503 | `too_many_sessions` | the session store is full |
@@ -75,7 +76,7 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "session_not_found", "no such session (unknown id, or expired after idling)")
     }
 
-    fn rate_limited(wait: std::time::Duration, what: String) -> Self {
+    pub(super) fn rate_limited(wait: std::time::Duration, what: String) -> Self {
         let secs = limits::retry_after_secs(wait);
         let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; retry after {secs} s"));
         e.retry_after = Some(secs);
@@ -83,7 +84,7 @@ impl ApiError {
     }
 
     /// A store failure, counted in the metrics.
-    fn store(state: &AppState, store: &'static str, e: &StoreError) -> Self {
+    pub(super) fn store(state: &AppState, store: &'static str, e: &StoreError) -> Self {
         state.metrics.store_error(store);
         tracing::error!(store, error = %e, "store call failed");
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the session store is unavailable; try again shortly")

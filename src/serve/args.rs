@@ -70,6 +70,12 @@ pub struct ServeArgs {
     /// Window of the session-creation rate limit, in seconds.
     #[arg(long, default_value_t = 60)]
     pub session_rate_window_secs: u64,
+    /// Type-ahead requests (GET /v1/suggest) allowed per client address per --suggest-rate-window-secs.
+    #[arg(long, default_value_t = 120)]
+    pub suggest_rate_limit: u32,
+    /// Window of the type-ahead rate limit, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub suggest_rate_window_secs: u64,
     /// Most sessions held at once (503 beyond).
     #[arg(long, default_value_t = 10_000)]
     pub max_sessions: usize,
@@ -115,6 +121,8 @@ impl ServeArgs {
         positive("rate-window-secs", self.rate_window_secs, &mut problems);
         positive("session-rate-limit", self.session_rate_limit.into(), &mut problems);
         positive("session-rate-window-secs", self.session_rate_window_secs, &mut problems);
+        positive("suggest-rate-limit", self.suggest_rate_limit.into(), &mut problems);
+        positive("suggest-rate-window-secs", self.suggest_rate_window_secs, &mut problems);
         positive("max-sessions", self.max_sessions as u64, &mut problems);
         positive("max-turns", self.max_turns.into(), &mut problems);
         positive("webhook-queue", self.webhook_queue as u64, &mut problems);
@@ -128,6 +136,8 @@ impl ServeArgs {
         l.rate_window = Duration::from_secs(self.rate_window_secs.max(1));
         l.session_rate_max = self.session_rate_limit.max(1);
         l.session_rate_window = Duration::from_secs(self.session_rate_window_secs.max(1));
+        l.suggest_rate_max = self.suggest_rate_limit.max(1);
+        l.suggest_rate_window = Duration::from_secs(self.suggest_rate_window_secs.max(1));
         l.max_sessions = self.max_sessions.max(1);
         l.max_turns = self.max_turns.max(1);
         l.max_transcript_bytes = self.max_transcript_bytes;

@@ -14,6 +14,8 @@
 //! | transcript of one session | 128 KiB | 409 `session_full` (start a new session) |
 //! | sessions held | 10 000 | 503 `too_many_sessions` |
 //! | URI | 8 KiB | 414 `uri_too_long` |
+//! | `q` of `GET /v1/suggest` | 200 characters | 400 `query_too_long` |
+//! | suggestion requests per client address | 120 per 60 s (sliding window) | 429 `rate_limited` + `Retry-After` |
 //!
 //! With Redis (`--sessions redis://…`) the rate limits are counted in Redis,
 //! so they hold across replicas; otherwise in this process
@@ -54,6 +56,14 @@ pub struct Limits {
     pub max_channel_chars: usize,
     /// Longest request URI (path and query) in bytes.
     pub max_uri_bytes: usize,
+    /// Longest partial question (`q`) of `GET /v1/suggest`, in characters.
+    pub max_suggest_chars: usize,
+    /// Suggestion requests one client address may make per
+    /// [`Limits::suggest_rate_window`] (type-ahead asks on pauses in typing,
+    /// a few per second at most).
+    pub suggest_rate_max: u32,
+    /// The sliding window of the suggestion rate limit.
+    pub suggest_rate_window: Duration,
 }
 
 impl Default for Limits {
@@ -70,6 +80,9 @@ impl Default for Limits {
             session_rate_window: Duration::from_secs(60),
             max_channel_chars: 32,
             max_uri_bytes: 8 * 1024,
+            max_suggest_chars: 200,
+            suggest_rate_max: 120,
+            suggest_rate_window: Duration::from_secs(60),
         }
     }
 }

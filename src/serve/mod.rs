@@ -10,6 +10,7 @@
 //! | `GET /v1/sessions/{id}/transcript` | the masked transcript |
 //! | `GET /v1/categories` | categories with counts |
 //! | `GET /v1/categories/{name}/entries` | entries of a category (`?subcategory=`) |
+//! | `GET /v1/suggest?q=…` | type-ahead: entries for a question still being typed ([`suggest`]) |
 //! | `GET /healthz`, `GET /readyz` | liveness, readiness |
 //! | `POST /v1/admin/reload` | reload the corpus from disk (every replica); sessions survive |
 //! | `GET /metrics` | Prometheus metrics ([`metrics`]; admin access) |
@@ -48,6 +49,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod public;
 pub mod redis;
+pub mod suggest;
 mod tasks;
 pub mod webhook;
 mod widget;
@@ -168,6 +170,7 @@ pub struct AppState {
     sessions: Arc<dyn SessionStore>,
     message_rate: Arc<dyn RateLimit>,
     session_rate: Arc<dyn RateLimit>,
+    suggest_rate: Arc<dyn RateLimit>,
     outbox: Arc<dyn Outbox>,
     webhook: Option<Webhook>,
     wake_outbox: Arc<tokio::sync::Notify>,
@@ -247,11 +250,16 @@ impl AppState {
                     Arc::new(MemoryOutbox::new(options.outbox.capacity)),
                 ),
             };
+        let suggest_rate: Arc<dyn RateLimit> = match &redis {
+            Some(r) => Arc::new(r.rate_limit("suggest", l.suggest_rate_max, l.suggest_rate_window)),
+            None => Arc::new(RateLimiter::new(l.suggest_rate_max, l.suggest_rate_window)),
+        };
         Ok(Arc::new(Self {
             engine,
             sessions,
             message_rate,
             session_rate,
+            suggest_rate,
             outbox,
             webhook,
             wake_outbox: Arc::default(),
@@ -302,6 +310,7 @@ impl AppState {
     pub async fn sweep(&self) -> usize {
         self.message_rate.sweep_stale();
         self.session_rate.sweep_stale();
+        self.suggest_rate.sweep_stale();
         match self.sessions.sweep(chrono::Utc::now().timestamp()).await {
             Ok(removed) => {
                 if removed > 0 {
@@ -366,6 +375,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/sessions/{id}/transcript", get(api::transcript))
         .route("/v1/categories", get(api::categories))
         .route("/v1/categories/{name}/entries", get(api::category_entries))
+        .route("/v1/suggest", get(suggest::suggest))
         .route("/v1/admin/reload", post(api::reload))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)

@@ -503,6 +503,116 @@
       if (e.key === "Escape") { e.stopPropagation(); closePanel(true); }
     });
 
+    /* Type-ahead suggestions (GET /v1/suggest): a listbox under the input,
+       filled on pauses in typing, IME composition included (the input's
+       value then holds the kana being converted). ArrowUp/ArrowDown move,
+       Enter sends the highlighted question, Escape closes, a click picks.
+       Kept in this one block: the rest of the widget knows nothing of it. */
+    setupSuggestions();
+    function setupSuggestions() {
+      var DEBOUNCE_MS = 150;
+      var LIMIT = 5;
+      var MIN_CHARS = 2;
+      var MAX_Q_CHARS = 200;
+      var listId = "mdg-suggest-" + n;
+      var list = el("ul", { id: listId, className: "mdg-suggest", role: "listbox", "aria-label": "入力中の質問の候補", hidden: true });
+      form.insertBefore(list, form.querySelector(".mdg-hint"));
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", listId);
+      input.setAttribute("aria-expanded", "false");
+      var timer = null;
+      var asked = 0; /* the latest request; older answers are dropped */
+      var items = [];
+      var active = -1;
+
+      function close() {
+        list.hidden = true;
+        list.textContent = "";
+        items = [];
+        active = -1;
+        input.setAttribute("aria-expanded", "false");
+        input.removeAttribute("aria-activedescendant");
+      }
+      function highlight(i) {
+        active = i;
+        items.forEach(function (li, j) { li.setAttribute("aria-selected", String(j === i)); });
+        if (i >= 0) {
+          input.setAttribute("aria-activedescendant", items[i].id);
+          items[i].scrollIntoView({ block: "nearest" });
+        } else {
+          input.removeAttribute("aria-activedescendant");
+        }
+      }
+      function pick(question) {
+        close();
+        cancel();
+        if (busy || ended) return;
+        input.value = "";
+        submit(question);
+      }
+      function show(suggestions) {
+        close();
+        if (!suggestions.length || ended) return;
+        suggestions.forEach(function (s, i) {
+          var li = el("li", {
+            id: listId + "-" + i, className: "mdg-suggest-item", role: "option", "aria-selected": "false", text: s.question,
+            /* mousedown would move the focus away from the input first */
+            onmousedown: function (e) { e.preventDefault(); },
+            onclick: function () { pick(s.question); }
+          });
+          items.push(li);
+          list.appendChild(li);
+        });
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+      }
+      function cancel() {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        asked++;
+      }
+      function ask() {
+        var q = input.value.trim();
+        cancel();
+        if (ended || q.replace(/[\s\p{P}\p{S}]/gu, "").length < MIN_CHARS || q.length > MAX_Q_CHARS) { close(); return; }
+        var mine = asked;
+        timer = setTimeout(function () {
+          timer = null;
+          api("GET", "/v1/suggest?q=" + encodeURIComponent(q) + "&limit=" + LIMIT).then(function (r) {
+            if (mine !== asked || document.activeElement !== input) return;
+            if (r.status === 200 && r.data && r.data.suggestions) show(r.data.suggestions); else close();
+          }).catch(function () { if (mine === asked) close(); });
+        }, DEBOUNCE_MS);
+      }
+      input.addEventListener("input", ask);
+      input.addEventListener("compositionend", ask);
+      input.addEventListener("blur", function () { cancel(); close(); });
+      form.addEventListener("submit", function () { cancel(); close(); });
+      /* Capture phase on the form: runs before the input's own Enter-sends
+         handler, which must not fire when a suggestion is picked. */
+      form.addEventListener("keydown", function (e) {
+        if (e.target !== input || list.hidden || e.isComposing || e.keyCode === 229) return;
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          e.preventDefault();
+          var step = e.key === "ArrowDown" ? 1 : -1;
+          var next = active + step;
+          if (next >= items.length) next = 0;
+          if (next < -1) next = items.length - 1;
+          highlight(next);
+        } else if (e.key === "Enter" && !e.shiftKey && active >= 0) {
+          e.preventDefault();
+          e.stopPropagation();
+          pick(items[active].textContent);
+        } else if (e.key === "Escape") {
+          e.preventDefault();
+          e.stopPropagation();
+          cancel();
+          close();
+        }
+      }, true);
+    }
+
     addBubble("bot", [el("p", {
       text: "まどか サポート窓口です。ご質問を入力するか、「カテゴリから探す」からお選びください。"
     })]);
