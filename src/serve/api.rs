@@ -71,7 +71,7 @@ impl ApiError {
         Self { status, code, message: message.into(), retry_after: None }
     }
 
-    fn session_not_found() -> Self {
+    pub(super) fn session_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "session_not_found", "no such session (unknown id, or expired after idling)")
     }
 
@@ -83,7 +83,7 @@ impl ApiError {
     }
 
     /// A store failure, counted in the metrics.
-    fn store(state: &AppState, store: &'static str, e: &StoreError) -> Self {
+    pub(super) fn store(state: &AppState, store: &'static str, e: &StoreError) -> Self {
         state.metrics.store_error(store);
         tracing::error!(store, error = %e, "store call failed");
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the session store is unavailable; try again shortly")
@@ -91,7 +91,7 @@ impl ApiError {
 }
 
 /// A path parameter, or a JSON 400 when it cannot be decoded.
-fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(super) fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     path.map(|Path(p)| p)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("bad path parameter: {}", e.body_text())))
 }
@@ -115,7 +115,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Reads a JSON body with our error codes. `Ok(None)` for an empty body
 /// when `optional`.
-fn json_body<T: DeserializeOwned>(
+pub(super) fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     optional: bool,
@@ -239,12 +239,12 @@ pub struct PostMessage {
 }
 
 /// Bytes a transcript holds (texts and times).
-fn transcript_bytes(session: &Session) -> usize {
+pub(super) fn transcript_bytes(session: &Session) -> usize {
     session.transcript.iter().map(|l| l.text.len() + l.at.len() + l.entry_id.as_ref().map_or(0, String::len) + 32).sum()
 }
 
 /// The message time: the server's clock, or `at` when the server allows it.
-fn message_time(state: &AppState, at: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
+pub(super) fn message_time(state: &AppState, at: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
     let offset = state.engine.calendar().offset();
     let Some(at) = at else { return Ok(Utc::now().with_timezone(&offset)) };
     if !state.options.allow_client_time {
@@ -303,7 +303,7 @@ pub async fn post_message(
     let started = Instant::now();
     let text = Arc::new(request.text);
     let mut attempt = 0;
-    let reply = loop {
+    let (reply, saved) = loop {
         attempt += 1;
         let limits = &state.options.limits;
         if current.session.turns >= limits.max_turns || transcript_bytes(&current.session) >= limits.max_transcript_bytes {
@@ -328,7 +328,7 @@ pub async fn post_message(
         // Idle expiry counts real time, whatever `at` said.
         session.last_active = Utc::now().timestamp();
         match state.sessions.save(&session, current.version).await {
-            Ok(_) => break reply,
+            Ok(_) => break (reply, session),
             Err(StoreError::Conflict) if attempt < CAS_ATTEMPTS => {
                 state.metrics.conflict();
                 match state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))? {
@@ -359,6 +359,8 @@ pub async fn post_message(
     if let Some(h) = &reply.handoff {
         state.metrics.handoff(h.reason.as_str(), h.repeat);
     }
+    // Logged once, after the save that counted (not per compare-and-set attempt).
+    state.events.record(&crate::insights::Event::turn(&saved, &reply, at), &state.metrics);
     enqueue_handoff(&state, &id, &reply, current.session.channel.clone(), at).await;
     Ok(Json(PublicReply::from(&reply)).into_response())
 }
@@ -366,7 +368,7 @@ pub async fn post_message(
 /// Queues a new hand-off for the webhook (a repeat, same need and route,
 /// opens no second ticket). The delivery id comes from the session and turn,
 /// so the same hand-off is never queued twice.
-async fn enqueue_handoff(state: &AppState, id: &str, reply: &Reply, channel: Option<String>, at: DateTime<FixedOffset>) {
+pub(super) async fn enqueue_handoff(state: &AppState, id: &str, reply: &Reply, channel: Option<String>, at: DateTime<FixedOffset>) {
     let (ReplyKind::Handoff, Some(_), Some(handoff)) = (reply.kind, &state.webhook, reply.handoff.as_ref().filter(|h| !h.repeat)) else {
         return;
     };
