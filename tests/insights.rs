@@ -44,7 +44,7 @@ fn scripted_day(what: &str) -> PathBuf {
 fn the_report_of_a_scripted_day_has_exact_numbers() {
     let dir = scripted_day("day");
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert_eq!(files, vec!["events-2026-11-30.jsonl".to_string()], "rotated by the events' day");
+    assert_eq!(files, vec!["events-2026-11-16.jsonl".to_string()], "rotated by the events' day");
 
     let options = ReportOptions {
         route_names: [("chat_operator".to_string(), "有人チャット".to_string())].into_iter().collect(),
@@ -64,7 +64,7 @@ fn the_report_of_a_scripted_day_has_exact_numbers() {
     assert_eq!(t.resolved_sessions, 3);
     assert!((t.resolution_rate - 3.0 / 19.0).abs() < 1e-9);
     assert_eq!(r.days.len(), 1);
-    assert_eq!(r.days[0].date.to_string(), "2026-11-30");
+    assert_eq!(r.days[0].date.to_string(), "2026-11-16");
     assert_eq!((r.days[0].turns, r.days[0].sessions, r.days[0].resolved_sessions), (21, 19, 3));
 
     // Replies of turns, and the two replies to いいえ (clarify).
@@ -119,7 +119,7 @@ fn the_report_of_a_scripted_day_has_exact_numbers() {
 #[test]
 fn a_pin_or_phone_number_never_reaches_the_event_file() {
     let dir = scripted_day("pii");
-    let text = std::fs::read_to_string(dir.join("events-2026-11-30.jsonl")).unwrap();
+    let text = std::fs::read_to_string(dir.join("events-2026-11-16.jsonl")).unwrap();
     // Session d said: 電話番号は090-1234-5678、暗証番号は4321です。
     assert!(text.contains("暗証番号は****"), "the masked message is there");
     for secret in ["1234-5678", "5678", "4321", "090-1234"] {
