@@ -99,6 +99,9 @@ enum Command {
         /// Routes file for route names (default: the bundled dictionaries/routes.json).
         #[arg(long)]
         routes: Option<PathBuf>,
+        /// FAQ corpus, to show the questions of the entries listed (default: ./faq-corpus when present).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
         /// Distinct unanswered questions kept for grouping into topics (bounds memory).
         #[arg(long, default_value_t = 5000)]
         topic_questions: usize,
@@ -487,6 +490,7 @@ fn report(
     out: Option<&std::path::Path>,
     json: bool,
     routes: Option<&std::path::Path>,
+    corpus: Option<&std::path::Path>,
     topic_questions: usize,
 ) -> Result<()> {
     use madoguchi::insights::report;
@@ -502,6 +506,10 @@ fn report(
         to: parse_day("--to", to)?,
         topic_questions: topic_questions.max(1),
         route_names: calendar.routes.iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
+        entry_questions: match corpus.map(PathBuf::from).or_else(|| Some(PathBuf::from("faq-corpus")).filter(|p| p.exists())) {
+            Some(path) => load_corpus(&path)?.entries().iter().map(|e| (e.id.clone(), e.question.clone())).collect(),
+            None => Default::default(),
+        },
         ..Default::default()
     };
     let started = Instant::now();
@@ -541,9 +549,16 @@ fn report(
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Chat { corpus, json, events } => chat(&corpus, json, events.as_deref()),
-        Command::Report { events, from, to, out, json, routes, topic_questions } => {
-            report(&events, from.as_deref(), to.as_deref(), out.as_deref(), json, routes.as_deref(), topic_questions)
-        }
+        Command::Report { events, from, to, out, json, routes, corpus, topic_questions } => report(
+            &events,
+            from.as_deref(),
+            to.as_deref(),
+            out.as_deref(),
+            json,
+            routes.as_deref(),
+            corpus.as_deref(),
+            topic_questions,
+        ),
         Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
         Command::Check { corpus } => check(&corpus),
         Command::Eval { corpus, cases, json, at, no_failures } => eval(&corpus, &cases, json, at.as_deref(), no_failures),

@@ -15,6 +15,11 @@
 //! | 405 | `method_not_allowed` | wrong method for the endpoint |
 //! | 409 | `session_full` | the session reached [`Limits::max_turns`](super::Limits) or [`Limits::max_transcript_bytes`](super::Limits); start a new one |
 //! | 409 | `session_conflict` | other turns of the session kept winning the compare-and-set; send again |
+//! | 409 | `feedback_given`, `session_ended` | feedback twice on an answer, or on a closed session ([`super::feedback`]) |
+//! | 404 | `events_not_configured` | `GET /admin/report` on a server without `--events` ([`super::report`]) |
+//! | 422 | `invalid_feedback` | feedback on a turn that does not exist or was not an answer |
+//! | 422 | `invalid_date` | `from`/`to` of the report not YYYY-MM-DD, or `from` after `to` |
+//! | 500 | `report_failed` | the events directory cannot be read |
 //! | 413 | `payload_too_large` | body over [`Limits::max_body_bytes`](super::Limits) |
 //! | 414 | `uri_too_long` | the URI is over [`Limits::max_uri_bytes`](super::Limits) |
 //! | 415 | `unsupported_media_type` | a body without `Content-Type: application/json` |

@@ -65,6 +65,7 @@ pub async fn admin_report(
         from: day("from", query.from.as_deref())?,
         to: day("to", query.to.as_deref())?,
         route_names: state.engine.calendar().routes.iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
+        entry_questions: state.engine.retriever().knowledge_base().entries().iter().map(|e| (e.id.clone(), e.question.clone())).collect(),
         ..Default::default()
     };
     if let (Some(f), Some(t)) = (options.from, options.to)

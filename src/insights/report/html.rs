@@ -71,7 +71,7 @@ fn entry_table(out: &mut String, rows: &[EntryUse], empty: &str) {
         let _ = write!(
             out,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
-            escape(&r.id),
+            r.question.as_deref().map_or_else(|| escape(&r.id), |q| format!("{}（{}）", escape(q), escape(&r.id))),
             r.answers,
             r.yes,
             r.no

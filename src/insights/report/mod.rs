@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use madoguchi::insights::report::{build, ReportOptions};
-//! let report = build(&["events".into()], &ReportOptions::default(), |_| {})?;
+//! let report = build(&[std::path::PathBuf::from("events")], &ReportOptions::default(), |_| {})?;
 //! println!("{}", report.totals.turns);
 //! std::fs::write("report.html", madoguchi::insights::report::html::render(&report))?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -73,11 +73,22 @@ pub struct ReportOptions {
     pub topic_questions: usize,
     /// Display names of routes (id → name), e.g. from the routes file.
     pub route_names: BTreeMap<String, String>,
+    /// Questions of FAQ entries (id → question), e.g. from the corpus, so
+    /// the report names the entries it lists.
+    pub entry_questions: BTreeMap<String, String>,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        Self { from: None, to: None, top_entries: 10, top_topics: 20, topic_questions: 5000, route_names: BTreeMap::new() }
+        Self {
+            from: None,
+            to: None,
+            top_entries: 10,
+            top_topics: 20,
+            topic_questions: 5000,
+            route_names: BTreeMap::new(),
+            entry_questions: BTreeMap::new(),
+        }
     }
 }
 
@@ -184,6 +195,9 @@ pub struct RouteCount {
 pub struct EntryUse {
     /// Entry id.
     pub id: String,
+    /// The entry's question, when the corpus was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     /// Times it answered.
     pub answers: u64,
     /// はい on its answers.

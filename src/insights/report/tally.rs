@@ -262,8 +262,12 @@ impl<'o> Tally<'o> {
             handoffs: self.handoffs.total,
             handoffs_outside_hours: self.handoffs.outside_hours,
         };
-        let mut uses: Vec<EntryUse> =
-            self.entries.into_iter().map(|(id, a)| EntryUse { id, answers: a.answers, yes: a.yes, no: a.no }).collect();
+        let questions = &self.options.entry_questions;
+        let mut uses: Vec<EntryUse> = self
+            .entries
+            .into_iter()
+            .map(|(id, a)| EntryUse { question: questions.get(&id).cloned(), id, answers: a.answers, yes: a.yes, no: a.no })
+            .collect();
         let top = self.options.top_entries;
         uses.sort_by(|a, b| b.answers.cmp(&a.answers).then_with(|| a.id.cmp(&b.id)));
         let most_answered: Vec<EntryUse> = uses.iter().filter(|u| u.answers > 0).take(top).cloned().collect();
