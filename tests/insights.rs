@@ -243,3 +243,40 @@ fn a_jsonl_sink_rotates_by_the_events_day() {
     assert_eq!((r.totals.sessions, r.days[0].sessions, r.days[1].sessions), (1, 1, 0));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn the_cli_report_writes_html_and_json_and_refuses_bad_options() {
+    let dir = scripted_day("cli");
+    let out = dir.join("report.html");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let events = dir.to_str().unwrap();
+    let done = run(&["report", "--events", events, "--json", "--out", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!((v["totals"]["turns"].as_u64(), v["totals"]["sessions"].as_u64()), (Some(21), Some(19)));
+    // Entries are named from ./faq-corpus.
+    assert!(v["entries"]["most_answered"][0]["question"].as_str().is_some_and(|q| !q.is_empty()), "{}", v["entries"]);
+    assert!(stderr.contains("report: 26 lines read (100 %)"), "progress: {stderr}");
+    assert!(stderr.contains("report: 26 events from 1 files"), "{stderr}");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("お問い合わせレポート"));
+
+    for (args, says) in [
+        (vec!["report", "--events", events], "--out"),
+        (vec!["report", "--events", events, "--json", "--from", "2026-11-31"], "--from"),
+        (vec!["report", "--events", events, "--json", "--from", "2026-11-17", "--to", "2026-11-16"], "after"),
+        (vec!["report", "--events", "/nonexistent/events", "--json"], "/nonexistent/events"),
+    ] {
+        let failed = run(&args);
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert_eq!(failed.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -260,8 +260,8 @@ pub struct Report {
 }
 
 /// Reads every event of `paths` (files, or directories of day files) and
-/// builds the report. `progress` is called every 100,000 lines and at the
-/// end.
+/// builds the report. `progress` is called every 100,000 lines and once at
+/// the end (not twice when the last line was a 100,000th).
 pub fn build(paths: &[PathBuf], options: &ReportOptions, mut progress: impl FnMut(Progress)) -> Result<Report, ReportError> {
     if let (Some(f), Some(t)) = (options.from, options.to)
         && f > t
@@ -286,6 +286,8 @@ pub fn build(paths: &[PathBuf], options: &ReportOptions, mut progress: impl FnMu
             }
         })?;
     }
-    progress(p);
+    if p.lines == 0 || p.lines % 100_000 != 0 {
+        progress(p);
+    }
     Ok(tally.finish(files.len()))
 }
