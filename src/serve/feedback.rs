@@ -89,6 +89,7 @@ pub async fn post_feedback(
         Err(e) => return Err(ApiError::store(&state, "rate", &e)),
     }
 
+    let started = std::time::Instant::now();
     let mut attempt = 0;
     let (feedback, saved) = loop {
         attempt += 1;
@@ -132,7 +133,8 @@ pub async fn post_feedback(
     );
     state.events.record(&Event::feedback(&saved, &feedback, at), &state.metrics);
     if let Some(reply) = &feedback.reply {
-        state.metrics.turn(reply.kind.as_str(), std::time::Duration::ZERO);
+        // The reply to いいえ is a turn of its own: counted and timed like one.
+        state.metrics.turn(reply.kind.as_str(), started.elapsed());
         if let Some(h) = &reply.handoff {
             state.metrics.handoff(h.reason.as_str(), h.repeat);
         }
