@@ -280,3 +280,87 @@ fn the_cli_report_writes_html_and_json_and_refuses_bad_options() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "カードの暗証番号を変えたい", "送料はいくらですか", "オペレーターと話したい", "090-1234-5678", "4111-1111-1111-1111",
+            "暗証番号は4321", "taro@example.jp", "〒150-0001", "バカ", "殺す", "2", "\n", "{", "\"version\":1", "𠮷",
+        ]);
+        prop_oneof![pieces.prop_map(str::to_string), any::<String>()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+        /// Whatever the customer types and whichever turn gets feedback:
+        /// no panic, and nothing in an event is left to mask.
+        #[test]
+        fn events_never_hold_anything_unmasked(
+            messages in prop::collection::vec(prop::collection::vec(piece(), 1..4).prop_map(|v| v.concat()), 1..5),
+            feedback in prop::collection::vec((0u32..8, any::<bool>()), 0..4),
+        ) {
+            let engine = engine();
+            let t = at("2026-11-30T12:00:00+09:00");
+            let mut s = Session::new("prop").with_channel("web");
+            let mut events = Vec::new();
+            for m in &messages {
+                let reply = engine.respond_at(&mut s, m, t);
+                events.push(Event::turn(&s, &reply, t));
+            }
+            for (turn, resolved) in &feedback {
+                if let Ok(fb) = engine.feedback_at(&mut s, *turn, *resolved, t) {
+                    events.push(Event::feedback(&s, &fb, t));
+                }
+            }
+            for e in &events {
+                let line = e.to_line().unwrap();
+                prop_assert!(!line.contains("\"prop\""), "no session id: {}", line);
+                if let Some(text) = &e.text {
+                    prop_assert!(madoguchi::decide::mask(text).found.is_empty(), "left to mask: {}", text);
+                }
+                let back: Event = serde_json::from_str(&line).unwrap();
+                prop_assert_eq!(&back.session, &e.session);
+            }
+        }
+
+        /// Any bytes as the event log: counted, never a panic.
+        #[test]
+        fn any_input_is_counted_never_a_panic(lines in prop::collection::vec(piece(), 0..20)) {
+            let dir = temp_dir("prop-lines");
+            let mut body = lines.join("\n");
+            body.push_str("\n{\"version\":1,\"type\":\"turn\",\"at\":\"2026-11-30T10:00:00+09:00\",\"session\":\"x\",\"turn\":1,\"reply\":\"fallback\",\"text\":\"宇宙\"}\n");
+            std::fs::write(dir.join("events.jsonl"), body).unwrap();
+            let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+            prop_assert!(r.input.events >= 1);
+            prop_assert!(r.input.events + r.input.bad_lines <= r.input.lines);
+            prop_assert!(html::render(&r).contains("お問い合わせレポート"));
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+#[test]
+fn a_year_of_days_renders() {
+    let dir = temp_dir("year");
+    let mut body = String::new();
+    for d in 0..400 {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(d);
+        body.push_str(&format!(
+            "{{\"version\":1,\"type\":\"turn\",\"at\":\"{day}T10:00:00+09:00\",\"session\":\"{d:016x}\",\"turn\":1,\"reply\":\"answer\",\"entry\":\"e\",\"voc\":\"inquiry\"}}\n"
+        ));
+    }
+    std::fs::write(dir.join("year.jsonl"), body).unwrap();
+    let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+    assert_eq!((r.days.len(), r.totals.sessions), (400, 400));
+    let page = html::render(&r);
+    // Every column stays inside the chart.
+    for x in page.split("<rect x=\"").skip(1).filter_map(|s| s.split('"').next()?.parse::<u32>().ok()) {
+        assert!(x <= 680, "x = {x}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

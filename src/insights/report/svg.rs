@@ -48,8 +48,10 @@ pub fn day_columns(title: &str, series: &[&str], days: &[(String, Vec<u64>)]) ->
     let height = top + plot_h + bottom + legend_h;
     let plot_w = WIDTH - left - 10;
     let n = days.len().max(1) as u32;
-    let slot = plot_w / n;
-    let col_w = (slot * 7 / 10).clamp(2, 60);
+    // A year of days still fits: at least one unit per day, columns never
+    // wider than their slot (no unsigned underflow below).
+    let slot = (plot_w / n).max(1);
+    let col_w = (slot * 7 / 10).clamp(1, 60).min(slot);
     let max = days.iter().map(|(_, v)| v.iter().sum::<u64>()).max().unwrap_or(0).max(1);
     let mut s = format!(
         r#"<svg class="chart" role="img" aria-label="{}" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">"#,
