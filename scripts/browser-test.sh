@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# End-to-end test of the chat widget in headless Chromium (Debian's package,
-# driven by npm's playwright-core): installs what is missing, builds the
-# release binary, starts `madoguchi serve` on a free loopback port, runs
-# tests/browser/*.test.mjs with node's test runner, and always stops the
-# server. Screenshots go to $TMPDIR (default /tmp).
+# End-to-end test of the chat widget and the insights report in headless
+# Chromium (Debian's package, driven by npm's playwright-core): installs what
+# is missing, builds the release binary, writes the scripted day of
+# tests/insights/ into an events directory (examples/scripted_day.rs) and
+# renders it with `madoguchi report`, starts `madoguchi serve --events` on that
+# directory on a free loopback port, runs tests/browser/*.test.mjs with node's
+# test runner, and always stops the server. Screenshots go to $TMPDIR
+# (default /tmp); MADOGUCHI_DOCS_SHOT=docs/report.png also refreshes the
+# README's screenshot of the report.
 # tests/browser/suggest.test.mjs covers type-ahead (GET /v1/suggest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +33,7 @@ if [[ "$want" != "$have" ]]; then
 fi
 
 bash scripts/setup-dictionary.sh
-cargo build --release --quiet --bin madoguchi
+cargo build --release --quiet --bin madoguchi --example scripted_day
 
 LOGS="$(mktemp -d)"
 SERVER_PID=""
@@ -42,8 +46,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Port 0: the server picks a free port and prints the address.
-./target/release/madoguchi serve --corpus faq-corpus --addr 127.0.0.1:0 >"$LOGS/out" 2>"$LOGS/err" &
+# A scripted day of conversations (2026-11-16) as events, and its report.
+./target/release/examples/scripted_day tests/insights/scripted-day.jsonl "$LOGS/events"
+./target/release/madoguchi report --events "$LOGS/events" --out "$LOGS/report.html"
+
+# Port 0: the server picks a free port and prints the address. Its own
+# events (today's) land beside the scripted day's; the report test asks for
+# 2026-11-16 only.
+./target/release/madoguchi serve --corpus faq-corpus --addr 127.0.0.1:0 --events "$LOGS/events" \
+  >"$LOGS/out" 2>"$LOGS/err" &
 SERVER_PID=$!
 URL=""
 for _ in $(seq 1 600); do
@@ -65,9 +76,10 @@ echo "browser-test: server at $URL"
 
 # One file at a time: each starts its own Chromium, and the machine is small.
 status=0
-for t in widget.test.mjs suggest.test.mjs; do
-  (cd tests/browser && MADOGUCHI_URL="$URL" node --test "$t") || status=$?
-done
+SHOT=""
+if [[ -n "${MADOGUCHI_DOCS_SHOT:-}" ]]; then SHOT="$(realpath -m "$MADOGUCHI_DOCS_SHOT")"; fi
+(cd tests/browser && MADOGUCHI_URL="$URL" MADOGUCHI_REPORT_HTML="$LOGS/report.html" MADOGUCHI_DOCS_SHOT="$SHOT" \
+  node --test widget.test.mjs suggest.test.mjs feedback.test.mjs report.test.mjs) || status=$?
 if [[ "$status" -ne 0 ]]; then
   echo "browser-test: failed; last server log lines:" >&2
   tail -n 30 "$LOGS/err" >&2

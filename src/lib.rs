@@ -46,6 +46,7 @@ pub mod config;
 pub mod decide;
 pub mod error;
 pub mod eval;
+pub mod insights;
 pub mod knowledge;
 pub mod normalize;
 pub mod retrieve;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use madoguchi::config::Config;
 use madoguchi::decide::{Engine, EngineConfig, Reply, ReplyKind, Session};
+use madoguchi::insights::{Event, EventSink, JsonlSink, NoopSink};
 use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::{Retriever, SearchOptions};
 use madoguchi::tokenize::{Analyzer, default_dictionary_dir};
@@ -74,6 +75,36 @@ enum Command {
         /// Print each reply as JSON.
         #[arg(long)]
         json: bool,
+        /// Write one masked event per turn to DIR/events-YYYY-MM-DD.jsonl (see `madoguchi report`).
+        #[arg(long, value_name = "DIR")]
+        events: Option<PathBuf>,
+    },
+    /// Report on the event log: turns, sessions, resolution, hand-offs, VOC, FAQ use, unanswered topics, harassment.
+    Report {
+        /// Event files, or directories of events-YYYY-MM-DD.jsonl files (as `serve --events` writes them).
+        #[arg(long = "events", required = true, num_args = 1.., value_name = "PATH")]
+        events: Vec<PathBuf>,
+        /// First day (YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Write the HTML report here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Routes file for route names (default: the bundled dictionaries/routes.json).
+        #[arg(long)]
+        routes: Option<PathBuf>,
+        /// FAQ corpus, to show the questions of the entries listed (default: ./faq-corpus when present).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Distinct unanswered questions kept for grouping into topics (bounds memory).
+        #[arg(long, default_value_t = 5000)]
+        topic_questions: usize,
     },
     /// Answer one question: the top entries with confidence.
     Ask {
@@ -233,9 +264,15 @@ fn print_hits(r: &Retriever, result: &madoguchi::retrieve::SearchResult) {
     }
 }
 
-fn chat(args: &CorpusArgs, json: bool) -> Result<()> {
+fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Result<()> {
     let engine = args.engine(false)?;
-    let mut session = Session::new("cli").with_channel("cli");
+    let sink: Box<dyn EventSink> = match events {
+        Some(dir) => Box::new(JsonlSink::new(dir).map_err(|e| Error::InvalidInput(format!("--events: {e}")))?),
+        None => Box::new(NoopSink),
+    };
+    // A fresh id per run, so two runs are two sessions in the report.
+    let id = format!("cli-{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
+    let mut session = Session::new(id).with_channel("cli");
     println!("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。");
     let stdin = std::io::stdin();
     let mut line = String::new();
@@ -247,7 +284,11 @@ fn chat(args: &CorpusArgs, json: bool) -> Result<()> {
             println!("ご利用ありがとうございました。");
             return Ok(());
         }
-        let reply = engine.respond(&mut session, line.trim_end_matches(['\n', '\r']));
+        let at = chrono::Utc::now().with_timezone(&engine.calendar().offset());
+        let reply = engine.respond_at(&mut session, line.trim_end_matches(['\n', '\r']), at);
+        if let Err(e) = sink.record(&Event::turn(&session, &reply, at)) {
+            eprintln!("warning: event not written: {e}");
+        }
         if json {
             println!("{}", serde_json::to_string_pretty(&reply).unwrap_or_default());
         } else {
@@ -432,9 +473,92 @@ fn categories(category: Option<String>, args: &CorpusArgs, json: bool) -> Result
     Ok(())
 }
 
+fn parse_day(flag: &str, value: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
+    value
+        .map(|v| {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|e| Error::InvalidInput(format!("{flag} {v:?}: expected YYYY-MM-DD ({e})")))
+        })
+        .transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    events: &[PathBuf],
+    from: Option<&str>,
+    to: Option<&str>,
+    out: Option<&std::path::Path>,
+    json: bool,
+    routes: Option<&std::path::Path>,
+    corpus: Option<&std::path::Path>,
+    topic_questions: usize,
+) -> Result<()> {
+    use madoguchi::insights::report;
+    if out.is_none() && !json {
+        return Err(Error::InvalidInput("give --out report.html and/or --json".into()));
+    }
+    let calendar = match routes {
+        Some(p) => madoguchi::decide::Calendar::load(p)?,
+        None => madoguchi::decide::Calendar::bundled()?,
+    };
+    let options = report::ReportOptions {
+        from: parse_day("--from", from)?,
+        to: parse_day("--to", to)?,
+        topic_questions: topic_questions.max(1),
+        route_names: calendar.routes.iter().map(|r| (r.id.clone(), r.name.clone())).collect(),
+        entry_questions: match corpus.map(PathBuf::from).or_else(|| Some(PathBuf::from("faq-corpus")).filter(|p| p.exists())) {
+            Some(path) => load_corpus(&path)?.entries().iter().map(|e| (e.id.clone(), e.question.clone())).collect(),
+            None => Default::default(),
+        },
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let built = report::build(events, &options, |p| {
+        let pct = if p.total_bytes == 0 { 100.0 } else { p.bytes as f64 * 100.0 / p.total_bytes as f64 };
+        // On a terminal one line that updates; in a log one line per step.
+        let end = if tty { "\r" } else { "\n" };
+        eprint!("report: {} lines read ({pct:.0} %){end}", p.lines);
+    })
+    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    if tty {
+        eprintln!();
+    }
+    let i = &built.input;
+    eprintln!(
+        "report: {} events from {} files in {:.2?} ({} bad lines, {} outside the dates)",
+        i.events,
+        i.files,
+        started.elapsed(),
+        i.bad_lines,
+        i.out_of_range
+    );
+    for b in &i.bad_examples {
+        eprintln!("  bad line: {b}");
+    }
+    if let Some(path) = out {
+        std::fs::write(path, report::html::render(&built)).map_err(|source| Error::Io { path: path.into(), source })?;
+        eprintln!("report: wrote {}", path.display());
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&built).unwrap_or_default());
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Chat { corpus, json } => chat(&corpus, json),
+        Command::Chat { corpus, json, events } => chat(&corpus, json, events.as_deref()),
+        Command::Report { events, from, to, out, json, routes, corpus, topic_questions } => report(
+            &events,
+            from.as_deref(),
+            to.as_deref(),
+            out.as_deref(),
+            json,
+            routes.as_deref(),
+            corpus.as_deref(),
+            topic_questions,
+        ),
         Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
         Command::Check { corpus } => check(&corpus),
         Command::Eval { corpus, cases, json, at, no_failures } => eval(&corpus, &cases, json, at.as_deref(), no_failures),

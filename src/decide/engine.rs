@@ -209,7 +209,7 @@ fn is_unreadable(text: &str) -> bool {
 
 /// Picks a clarification choice by number: `2`, `２`, `2番`, `２番目`, `2つ目`,
 /// `二つ目`, `2でお願いします`.
-fn choice_number(text: &str) -> Option<usize> {
+pub(super) fn choice_number(text: &str) -> Option<usize> {
     let t = normalize(text);
     let t = t.trim_end_matches(['。', '.', '!', '?', '！', '？', ' ']);
     let kanji = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -558,7 +558,7 @@ impl Engine {
     }
 
     /// Numbered candidates from hits confident enough to offer, at most `max`.
-    fn candidates<'h>(&self, retriever: &Retriever, hits: impl Iterator<Item = &'h Hit>, max: usize) -> Vec<Candidate> {
+    pub(super) fn candidates<'h>(&self, retriever: &Retriever, hits: impl Iterator<Item = &'h Hit>, max: usize) -> Vec<Candidate> {
         hits.filter(|h| h.confidence >= self.config.clarify_confidence)
             .filter_map(|h| retriever.entry(&h.id).map(|e| (h, e)))
             .take(max)
@@ -587,7 +587,7 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn handoff(
+    pub(super) fn handoff(
         &self,
         session: &mut Session,
         flags: Flags,
@@ -702,7 +702,7 @@ impl Engine {
         r
     }
 
-    fn base(&self, session: &Session, kind: ReplyKind, flags: Flags, voc: VocClass) -> Reply {
+    pub(super) fn base(&self, session: &Session, kind: ReplyKind, flags: Flags, voc: VocClass) -> Reply {
         Reply {
             session_id: session.id.clone(),
             turn: session.turns,
@@ -719,7 +719,7 @@ impl Engine {
         }
     }
 
-    fn category_names(&self) -> Vec<String> {
+    pub(super) fn category_names(&self) -> Vec<String> {
         self.retriever().knowledge_base().categories().into_iter().map(|c| c.name).collect()
     }
 
@@ -745,7 +745,7 @@ impl Engine {
     /// Records the bot's line and returns the reply. Bot text is FAQ or
     /// template text (never customer data), so it is not masked: the support
     /// numbers in answers must stay readable.
-    fn finish(&self, session: &mut Session, mut reply: Reply, at: DateTime<FixedOffset>) -> Reply {
+    pub(super) fn finish(&self, session: &mut Session, mut reply: Reply, at: DateTime<FixedOffset>) -> Reply {
         let entry_id = reply.answer.as_ref().map(|a| a.id.clone());
         self.log(session, Speaker::Bot, &reply.message.clone(), at, Some(reply.kind), entry_id);
         if let Some(h) = reply.handoff.as_mut() {

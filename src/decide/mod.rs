@@ -4,6 +4,7 @@
 //! together into a [`Reply`].
 
 pub mod engine;
+pub mod feedback;
 pub mod harassment;
 pub mod hours;
 pub mod pii;
@@ -13,6 +14,7 @@ pub mod session;
 pub mod validate;
 
 pub use engine::{Engine, EngineBuilder, EngineConfig};
+pub use feedback::{Feedback, FeedbackError};
 pub use hours::{Availability, Calendar};
 pub use pii::{Masked, PiiKind, mask};
 pub use reply::{AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind};

@@ -118,6 +118,9 @@ pub struct Session {
     /// Unix time (seconds) of the last message, for idle expiry.
     #[serde(default)]
     pub last_active: i64,
+    /// Turns whose answer got the customer's feedback (one answer each).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feedback: Vec<u32>,
 }
 
 impl Session {
@@ -139,6 +142,7 @@ impl Session {
             handoff_urgent_kind: None,
             handoff_route: None,
             last_active: 0,
+            feedback: Vec::new(),
         }
     }
 

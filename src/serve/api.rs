@@ -16,6 +16,11 @@
 //! | 405 | `method_not_allowed` | wrong method for the endpoint |
 //! | 409 | `session_full` | the session reached [`Limits::max_turns`](super::Limits) or [`Limits::max_transcript_bytes`](super::Limits); start a new one |
 //! | 409 | `session_conflict` | other turns of the session kept winning the compare-and-set; send again |
+//! | 409 | `feedback_given`, `session_ended` | feedback twice on an answer, or on a closed session ([`super::feedback`]) |
+//! | 404 | `events_not_configured` | `GET /admin/report` on a server without `--events` ([`super::report`]) |
+//! | 422 | `invalid_feedback` | feedback on a turn that does not exist or was not an answer |
+//! | 422 | `invalid_date` | `from`/`to` of the report not YYYY-MM-DD, or `from` after `to` |
+//! | 500 | `report_failed` | the events directory cannot be read |
 //! | 413 | `payload_too_large` | body over [`Limits::max_body_bytes`](super::Limits) |
 //! | 414 | `uri_too_long` | the URI is over [`Limits::max_uri_bytes`](super::Limits) |
 //! | 415 | `unsupported_media_type` | a body without `Content-Type: application/json` |
@@ -72,7 +77,7 @@ impl ApiError {
         Self { status, code, message: message.into(), retry_after: None }
     }
 
-    fn session_not_found() -> Self {
+    pub(super) fn session_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "session_not_found", "no such session (unknown id, or expired after idling)")
     }
 
@@ -92,7 +97,7 @@ impl ApiError {
 }
 
 /// A path parameter, or a JSON 400 when it cannot be decoded.
-fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(super) fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     path.map(|Path(p)| p)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("bad path parameter: {}", e.body_text())))
 }
@@ -116,7 +121,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Reads a JSON body with our error codes. `Ok(None)` for an empty body
 /// when `optional`.
-fn json_body<T: DeserializeOwned>(
+pub(super) fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     optional: bool,
@@ -240,12 +245,12 @@ pub struct PostMessage {
 }
 
 /// Bytes a transcript holds (texts and times).
-fn transcript_bytes(session: &Session) -> usize {
+pub(super) fn transcript_bytes(session: &Session) -> usize {
     session.transcript.iter().map(|l| l.text.len() + l.at.len() + l.entry_id.as_ref().map_or(0, String::len) + 32).sum()
 }
 
 /// The message time: the server's clock, or `at` when the server allows it.
-fn message_time(state: &AppState, at: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
+pub(super) fn message_time(state: &AppState, at: Option<&str>) -> Result<DateTime<FixedOffset>, ApiError> {
     let offset = state.engine.calendar().offset();
     let Some(at) = at else { return Ok(Utc::now().with_timezone(&offset)) };
     if !state.options.allow_client_time {
@@ -304,7 +309,7 @@ pub async fn post_message(
     let started = Instant::now();
     let text = Arc::new(request.text);
     let mut attempt = 0;
-    let reply = loop {
+    let (reply, saved) = loop {
         attempt += 1;
         let limits = &state.options.limits;
         if current.session.turns >= limits.max_turns || transcript_bytes(&current.session) >= limits.max_transcript_bytes {
@@ -329,7 +334,7 @@ pub async fn post_message(
         // Idle expiry counts real time, whatever `at` said.
         session.last_active = Utc::now().timestamp();
         match state.sessions.save(&session, current.version).await {
-            Ok(_) => break reply,
+            Ok(_) => break (reply, session),
             Err(StoreError::Conflict) if attempt < CAS_ATTEMPTS => {
                 state.metrics.conflict();
                 match state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))? {
@@ -360,6 +365,8 @@ pub async fn post_message(
     if let Some(h) = &reply.handoff {
         state.metrics.handoff(h.reason.as_str(), h.repeat);
     }
+    // Logged once, after the save that counted (not per compare-and-set attempt).
+    state.events.record(&crate::insights::Event::turn(&saved, &reply, at), &state.metrics);
     enqueue_handoff(&state, &id, &reply, current.session.channel.clone(), at).await;
     Ok(Json(PublicReply::from(&reply)).into_response())
 }
@@ -367,7 +374,7 @@ pub async fn post_message(
 /// Queues a new hand-off for the webhook (a repeat, same need and route,
 /// opens no second ticket). The delivery id comes from the session and turn,
 /// so the same hand-off is never queued twice.
-async fn enqueue_handoff(state: &AppState, id: &str, reply: &Reply, channel: Option<String>, at: DateTime<FixedOffset>) {
+pub(super) async fn enqueue_handoff(state: &AppState, id: &str, reply: &Reply, channel: Option<String>, at: DateTime<FixedOffset>) {
     let (ReplyKind::Handoff, Some(_), Some(handoff)) = (reply.kind, &state.webhook, reply.handoff.as_ref().filter(|h| !h.repeat)) else {
         return;
     };

@@ -100,6 +100,12 @@ pub struct ServeArgs {
     /// Webhook deliveries in progress at once (per replica).
     #[arg(long, default_value_t = 4)]
     pub webhook_workers: usize,
+    /// Write one masked event per turn and feedback to DIR/events-YYYY-MM-DD.jsonl (for `madoguchi report` and GET /admin/report). With --sessions redis://… events also go to the {prefix}events stream.
+    #[arg(long, value_name = "DIR", env = "MADOGUCHI_EVENTS")]
+    pub events: Option<PathBuf>,
+    /// Cap of the Redis events stream (XADD MAXLEN ~).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events_stream_max: usize,
     /// Log JSON lines instead of text (filter with RUST_LOG, default `info`).
     #[arg(long)]
     pub log_json: bool,
@@ -163,6 +169,14 @@ impl ServeArgs {
             None => {}
         }
         options.redis_prefix = self.redis_prefix.clone();
+        positive("events-stream-max", self.events_stream_max as u64, &mut problems);
+        options.events_stream_max = self.events_stream_max.max(1);
+        if let Some(dir) = &self.events {
+            if dir.exists() && !dir.is_dir() {
+                problems.push(format!("--events {}: not a directory (events go to DIR/events-YYYY-MM-DD.jsonl)", dir.display()));
+            }
+            options.events_dir = Some(dir.clone());
+        }
         match (&self.webhook_url, &self.webhook_secret) {
             (Some(url), Some(secret)) if !url.is_empty() => {
                 let mut cfg = WebhookConfig::new(url, secret);

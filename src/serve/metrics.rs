@@ -11,6 +11,8 @@
 //! | `madoguchi_webhook_deliveries_total` | counter | `outcome` (delivered, retried, failed, duplicate, dropped) |
 //! | `madoguchi_rate_limited_total` | counter | `limit` (message, session) |
 //! | `madoguchi_http_responses_total` | counter | `class` (2xx, 4xx, 5xx, …) |
+//! | `madoguchi_feedback_total` | counter | `resolved` (true: はい, false: いいえ) |
+//! | `madoguchi_events_failed_total` | counter | `sink` (file, redis): events not recorded |
 //! | `madoguchi_sessions` | gauge | sessions held by the store |
 //! | `madoguchi_outbox_pending` | gauge | hand-offs waiting for delivery |
 //! | `madoguchi_corpus_entries` | gauge | FAQ entries in service |
@@ -87,6 +89,16 @@ impl Metrics {
         self.add("madoguchi_rate_limited_total", format!("limit=\"{limit}\""));
     }
 
+    /// Customer feedback on an answer.
+    pub fn feedback(&self, resolved: bool) {
+        self.add("madoguchi_feedback_total", format!("resolved=\"{resolved}\""));
+    }
+
+    /// An event a sink could not record (`file`, `redis`).
+    pub fn event_failed(&self, sink: &'static str) {
+        self.add("madoguchi_events_failed_total", format!("sink=\"{sink}\""));
+    }
+
     /// An HTTP response with this status.
     pub fn response(&self, status: u16) {
         self.add("madoguchi_http_responses_total", format!("class=\"{}xx\"", status / 100));
@@ -101,7 +113,7 @@ impl Metrics {
     /// The exposition text.
     pub fn render(&self, gauges: Gauges) -> String {
         let mut out = String::new();
-        let help: [(&str, &str, &str); 7] = [
+        let help: [(&str, &str, &str); 9] = [
             ("madoguchi_turns_total", "counter", "Customer turns answered, by reply kind."),
             ("madoguchi_handoffs_total", "counter", "Hand-offs to a person, by reason."),
             ("madoguchi_store_errors_total", "counter", "Failed calls to a store."),
@@ -109,6 +121,8 @@ impl Metrics {
             ("madoguchi_webhook_deliveries_total", "counter", "Webhook outcomes."),
             ("madoguchi_rate_limited_total", "counter", "Requests refused by a rate limit."),
             ("madoguchi_http_responses_total", "counter", "HTTP responses by status class."),
+            ("madoguchi_feedback_total", "counter", "Customer feedback on answers (resolved: yes/no)."),
+            ("madoguchi_events_failed_total", "counter", "Events a sink could not record."),
         ];
         let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner()).clone();
         for (name, kind, text) in help {

@@ -7,6 +7,7 @@
 //! | `GET /widget.js`, `GET /widget.css` | the widget, to embed in any site |
 //! | `POST /v1/sessions` | create a session (`{"channel":"web"}` optional) → `{"session_id"}` |
 //! | `POST /v1/sessions/{id}/messages` | `{"text", "at"?}` → the engine's [`Reply`](crate::decide::Reply) |
+//! | `POST /v1/sessions/{id}/feedback` | `{"turn", "resolved", "at"?}`: 「解決しましたか？」 → the reply to いいえ ([`feedback`]) |
 //! | `GET /v1/sessions/{id}/transcript` | the masked transcript |
 //! | `GET /v1/categories` | categories with counts |
 //! | `GET /v1/categories/{name}/entries` | entries of a category (`?subcategory=`) |
@@ -14,6 +15,7 @@
 //! | `GET /healthz`, `GET /readyz` | liveness, readiness |
 //! | `POST /v1/admin/reload` | reload the corpus from disk (every replica); sessions survive |
 //! | `GET /metrics` | Prometheus metrics ([`metrics`]; admin access) |
+//! | `GET /admin/report` | the insights report from `--events` (HTML, or `?format=json`; admin access) ([`report`]) |
 //!
 //! The full contract is `openapi.yaml` at the repository root. Errors are
 //! `{"error":{"code":…,"message":…}}` with the codes listed in
@@ -43,12 +45,15 @@
 pub mod api;
 mod args;
 pub mod auth;
+pub mod events;
+pub mod feedback;
 pub mod limits;
 pub mod listener;
 pub mod metrics;
 pub mod outbox;
 pub mod public;
 pub mod redis;
+pub mod report;
 pub mod suggest;
 mod tasks;
 pub mod webhook;
@@ -112,6 +117,11 @@ pub struct ServeOptions {
     pub allow_client_time: bool,
     /// How often a replica checks whether another one reloaded the corpus.
     pub sync_interval: Duration,
+    /// Write one masked event per turn and feedback to
+    /// `DIR/events-YYYY-MM-DD.jsonl` (read by `GET /admin/report`).
+    pub events_dir: Option<PathBuf>,
+    /// With Redis: cap of the `{prefix}events` stream (`MAXLEN ~`).
+    pub events_stream_max: usize,
 }
 
 impl ServeOptions {
@@ -131,6 +141,8 @@ impl ServeOptions {
             redis_prefix: "madoguchi:".into(),
             allow_client_time: false,
             sync_interval: Duration::from_secs(1),
+            events_dir: None,
+            events_stream_max: 1_000_000,
         }
     }
 
@@ -177,6 +189,7 @@ pub struct AppState {
     redis: Option<RedisBackend>,
     corpus_version: AtomicU64,
     metrics: Arc<Metrics>,
+    events: events::ServeSinks,
     /// In-process serialization of turns of one session (striped, bounded
     /// memory); across replicas compare-and-set keeps turns from clobbering.
     turn_locks: Vec<tokio::sync::Mutex<()>>,
@@ -254,6 +267,15 @@ impl AppState {
             Some(r) => Arc::new(r.rate_limit("suggest", l.suggest_rate_max, l.suggest_rate_window)),
             None => Arc::new(RateLimiter::new(l.suggest_rate_max, l.suggest_rate_window)),
         };
+        let metrics: Arc<Metrics> = Arc::default();
+        let events = events::ServeSinks {
+            file: match &options.events_dir {
+                Some(dir) => Some(crate::insights::JsonlSink::new(dir).map_err(|e| Error::InvalidInput(format!("--events: {e}")))?),
+                None => None,
+            },
+            // The stream needs the runtime; `redis` is only set by the async `connect`.
+            redis: redis.as_ref().map(|r| events::RedisStreamSink::spawn(r, options.events_stream_max, metrics.clone())),
+        };
         Ok(Arc::new(Self {
             engine,
             sessions,
@@ -265,7 +287,8 @@ impl AppState {
             wake_outbox: Arc::default(),
             redis,
             corpus_version: AtomicU64::new(0),
-            metrics: Arc::default(),
+            metrics,
+            events,
             turn_locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
             hasher: Default::default(),
             options,
@@ -373,6 +396,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/sessions", post(api::create_session))
         .route("/v1/sessions/{id}/messages", post(api::post_message))
         .route("/v1/sessions/{id}/transcript", get(api::transcript))
+        .route("/v1/sessions/{id}/feedback", post(feedback::post_feedback))
+        .route("/admin/report", get(report::admin_report))
         .route("/v1/categories", get(api::categories))
         .route("/v1/categories/{name}/entries", get(api::category_entries))
         .route("/v1/suggest", get(suggest::suggest))

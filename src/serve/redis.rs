@@ -81,11 +81,11 @@ impl RedisBackend {
         Ok(Self { conn, prefix: prefix.into(), url: url.into(), seq: Arc::default() })
     }
 
-    fn key(&self, rest: &str) -> String {
+    pub(super) fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.prefix)
     }
 
-    fn conn(&self) -> ConnectionManager {
+    pub(super) fn conn(&self) -> ConnectionManager {
         self.conn.clone()
     }
 

@@ -211,8 +211,58 @@
         parts.push(choiceButtons(reply.related.map(function (r) { return { question: r.question }; }),
           "関連する質問", function (c) { return c.question; }));
       }
+      parts.push(feedbackBlock(reply)); // issue 12: 「解決しましたか？」
       addBubble("bot", parts, "mdg-answer");
     }
+
+    /* --- Feedback on answers (issue 12): 「解決しましたか？」 はい / いいえ. ---
+       Kept apart from the rest of the widget: the buttons post
+       /v1/sessions/{id}/feedback; いいえ shows the reply the server gives
+       (other candidates, or a person). */
+    function feedbackBlock(reply) {
+      var box = el("div", { className: "mdg-feedback", role: "group", "aria-label": "解決しましたか？" });
+      box.appendChild(el("p", { className: "mdg-feedback-q", text: "解決しましたか？" }));
+      [["はい", true], ["いいえ", false]].forEach(function (choice) {
+        box.appendChild(el("button", {
+          type: "button", className: "mdg-choice mdg-feedback-" + (choice[1] ? "yes" : "no"), text: choice[0],
+          onclick: function (e) { sendFeedback(reply.turn, choice[1], box, e.currentTarget); }
+        }));
+      });
+      return box;
+    }
+    function feedbackNote(box, text) {
+      var old = box.querySelector(".mdg-feedback-note");
+      if (old) old.remove();
+      box.appendChild(el("p", { className: "mdg-sub mdg-feedback-note", role: "status", text: text }));
+    }
+    function sendFeedback(turn, resolved, box, button) {
+      if (busy || ended || !sessionId) return;
+      busy = true;
+      disableButtons(box);
+      api("POST", "/v1/sessions/" + encodeURIComponent(sessionId) + "/feedback", { turn: turn, resolved: resolved }).then(function (r) {
+        var code = r.data && r.data.error && r.data.error.code;
+        if (r.status === 200) {
+          button.classList.add("mdg-picked");
+          feedbackNote(box, resolved ? "ご回答ありがとうございました。" : "ご回答ありがとうございます。");
+          if (r.data.reply) {
+            keepReply(r.data.reply);
+            render(r.data.reply);
+          }
+        } else if (code === "feedback_given") {
+          feedbackNote(box, "この回答へのご回答はお預かりしています。");
+        } else {
+          feedbackNote(box, r.status === 429 ? errorText(r) : "送信できませんでした。時間をおいてもう一度お試しください。");
+          Array.prototype.forEach.call(box.querySelectorAll("button"), function (b) { b.disabled = false; });
+        }
+      }).catch(function () {
+        feedbackNote(box, "通信エラーが発生しました。");
+        Array.prototype.forEach.call(box.querySelectorAll("button"), function (b) { b.disabled = false; });
+      }).then(function () {
+        busy = false;
+        if (!ended) input.focus();
+      });
+    }
+    /* --- end of feedback --- */
 
     function renderClarify(reply) {
       var lines = String(reply.message).split("\n");

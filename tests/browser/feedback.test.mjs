@@ -1,0 +1,84 @@
+// The widget's 「解決しましたか？」 buttons (issue 12) in headless Chromium.
+// Run by scripts/browser-test.sh with MADOGUCHI_URL set to the served page.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.MADOGUCHI_URL;
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const SHOTS = process.env.TMPDIR || tmpdir();
+
+let context;
+let profile;
+
+before(async () => {
+  assert.ok(BASE, "set MADOGUCHI_URL to the served page (scripts/browser-test.sh does)");
+  assert.ok(["127.0.0.1", "localhost", "[::1]"].includes(new URL(BASE).hostname), "tests talk to loopback only");
+  profile = mkdtempSync(join(tmpdir(), "madoguchi-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    locale: "ja-JP",
+    viewport: { width: 640, height: 860 },
+    timeout: 60_000,
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function openChat() {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(BASE);
+  await page.getByRole("log", { name: "会話の履歴" }).getByText("まどか サポート窓口です").waitFor();
+  return { page, errors };
+}
+
+async function ask(page, text) {
+  const input = page.getByLabel("ご質問", { exact: true });
+  await input.fill(text);
+  await input.press("Enter");
+}
+
+test("いいえ under an answer offers the other candidates; はい thanks", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "送料はいくらですか");
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  const group = answer.getByRole("group", { name: "解決しましたか？" });
+  await group.waitFor();
+  assert.match(await group.innerText(), /解決しましたか？/);
+
+  await group.getByRole("button", { name: "いいえ" }).click();
+  const clarify = page.locator(".mdg-clarify").last();
+  await clarify.waitFor();
+  assert.match(await clarify.innerText(), /お役に立てず申し訳ありません/);
+  assert.ok((await clarify.getByRole("button").count()) >= 1);
+  // Answered once: both buttons are disabled, a thank-you is shown.
+  assert.ok(await group.getByRole("button", { name: "はい" }).isDisabled());
+  assert.ok(await group.getByRole("button", { name: "いいえ" }).isDisabled());
+  await group.getByText("ご回答ありがとうございます").waitFor();
+
+  // Pick a candidate; say はい to that answer: no new bot message.
+  await clarify.getByRole("button").first().click();
+  const second = page.locator(".mdg-answer").nth(1);
+  await second.waitFor();
+  const bubbles = await page.locator(".mdg-log > *").count();
+  await second.getByRole("group", { name: "解決しましたか？" }).getByRole("button", { name: "はい" }).click();
+  await second.getByText("ご回答ありがとうございました").waitFor();
+  assert.equal(await page.locator(".mdg-log > *").count(), bubbles);
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-feedback.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
