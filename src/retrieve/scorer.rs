@@ -280,6 +280,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
     }
     let mut candidates: Option<Vec<u32>> = None;
     let mut max_acc = 0.0f32;
+    let mut refreshed_at = f32::INFINITY;
     for (i, u) in units.iter().enumerate() {
         let c = u.concept;
         match (u.postings.as_slice(), &candidates) {
@@ -329,6 +330,13 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         if remaining <= 0.0 || k == 0 || remaining >= max_acc {
             continue;
         }
+        // Scores only grow, so an earlier k-th best score stays a safe
+        // threshold; it is refreshed (a selection over the pool) only when
+        // the rest has shrunk by a tenth since, not after every form.
+        if remaining > refreshed_at * REFRESH {
+            continue;
+        }
+        refreshed_at = remaining;
         match candidates.as_mut() {
             None => {
                 let pool = std::mem::take(&mut s.touched);
@@ -353,6 +361,10 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         }
     }
 }
+
+/// The rest must shrink below this share of its value at the last refresh
+/// of the pruning threshold before the next one.
+const REFRESH: f32 = 0.9;
 
 /// The `k`-th best score among `pool` entries that pass `filter`, if there
 /// are that many.
