@@ -203,7 +203,10 @@ impl IndexBuilder {
             }
             None => (Index::create_in_ram(schema), None),
         };
-        // Registered so that raw-text documents and tools see the same analysis.
+        // The fields take keys joined by the builder (`KEYS_TOKENIZER`); the
+        // analyzing tokenizers are registered for tools that want to run
+        // raw text through the same analysis (e.g. a Tantivy QueryParser on
+        // a field of their own).
         index.tokenizers().register(MORPH_TOKENIZER, MorphTokenizer::new(analyzer.clone()));
         index.tokenizers().register(BIGRAM_TOKENIZER, BigramTokenizer::new(analyzer.clone()));
         index.tokenizers().register(KEYS_TOKENIZER, KeysTokenizer::default());

@@ -78,11 +78,13 @@ pub struct SearchResult {
     pub synonyms: Vec<String>,
     /// Ranked hits, best first.
     pub hits: Vec<Hit>,
-    /// `(score₁ − score₂) / score₁` between the top two hits: 1 when only one
-    /// entry matched, 0 when the top two tie or nothing matched.
+    /// `(score₁ − score₂) / score₁` between the two best BM25F scores (before
+    /// the confidence model reorders the hits): 1 when only one entry
+    /// matched, 0 when the top two tie or nothing matched.
     pub margin: f32,
     /// The probability that a relevant entry is among the top hits (0 when
-    /// nothing matched): whether offering choices is worth it.
+    /// nothing matched): whether offering choices is worth it. Read from the
+    /// features of the best BM25F hit, as `madoguchi tune` fits it.
     pub choices_confidence: f32,
 }
 
@@ -362,20 +364,39 @@ impl Retriever {
             },
             None => None,
         };
-        let (scored, _) = scorer::score(&self.impacts, plan, opts.top_k.max(RERANK_POOL), |doc| {
-            category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c))
-        });
+        let accept = |doc: u32| category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c));
+        let (mut scored, _) = scorer::score(&self.impacts, plan, opts.top_k.max(RERANK_POOL), accept);
+        // The entry whose question was typed verbatim competes even when
+        // near-duplicates that share its words kept it out of the pool.
+        if let Some(doc) = self.verbatim_doc(query)
+            && accept(doc)
+            && !scored.iter().any(|s| s.doc == doc)
+        {
+            scored.extend(scorer::score(&self.impacts, plan, 1, |d| d == doc).0);
+        }
         let mut result = self.result(query, analysis, plan, scored);
         result.hits.truncate(opts.top_k.max(1));
         result
     }
 
+    /// The entry whose question or alternative `query` is, word for word.
+    fn verbatim_doc(&self, query: &str) -> Option<u32> {
+        match self.verbatim.get(&verbatim_key(query)) {
+            Some(Some(doc)) if !query.is_empty() => Some(*doc),
+            _ => None,
+        }
+    }
+
     fn result(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, scored: Vec<scorer::Scored>) -> SearchResult {
         let choices_confidence =
             scored.first().map(|s| self.calibration.choices.probability(&s.features)).unwrap_or(0.0);
-        let verbatim = match self.verbatim.get(&verbatim_key(query)) {
-            Some(Some(doc)) if !query.is_empty() => Some(*doc),
-            _ => None,
+        let verbatim = self.verbatim_doc(query);
+        // How far the BM25 leader leads, before the confidence model reorders.
+        let margin = match scored.as_slice() {
+            [] => 0.0,
+            [_] => 1.0,
+            [a, b, ..] if a.score > 0.0 => ((a.score - b.score) / a.score).clamp(0.0, 1.0),
+            _ => 0.0,
         };
         let mut hits: Vec<Hit> = scored
             .into_iter()
@@ -395,12 +416,6 @@ impl Retriever {
         for (i, h) in hits.iter_mut().enumerate() {
             h.rank = i + 1;
         }
-        let margin = match hits.as_slice() {
-            [] => 0.0,
-            [_] => 1.0,
-            [a, b, ..] if a.score > 0.0 => ((a.score - b.score) / a.score).clamp(0.0, 1.0),
-            _ => 0.0,
-        };
         SearchResult {
             query: query.to_string(),
             normalized: analysis.normalized.clone(),

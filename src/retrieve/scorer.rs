@@ -330,9 +330,10 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         if remaining <= 0.0 || k == 0 || remaining >= max_acc {
             continue;
         }
-        // Scores only grow, so an earlier k-th best score stays a safe
-        // threshold; it is refreshed (a selection over the pool) only when
-        // the rest has shrunk by a tenth since, not after every form.
+        // The k-th best score (a selection over the pool) is computed only
+        // when the rest has shrunk by a tenth since the last time, not after
+        // every form: skipping a refresh only delays pruning, and every
+        // prune uses a fresh threshold, so the result stays exact.
         if remaining > refreshed_at * REFRESH {
             continue;
         }

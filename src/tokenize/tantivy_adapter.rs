@@ -75,7 +75,8 @@ pub fn bigram_tokens(analysis: &Analysis) -> Vec<Token> {
 }
 
 /// Separates the keys of one field value handed to the index: a control
-/// character, which normalization removes from every key.
+/// character, which normalization removes from text; [`morph_keys`] also
+/// drops it from keys that come from dictionary columns.
 pub const KEY_SEPARATOR: char = '\u{1f}';
 
 /// The keys of [`morph_tokens`], joined by [`KEY_SEPARATOR`] into `out`
@@ -111,10 +112,16 @@ pub fn bigram_keys(analysis: &Analysis, out: &mut String) {
 }
 
 fn push_key(out: &mut String, key: &str) {
+    // Base forms and readings come from dictionary columns, which a user
+    // dictionary could fill with anything: a separator inside a key would
+    // split it in two, and an empty key is no word.
+    if key.is_empty() || key.chars().all(|c| c == KEY_SEPARATOR) {
+        return;
+    }
     if !out.is_empty() {
         out.push(KEY_SEPARATOR);
     }
-    out.push_str(key);
+    out.extend(key.chars().filter(|c| *c != KEY_SEPARATOR));
 }
 
 /// Splits a value joined by [`morph_keys`] or [`bigram_keys`] back into its

@@ -1,5 +1,6 @@
 //! Compiled rules and how they match: one Aho-Corasick pass per section over
-//! the literals every pattern must start with, then only the patterns whose
+//! literals of which every match of a pattern contains one (its prefixes, or
+//! those of a part it cannot match without), then only the patterns whose
 //! literals occur are run, then masks, excludes and a confirmation of the
 //! few rules that matched.
 //!
@@ -19,8 +20,9 @@ const MASK_FILL: &str = "。";
 /// Compiled-size limit per regex; the bounded gaps over Unicode classes are
 /// large but still far below this.
 pub(super) const SIZE_LIMIT: usize = 64 << 20;
-/// A pattern whose prefix literals number more than this is run on every
-/// message instead (the prefilter would be as big as the pattern).
+/// Cap on the literals taken from one pattern: beyond it the extractor
+/// shortens them (still sound), and an alternation whose branches together
+/// exceed it runs on every message.
 const MAX_PREFIXES: usize = 4096;
 
 /// One compiled rule.
@@ -49,12 +51,12 @@ pub(super) struct Section<M> {
     prefilter: Prefilter,
 }
 
-/// Which patterns can match a text: those with a prefix literal in it, and
-/// those without a usable literal set (always run).
+/// Which patterns can match a text: those with one of their required
+/// literals in it, and those without a usable literal set (always run).
 #[derive(Debug, Clone)]
 struct Prefilter {
     literals: Option<AhoCorasick>,
-    /// Literal index → the patterns that may start with it.
+    /// Literal index → the patterns that require it (or another of theirs).
     starts: Vec<Vec<u32>>,
     always: Vec<u32>,
 }
