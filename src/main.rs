@@ -212,12 +212,20 @@ fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
     if let Some(dir) = &args.index_dir {
         builder = builder.on_disk(dir);
     }
+    // On a terminal one line that updates; in a log one line per step.
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     if !quiet && total >= 2000 {
-        builder = builder.progress(|done, total| eprint!("\rindexing {done}/{total} entries"));
+        builder = builder.progress(move |done, total| {
+            if tty {
+                eprint!("\rindexing {done}/{total} entries");
+            } else {
+                eprintln!("indexing {done}/{total} entries");
+            }
+        });
     }
     let r = builder.build(kb)?;
     if !quiet {
-        if total >= 2000 {
+        if total >= 2000 && tty {
             eprintln!();
         }
         eprintln!("loaded {total} entries from {} in {:.2?}", args.corpus.display(), started.elapsed());
@@ -337,9 +345,13 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
     let engine = args.engine(json)?;
     let mut report = madoguchi::eval::run(&engine, &cases, bad, default_at, |done, total| {
         if total >= 500 && (done % 500 == 0 || done == total) {
-            eprint!("\revaluated {done}/{total} cases");
-            if done == total {
-                eprintln!();
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprint!("\revaluated {done}/{total} cases");
+                if done == total {
+                    eprintln!();
+                }
+            } else {
+                eprintln!("evaluated {done}/{total} cases");
             }
         }
     });
