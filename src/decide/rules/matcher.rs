@@ -43,6 +43,10 @@ pub(super) struct Rule<M> {
 pub(super) struct Section<M> {
     pub(super) mask: Option<Regex>,
     pub(super) exclude: Option<Regex>,
+    /// Whether the mask and the exclude can match at all (they run on every
+    /// message, so they get the same literal prefilter as the patterns).
+    mask_gate: Gate,
+    exclude_gate: Gate,
     pub(super) rules: Vec<Rule<M>>,
     /// Every pattern of every rule, in rule order.
     patterns: Vec<Regex>,
@@ -109,6 +113,27 @@ impl Prefilter {
     }
 }
 
+/// A cheap test that a regex cannot match: none of the literals that every
+/// match contains occurs (no literals known: it may always match).
+#[derive(Debug, Clone, Default)]
+struct Gate {
+    literals: Option<AhoCorasick>,
+}
+
+impl Gate {
+    fn new(regex: Option<&Regex>) -> std::result::Result<Self, String> {
+        let Some(literals) = regex.and_then(|r| prefixes(r.as_str())) else {
+            return Ok(Gate::default());
+        };
+        let ac = AhoCorasick::new(&literals).map_err(|e| e.to_string())?;
+        Ok(Gate { literals: Some(ac) })
+    }
+
+    fn may_match(&self, text: &str) -> bool {
+        self.literals.as_ref().is_none_or(|ac| ac.is_match(text))
+    }
+}
+
 /// Literals of which every match of `pattern` contains at least one, when
 /// a small, finite set of non-empty ones can be found (`None`: run the
 /// pattern on every message).
@@ -160,16 +185,21 @@ impl<M> Section<M> {
             }
         }
         let prefilter = Prefilter::new(&patterns)?;
-        Ok(Section { mask, exclude, rules, patterns, owner, prefilter })
+        let (mask_gate, exclude_gate) = (Gate::new(mask.as_ref())?, Gate::new(exclude.as_ref())?);
+        Ok(Section { mask, exclude, mask_gate, exclude_gate, rules, patterns, owner, prefilter })
     }
 
     /// Pushes the rules that fire on `folded` (in rule order), stopping after
     /// the first when `first_only`.
     fn find<'s>(&'s self, folded: &str, first_only: bool, out: &mut Vec<(&'s Rule<M>, String)>) {
-        if self.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
+        if self.exclude_gate.may_match(folded) && self.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
             return;
         }
-        let masked = apply_mask(self.mask.as_ref(), folded);
+        let masked = if self.mask_gate.may_match(folded) {
+            apply_mask(self.mask.as_ref(), folded)
+        } else {
+            Cow::Borrowed(folded)
+        };
         let mut last = usize::MAX;
         // Patterns were added in rule order, so rule indices ascend.
         for p in self.prefilter.candidates(&masked) {
@@ -282,7 +312,7 @@ impl<M> Group<M> {
     pub(super) fn mask_ranges(&self, folded: &str) -> Vec<std::ops::Range<usize>> {
         let mut out = Vec::new();
         for s in &self.sections {
-            for m in s.mask.iter() {
+            for m in s.mask.iter().filter(|_| s.mask_gate.may_match(folded)) {
                 out.extend(mask_spans(m, folded));
             }
         }
