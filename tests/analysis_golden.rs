@@ -18,6 +18,10 @@ fn normalization_table() {
         ("ス〜パ―", "スーパー"),
         // control characters, zero-width marks, whitespace runs
         ("\u{feff}  明細\u{200b}を\n 見たい  ", "明細を 見たい"),
+        // a control between a letter and its combining mark: removed before
+        // NFKC composes, so normalizing twice changes nothing
+        ("C\u{0}\u{301}", "Ć"),
+        ("カ\u{200b}\u{3099}ード", "ガード"),
         ("", ""),
     ];
     for (input, expected) in table {

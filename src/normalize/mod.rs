@@ -35,7 +35,10 @@ pub use width::nfkc;
 /// long-vowel unification, control characters removed, whitespace collapsed
 /// and trimmed.
 pub fn normalize(text: &str) -> String {
-    let text = nfkc(text);
+    // Controls go before NFKC, or a mark they separate from its base would
+    // compose only on a second pass ("C\0\u{301}"): normalizing twice must
+    // change nothing. Again after, for the spaces NFKC makes (U+3000 → ' ').
+    let text = nfkc(&strip_control(text));
     let text = strip_control(&text);
     let text = lowercase_ascii(&text);
     unify_long_vowels(&text)
