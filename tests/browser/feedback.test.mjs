@@ -3,47 +3,20 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const BASE = process.env.MADOGUCHI_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const SHOTS = process.env.TMPDIR || tmpdir();
+import { SHOTS, launchBrowser, closeBrowser, openChat as openTab } from "./support.mjs";
 
 let context;
-let profile;
+let browser;
 
 before(async () => {
-  assert.ok(BASE, "set MADOGUCHI_URL to the served page (scripts/browser-test.sh does)");
-  assert.ok(["127.0.0.1", "localhost", "[::1]"].includes(new URL(BASE).hostname), "tests talk to loopback only");
-  profile = mkdtempSync(join(tmpdir(), "madoguchi-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    locale: "ja-JP",
-    viewport: { width: 640, height: 860 },
-    timeout: 60_000,
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
-after(async () => {
-  if (context) await context.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+after(() => closeBrowser(browser));
 
-async function openChat() {
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  await page.goto(BASE);
-  await page.getByRole("log", { name: "会話の履歴" }).getByText("まどか サポート窓口です").waitFor();
-  return { page, errors };
-}
+const openChat = () => openTab(context);
 
 async function ask(page, text) {
   const input = page.getByLabel("ご質問", { exact: true });

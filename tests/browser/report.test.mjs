@@ -7,37 +7,21 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, readFileSync, copyFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { BASE, SHOTS, launchBrowser, closeBrowser } from "./support.mjs";
 
-const BASE = process.env.MADOGUCHI_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const SHOTS = process.env.TMPDIR || tmpdir();
 const DAY = "2026-11-16";
 
 let context;
-let profile;
+let browser;
 
 before(async () => {
-  assert.ok(BASE, "set MADOGUCHI_URL (scripts/browser-test.sh does)");
-  assert.ok(["127.0.0.1", "localhost", "[::1]"].includes(new URL(BASE).hostname), "tests talk to loopback only");
-  profile = mkdtempSync(join(tmpdir(), "madoguchi-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    locale: "ja-JP",
-    viewport: { width: 800, height: 1000 },
-    timeout: 60_000,
-  });
+  browser = await launchBrowser({ width: 800, height: 1000 });
+  context = browser.context;
 });
 
-after(async () => {
-  if (context) await context.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+after(() => closeBrowser(browser));
 
 /** Share of pixels that are not (nearly) white in a PNG, measured in the browser. */
 async function inkShare(png) {

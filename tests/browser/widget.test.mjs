@@ -8,56 +8,20 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const BASE = process.env.MADOGUCHI_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const SHOTS = process.env.TMPDIR || tmpdir();
-const TIMEOUT = 15_000;
+import { SHOTS, launchBrowser, closeBrowser, openChat as openTab } from "./support.mjs";
 
 let context;
-let profile;
+let browser;
 
 before(async () => {
-  assert.ok(BASE, "set MADOGUCHI_URL to the served page (scripts/browser-test.sh does)");
-  const url = new URL(BASE);
-  assert.ok(["127.0.0.1", "localhost", "[::1]"].includes(url.hostname), "tests talk to loopback only");
-  profile = mkdtempSync(join(tmpdir(), "madoguchi-chromium-"));
-  // A persistent context on a fresh profile directory (Playwright passes it
-  // to Chromium as --user-data-dir). Each test opens its own tab, and
-  // sessionStorage is per tab, so each test chats in a new session.
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-    locale: "ja-JP",
-    viewport: { width: 640, height: 860 },
-    timeout: 60_000,
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
-after(async () => {
-  if (context) await context.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+after(() => closeBrowser(browser));
 
-/** A fresh tab (its own sessionStorage, so a new chat session). */
-async function openChat() {
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  await page.goto(BASE);
-  await page.getByRole("log", { name: "会話の履歴" }).getByText("まどか サポート窓口です").waitFor();
-  return { page, errors };
-}
+const openChat = () => openTab(context);
 
 /** Types into the labelled input and presses Enter (keyboard only). */
 async function ask(page, text) {
