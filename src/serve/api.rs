@@ -294,7 +294,7 @@ pub async fn post_message(
     // covers the other replicas.
     let _turn = state.turn_lock(&id).lock().await;
     let first = state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))?;
-    let Some(mut current) = first else { return Err(ApiError::session_not_found()) };
+    let Some(current) = first else { return Err(ApiError::session_not_found()) };
     match state.message_rate.hit(&id).await {
         Ok(Ok(())) => {}
         Ok(Err(wait)) => {
@@ -308,52 +308,28 @@ pub async fn post_message(
 
     let started = Instant::now();
     let text = Arc::new(request.text);
-    let mut attempt = 0;
-    let (reply, saved) = loop {
-        attempt += 1;
-        let limits = &state.options.limits;
-        if current.session.turns >= limits.max_turns || transcript_bytes(&current.session) >= limits.max_transcript_bytes {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "session_full",
-                format!(
-                    "a session holds at most {} turns and {} bytes of transcript; start a new session",
-                    limits.max_turns, limits.max_transcript_bytes
-                ),
-            ));
-        }
-        let (engine, message) = (state.engine.clone(), text.clone());
-        let mut session = current.session.clone();
-        let (session, reply) = tokio::task::spawn_blocking(move || {
-            let reply = engine.respond_at(&mut session, &message, at);
-            (session, reply)
-        })
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the turn failed: {e}")))?;
-        let mut session = session;
-        // Idle expiry counts real time, whatever `at` said.
-        session.last_active = Utc::now().timestamp();
-        match state.sessions.save(&session, current.version).await {
-            Ok(_) => break (reply, session),
-            Err(StoreError::Conflict) if attempt < CAS_ATTEMPTS => {
-                state.metrics.conflict();
-                match state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))? {
-                    Some(newer) => current = newer,
-                    None => return Err(ApiError::session_not_found()),
-                }
-            }
-            Err(StoreError::Conflict) => {
-                state.metrics.conflict();
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "session_conflict",
-                    "other messages to this session kept arriving at the same time; send the message again",
-                ));
-            }
-            Err(StoreError::Gone) => return Err(ApiError::session_not_found()),
-            Err(e) => return Err(ApiError::store(&state, "sessions", &e)),
-        }
+    let engine = state.engine.clone();
+    let message = text.clone();
+    let limits = &state.options.limits;
+    let full = || {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "session_full",
+            format!(
+                "a session holds at most {} turns and {} bytes of transcript; start a new session",
+                limits.max_turns, limits.max_transcript_bytes
+            ),
+        )
     };
+    let (reply, saved, attempt) = update_session(
+        &state,
+        &id,
+        current,
+        full,
+        "other messages to this session kept arriving at the same time; send the message again",
+        move |session| Ok(engine.respond_at(session, &message, at)),
+    )
+    .await?;
     let took = started.elapsed();
     state.metrics.turn(reply.kind.as_str(), took);
     tracing::info!(
@@ -367,8 +343,59 @@ pub async fn post_message(
     }
     // Logged once, after the save that counted (not per compare-and-set attempt).
     state.events.record(&crate::insights::Event::turn(&saved, &reply, at), &state.metrics);
-    enqueue_handoff(&state, &id, &reply, current.session.channel.clone(), at).await;
+    enqueue_handoff(&state, &id, &reply, saved.channel.clone(), at).await;
     Ok(Json(PublicReply::from(&reply)).into_response())
+}
+
+/// Runs `step` (a turn, a feedback) on the stored session off the async
+/// runtime and saves the result with compare-and-set. On a conflict another
+/// replica saved first: the session is loaded again and `step` re-run, up to
+/// [`CAS_ATTEMPTS`] times, then 409 `session_conflict` with `retry_hint`. A
+/// full session (`full`) is refused before every attempt. Returns what
+/// `step` returned, the saved session and the number of attempts.
+pub(super) async fn update_session<T: Send + 'static>(
+    state: &AppState,
+    id: &str,
+    mut current: crate::decide::Versioned,
+    full: impl Fn() -> ApiError,
+    retry_hint: &'static str,
+    step: impl Fn(&mut Session) -> Result<T, ApiError> + Clone + Send + 'static,
+) -> Result<(T, Session, u32), ApiError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let limits = &state.options.limits;
+        if current.session.turns >= limits.max_turns || transcript_bytes(&current.session) >= limits.max_transcript_bytes {
+            return Err(full());
+        }
+        let (mut session, run) = (current.session.clone(), step.clone());
+        let (session, result) = tokio::task::spawn_blocking(move || {
+            let result = run(&mut session);
+            (session, result)
+        })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the session update failed: {e}")))?;
+        let out = result?;
+        let mut session = session;
+        // Idle expiry counts real time, whatever `at` said.
+        session.last_active = Utc::now().timestamp();
+        match state.sessions.save(&session, current.version).await {
+            Ok(_) => return Ok((out, session, attempt)),
+            Err(StoreError::Conflict) if attempt < CAS_ATTEMPTS => {
+                state.metrics.conflict();
+                match state.sessions.load(id).await.map_err(|e| ApiError::store(state, "sessions", &e))? {
+                    Some(newer) => current = newer,
+                    None => return Err(ApiError::session_not_found()),
+                }
+            }
+            Err(StoreError::Conflict) => {
+                state.metrics.conflict();
+                return Err(ApiError::new(StatusCode::CONFLICT, "session_conflict", retry_hint));
+            }
+            Err(StoreError::Gone) => return Err(ApiError::session_not_found()),
+            Err(e) => return Err(ApiError::store(state, "sessions", &e)),
+        }
+    }
 }
 
 /// Queues a new hand-off for the webhook (a repeat, same need and route,

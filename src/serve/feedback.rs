@@ -17,13 +17,12 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::api::{ApiError, enqueue_handoff, json_body, message_time, path_param, transcript_bytes};
+use super::api::{ApiError, enqueue_handoff, json_body, message_time, path_param, update_session};
 use super::public::PublicReply;
-use super::{AppState, CAS_ATTEMPTS, short_id};
-use crate::decide::{FeedbackError, StoreError};
+use super::{AppState, short_id};
+use crate::decide::FeedbackError;
 use crate::insights::Event;
 
 /// Body of `POST /v1/sessions/{id}/feedback`.
@@ -76,7 +75,7 @@ pub async fn post_feedback(
 
     let _turn = state.turn_lock(&id).lock().await;
     let first = state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))?;
-    let Some(mut current) = first else { return Err(ApiError::session_not_found()) };
+    let Some(current) = first else { return Err(ApiError::session_not_found()) };
     match state.message_rate.hit(&id).await {
         Ok(Ok(())) => {}
         Ok(Err(wait)) => {
@@ -90,42 +89,18 @@ pub async fn post_feedback(
     }
 
     let started = std::time::Instant::now();
-    let mut attempt = 0;
-    let (feedback, saved) = loop {
-        attempt += 1;
-        let limits = &state.options.limits;
-        if current.session.turns >= limits.max_turns || transcript_bytes(&current.session) >= limits.max_transcript_bytes {
-            return Err(ApiError::new(StatusCode::CONFLICT, "session_full", "the session is full; start a new session"));
-        }
-        let engine = state.engine.clone();
-        let mut session = current.session.clone();
-        let (turn, resolved) = (request.turn, request.resolved);
-        let (session, result) = tokio::task::spawn_blocking(move || {
-            let result = engine.feedback_at(&mut session, turn, resolved, at);
-            (session, result)
-        })
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the feedback failed: {e}")))?;
-        let feedback = result.map_err(|e| refused(&e))?;
-        let mut session = session;
-        session.last_active = Utc::now().timestamp();
-        match state.sessions.save(&session, current.version).await {
-            Ok(_) => break (feedback, session),
-            Err(StoreError::Conflict) if attempt < CAS_ATTEMPTS => {
-                state.metrics.conflict();
-                match state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))? {
-                    Some(newer) => current = newer,
-                    None => return Err(ApiError::session_not_found()),
-                }
-            }
-            Err(StoreError::Conflict) => {
-                state.metrics.conflict();
-                return Err(ApiError::new(StatusCode::CONFLICT, "session_conflict", "the session kept changing; send the feedback again"));
-            }
-            Err(StoreError::Gone) => return Err(ApiError::session_not_found()),
-            Err(e) => return Err(ApiError::store(&state, "sessions", &e)),
-        }
-    };
+    let engine = state.engine.clone();
+    let (turn, resolved) = (request.turn, request.resolved);
+    let full = || ApiError::new(StatusCode::CONFLICT, "session_full", "the session is full; start a new session");
+    let (feedback, saved, _) = update_session(
+        &state,
+        &id,
+        current,
+        full,
+        "the session kept changing; send the feedback again",
+        move |session| engine.feedback_at(session, turn, resolved, at).map_err(|e| refused(&e)),
+    )
+    .await?;
     state.metrics.feedback(feedback.resolved);
     tracing::info!(
         session = %short_id(&id), turn = feedback.turn, resolved = feedback.resolved, entry = %feedback.entry_id,
