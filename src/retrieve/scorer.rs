@@ -13,10 +13,18 @@
 //! times its highest impact). Units go from the strongest bound to the
 //! weakest. Once the units still to come cannot together lift an entry not
 //! yet in the running past the current `k`-th best score, the rest are read
-//! only for the entries that still can, by skipping through their postings
-//! (a common word's or bigram's long list is no longer walked). The top `k`
-//! and their features are exactly those of a full pass
-//! (`tests/retrieval.rs` checks this).
+//! only for the entries that still can: each is looked up in a long list,
+//! or a shorter list is walked keeping only their postings.
+//!
+//! The `k`-th best partial score is a weak threshold while much of the
+//! query is still unread (a near-duplicate FAQ has hundreds of entries with
+//! the same first words). So once the units read carry 30 % of the bound,
+//! the `2k` leading entries are scored in full by looking them up in the
+//! rest, and the `k`-th best of those exact scores becomes the threshold:
+//! on the 10k synthetic corpus pruning then starts after a few word lists
+//! instead of after most bigrams. The top `k` and their features are
+//! exactly those of a full pass (`tests/retrieval.rs` checks this on the
+//! bundled corpus and on a synthetic one full of near-duplicates).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -89,6 +97,8 @@ struct Scratch {
     /// Entries in the current query: score and epoch.
     acc: Vec<f32>,
     seen: Vec<u32>,
+    /// Entries still in the running once pruning began: the query's epoch.
+    live: Vec<u32>,
     query_epoch: u32,
     touched: Vec<u32>,
     /// Concept-major best value per (concept, entry), and whether that best
@@ -108,6 +118,7 @@ impl Scratch {
         if self.acc.len() < docs || self.stride < docs {
             self.acc.resize(docs, 0.0);
             self.seen.resize(docs, 0);
+            self.live.resize(docs, 0);
             self.stride = docs;
             // Rows change width: start the value table afresh (it is all
             // zero between queries).
@@ -128,6 +139,7 @@ impl Scratch {
         self.query_epoch = self.query_epoch.wrapping_add(1);
         if self.query_epoch == 0 {
             self.seen.iter_mut().for_each(|s| *s = 0);
+            self.live.iter_mut().for_each(|s| *s = 0);
             self.query_epoch = 1;
         }
         self.query_epoch
@@ -281,6 +293,10 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
     let mut candidates: Option<Vec<u32>> = None;
     let mut max_acc = 0.0f32;
     let mut refreshed_at = f32::INFINITY;
+    // A lower bound of the final k-th best score, from entries scored in
+    // full ahead of time (see `seed`).
+    let mut floor = 0.0f32;
+    let mut seeded = false;
     for (i, u) in units.iter().enumerate() {
         let c = u.concept;
         match (u.postings.as_slice(), &candidates) {
@@ -292,9 +308,23 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                 }
             }
             ([one], Some(cands)) => {
-                for (doc, impact, fields) in one.intersect(cands) {
-                    if let Some(a) = s.offer(query, c, doc, u.weight * impact, fields & QUESTION_SIDE != 0) {
-                        max_acc = max_acc.max(a);
+                // Few entries left: look each up. Many: walk the list and
+                // keep the postings of live entries.
+                if one.len() > cands.len() * LOOKUP_RATIO {
+                    for &doc in cands.iter() {
+                        if let Some((impact, fields)) = one.get(doc)
+                            && let Some(a) = s.offer(query, c, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
+                        {
+                            max_acc = max_acc.max(a);
+                        }
+                    }
+                } else {
+                    for (doc, impact, fields) in one.iter() {
+                        if s.live[doc as usize] == query
+                            && let Some(a) = s.offer(query, c, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
+                        {
+                            max_acc = max_acc.max(a);
+                        }
                     }
                 }
             }
@@ -311,7 +341,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                     };
                     match cands {
                         None => p.iter().for_each(&mut add),
-                        Some(c) => p.intersect(c).for_each(&mut add),
+                        Some(c) => c.iter().filter_map(|d| p.get(*d).map(|(i, f)| (*d, i, f))).for_each(&mut add),
                     }
                 }
                 for (doc, (sum, n, q)) in partial {
@@ -327,7 +357,14 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         // k-th best score is at most the best score, so it is worth
         // computing only once the rest weighs less than that.
         let remaining = rest[i + 1];
-        if remaining <= 0.0 || k == 0 || remaining >= max_acc {
+        if remaining <= 0.0 || k == 0 {
+            continue;
+        }
+        if !seeded && candidates.is_none() && remaining <= rest[0] * SEED_AT {
+            seeded = true;
+            floor = seed(s, units, i + 1, concepts, k, filter);
+        }
+        if remaining >= max_acc.max(floor) {
             continue;
         }
         // The k-th best score (a selection over the pool) is computed only
@@ -341,27 +378,116 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         match candidates.as_mut() {
             None => {
                 let pool = std::mem::take(&mut s.touched);
-                let threshold = kth_score(s, &pool, k, filter);
+                let threshold = max_threshold(kth_score(s, &pool, k, filter), floor);
                 s.touched = pool;
                 if let Some(threshold) = threshold.filter(|t| remaining < *t) {
-                    let mut alive: Vec<u32> = s
+                    let alive: Vec<u32> = s
                         .touched
                         .iter()
                         .copied()
                         .filter(|d| filter(*d) && s.acc[*d as usize] + remaining >= threshold)
                         .collect();
-                    alive.sort_unstable();
+                    for d in &alive {
+                        s.live[*d as usize] = query;
+                    }
                     candidates = Some(alive);
                 }
             }
             Some(alive) => {
-                if let Some(threshold) = kth_score(s, alive, k, filter) {
-                    alive.retain(|d| s.acc[*d as usize] + remaining >= threshold);
+                if let Some(threshold) = max_threshold(kth_score(s, alive, k, filter), floor) {
+                    let (acc, live) = (&s.acc, &mut s.live);
+                    alive.retain(|d| {
+                        let keep = acc[*d as usize] + remaining >= threshold;
+                        if !keep {
+                            live[*d as usize] = 0;
+                        }
+                        keep
+                    });
                 }
             }
         }
     }
 }
+
+/// The leading entries are scored in full (`seed`) once the units still
+/// to come weigh at most this share of the query's total bound.
+const SEED_AT: f32 = 0.7;
+/// How many entries per wanted hit `seed` scores in full.
+const SEED_POOL: usize = 2;
+
+/// The higher of a k-th best partial score and the seeded floor.
+fn max_threshold(kth: Option<f32>, floor: f32) -> Option<f32> {
+    match kth {
+        Some(t) => Some(t.max(floor)),
+        None if floor > 0.0 => Some(floor),
+        None => None,
+    }
+}
+
+/// Scores in full the entries that lead after the units before `from`, by
+/// looking them up in the units still to come, and returns the k-th best of
+/// those exact scores (slightly lowered against rounding): every entry the
+/// final top k holds scores at least that much, so pruning may start long
+/// before the partial scores alone would allow it.
+fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) -> f32 {
+    let m = k * SEED_POOL;
+    let mut docs: Vec<u32> = s.touched.iter().copied().filter(|d| filter(*d)).collect();
+    if docs.len() < k {
+        return 0.0;
+    }
+    if docs.len() > m {
+        docs.select_nth_unstable_by(m - 1, |a, b| s.acc[*b as usize].total_cmp(&s.acc[*a as usize]));
+        docs.truncate(m);
+    }
+    docs.sort_unstable();
+    // best[j * concepts + c]: the best value of concept c for docs[j] so far.
+    let mut best = vec![0.0f32; docs.len() * concepts];
+    for (j, d) in docs.iter().enumerate() {
+        for c in 0..concepts {
+            best[j * concepts + c] = s.value[c * s.stride + *d as usize];
+        }
+    }
+    for u in &units[from..] {
+        match u.postings.as_slice() {
+            [one] => {
+                let mut j = 0;
+                for (doc, impact, _) in one.intersect(&docs) {
+                    while docs[j] != doc {
+                        j += 1;
+                    }
+                    let cell = &mut best[j * concepts + u.concept];
+                    *cell = cell.max(u.weight * impact);
+                }
+            }
+            many => {
+                for (j, d) in docs.iter().enumerate() {
+                    let mut sum = 0.0;
+                    let mut all = true;
+                    for p in many {
+                        match p.get(*d) {
+                            Some((impact, _)) => sum += impact,
+                            None => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    if all {
+                        let cell = &mut best[j * concepts + u.concept];
+                        *cell = cell.max(u.weight * sum / many.len() as f32);
+                    }
+                }
+            }
+        }
+    }
+    let mut scores: Vec<f32> = best.chunks(concepts).map(|row| row.iter().sum()).collect();
+    let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    *kth * (1.0 - 1e-4)
+}
+
+/// A form's postings are looked up entry by entry when the list is more
+/// than this many times longer than the entries still in the running.
+const LOOKUP_RATIO: usize = 32;
 
 /// The rest must shrink below this share of its value at the last refresh
 /// of the pruning threshold before the next one.
