@@ -45,7 +45,7 @@ fn main() -> madoguchi::Result<()> {
     let entries = kb.len();
     stage(&format!("corpus loaded ({entries} entries)"));
     let retriever = Retriever::builder().analyzer(analyzer).build(kb)?;
-    stage("retriever built (Tantivy index + impacts)");
+    stage("retriever built (impacts, vocabulary; build memory freed)");
     let opts = SearchOptions::default();
     for q in ["カードをなくした", "支払い方法を変更したい", "ポイントの有効期限"] {
         std::hint::black_box(retriever.search(q, &opts));

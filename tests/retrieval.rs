@@ -82,6 +82,12 @@ fn on_disk_index_gives_the_same_ranking() {
     let a: Vec<String> = disk.search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
     let b: Vec<String> = retriever().search(q, &SearchOptions::default()).hits.into_iter().map(|h| h.id).collect();
     assert_eq!(a, b);
+    // The frequencies and field lengths Tantivy stored are exactly those the
+    // in-RAM retriever counted from the analyses (it keeps no Tantivy index).
+    assert!(disk.index().is_some() && retriever().index().is_none());
+    let (stored, counted) = (disk.raw_index().unwrap(), retriever().raw_index().unwrap());
+    assert_eq!(stored.docs(), kb.len());
+    assert!(stored == counted, "RawIndex read from Tantivy differs from the counted one");
     // a rebuild goes to a fresh directory; the old retriever keeps answering
     let rebuilt = disk.rebuild(kb).unwrap();
     assert_ne!(current(), first);

@@ -40,6 +40,22 @@ pub struct Fields {
     pub bigram: Field,
 }
 
+/// The fields of an index made by [`IndexBuilder`].
+pub fn fields(schema: &Schema) -> Result<Fields> {
+    let get = |name: &str| {
+        schema.get_field(name).map_err(|_| Error::InvalidInput(format!("index has no field {name}: not a madoguchi index")))
+    };
+    Ok(Fields {
+        ordinal: get("ordinal")?,
+        category: get("category")?,
+        question: get("question")?,
+        alternatives: get("alternatives")?,
+        keywords: get("keywords")?,
+        answer: get("answer")?,
+        bigram: get("bigram")?,
+    })
+}
+
 /// Category name given to entries without one.
 pub const UNCATEGORIZED: &str = "未分類";
 
@@ -85,7 +101,7 @@ impl EntryAnalysis {
 
 /// Entries analyzed, indexed and dropped together: bounds memory on large
 /// corpora and paces progress reports.
-pub const CHUNK: usize = 1000;
+pub const CHUNK: usize = 64;
 
 /// Analyzes a slice of entries on all cores.
 pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {

@@ -129,8 +129,8 @@ impl Default for SearchOptions {
 pub struct Retriever {
     analyzer: Analyzer,
     kb: Arc<KnowledgeBase>,
-    index: Index,
-    fields: Fields,
+    /// The Tantivy index, when kept on disk.
+    index: Option<Index>,
     params: RankingParams,
     calibration: Calibration,
     impacts: ImpactIndex,
@@ -233,24 +233,28 @@ impl Retriever {
         on_disk: Option<PathBuf>,
         mut progress: Option<Box<dyn FnMut(usize, usize)>>,
     ) -> Result<Self> {
-        // Chunk by chunk: analyze (on all cores), index, then drop the
-        // analyses, so memory stays bounded.
-        let mut builder = index::IndexBuilder::new(&analyzer, on_disk.as_deref())?;
+        // Chunk by chunk: analyze (on all cores), count, then drop the
+        // analyses, so memory stays bounded. The impacts are counted from
+        // the analyses; a Tantivy index is written only to keep on disk.
+        let mut tantivy = on_disk.as_deref().map(|dir| index::IndexBuilder::new(&analyzer, Some(dir))).transpose()?;
         let total = kb.len();
+        let mut raw = postings::RawIndexBuilder::new(total);
         let mut vocabulary = suggest::VocabularyBuilder::default();
         for (c, chunk) in kb.entries().chunks(index::CHUNK).enumerate() {
             let analyses = index::analyze_chunk(&analyzer, chunk);
             for (i, (entry, analysis)) in chunk.iter().zip(&analyses).enumerate() {
-                builder.add(c * index::CHUNK + i, entry, analysis)?;
+                if let Some(t) = tantivy.as_mut() {
+                    t.add(c * index::CHUNK + i, entry, analysis)?;
+                }
+                raw.add(c * index::CHUNK + i, analysis);
                 vocabulary.add(analysis);
             }
             if let Some(p) = progress.as_mut() {
                 p((c * index::CHUNK + chunk.len()).min(total), total);
             }
         }
-        let (index, fields) = builder.finish()?;
-        let raw = RawIndex::read(&index.reader()?.searcher(), &fields, kb.len())?;
-        let impacts = raw.impacts(&params);
+        let index = tantivy.map(|t| t.finish()).transpose()?.map(|(index, _)| index);
+        let impacts = raw.finish().into_impacts(&params);
         let vocabulary = vocabulary.finish(&impacts, &analyzer);
         let mut category_ids: HashMap<String, u32> = HashMap::new();
         let categories = kb
@@ -276,7 +280,6 @@ impl Retriever {
             analyzer,
             kb,
             index,
-            fields,
             params,
             calibration,
             impacts,
@@ -317,9 +320,11 @@ impl Retriever {
         &self.analyzer
     }
 
-    /// The underlying Tantivy index.
-    pub fn index(&self) -> &Index {
-        &self.index
+    /// The Tantivy index, when the retriever was built
+    /// [`on_disk`](RetrieverBuilder::on_disk). A retriever in RAM counts
+    /// its impacts straight from the analyses and keeps no Tantivy index.
+    pub fn index(&self) -> Option<&Index> {
+        self.index.as_ref()
     }
 
     /// The ranking parameters in use.
@@ -332,10 +337,20 @@ impl Retriever {
         &self.calibration
     }
 
-    /// Reads the per-field frequencies from the index again, for tuning
-    /// (see [`RawIndex::impacts`]).
+    /// The per-field frequencies again, for tuning (see
+    /// [`RawIndex::impacts`]): read from the index on disk, or counted anew
+    /// from the entries (an analysis pass) for a retriever in RAM.
     pub fn raw_index(&self) -> Result<RawIndex> {
-        RawIndex::read(&self.index.reader()?.searcher(), &self.fields, self.kb.len())
+        if let Some(index) = &self.index {
+            return RawIndex::read(&index.reader()?.searcher(), &index::fields(&index.schema())?, self.kb.len());
+        }
+        let mut raw = postings::RawIndexBuilder::new(self.kb.len());
+        for (c, chunk) in self.kb.entries().chunks(index::CHUNK).enumerate() {
+            for (i, analysis) in index::analyze_chunk(&self.analyzer, chunk).iter().enumerate() {
+                raw.add(c * index::CHUNK + i, analysis);
+            }
+        }
+        Ok(raw.finish())
     }
 
     /// The impacts the scorer reads.

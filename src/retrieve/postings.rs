@@ -23,7 +23,10 @@ use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
-use super::index::Fields;
+use tantivy::fieldnorm::FieldNormReader;
+
+use super::index::{EntryAnalysis, Fields};
+use crate::tokenize::{Analysis, KEY_SEPARATOR, bigram_keys, morph_keys};
 use super::params::RankingParams;
 use crate::error::Result;
 
@@ -179,14 +182,17 @@ pub fn idf(docs: usize, df: usize) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RawPosting {
     doc: u32,
     tf: [u16; WORD_FIELDS],
 }
 
-/// Per-field term frequencies and field lengths, as read from Tantivy.
-#[derive(Debug, Clone, Default)]
+/// Per-field term frequencies and field lengths: what Tantivy stores of
+/// the word and bigram fields, read back from an index
+/// ([`RawIndex::read`]) or counted straight from the analyses
+/// ([`RawIndexBuilder`]; the same keys, the same quantized lengths).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawIndex {
     docs: usize,
     words: HashMap<Box<str>, Vec<RawPosting>>,
@@ -239,8 +245,13 @@ impl RawIndex {
                 }
             })?;
         }
-        // One posting per (term, entry), fields merged, in entry order.
-        for postings in raw.words.values_mut() {
+        raw.merge_fields();
+        Ok(raw)
+    }
+
+    /// One posting per (term, entry), fields merged, in entry order.
+    fn merge_fields(&mut self) {
+        for postings in self.words.values_mut() {
             postings.sort_unstable_by_key(|p| p.doc);
             postings.dedup_by(|later, kept| {
                 if later.doc != kept.doc {
@@ -252,10 +263,9 @@ impl RawIndex {
                 true
             });
         }
-        for postings in raw.bigrams.values_mut() {
+        for postings in self.bigrams.values_mut() {
             postings.sort_unstable_by_key(|p| p.0);
         }
-        Ok(raw)
     }
 
     /// Number of entries.
@@ -265,6 +275,27 @@ impl RawIndex {
 
     /// Folds the fields into BM25F impacts with `params`.
     pub fn impacts(&self, params: &RankingParams) -> ImpactIndex {
+        let words = self.words.iter().map(|(k, v)| (k.clone(), v));
+        self.fold(params, words, self.bigrams.iter().map(|(k, v)| (k.clone(), v)))
+    }
+
+    /// [`RawIndex::impacts`], freeing each term's frequencies as soon as its
+    /// impacts are made (lowers the peak memory of a build).
+    pub fn into_impacts(mut self, params: &RankingParams) -> ImpactIndex {
+        let (words, bigrams) = (std::mem::take(&mut self.words), std::mem::take(&mut self.bigrams));
+        self.fold(params, words.into_iter(), bigrams.into_iter())
+    }
+
+    fn fold<W, B>(
+        &self,
+        params: &RankingParams,
+        word_terms: impl ExactSizeIterator<Item = (Box<str>, W)>,
+        bigram_terms: impl ExactSizeIterator<Item = (Box<str>, B)>,
+    ) -> ImpactIndex
+    where
+        W: AsRef<[RawPosting]>,
+        B: AsRef<[(u32, u16)]>,
+    {
         let fp = params.fields();
         let mut avg = [0f32; WORD_FIELDS];
         for (f, a) in avg.iter_mut().enumerate() {
@@ -284,12 +315,12 @@ impl RawIndex {
             })
             .collect();
         let k1 = params.k1.max(1e-3);
-        let mut words = HashMap::with_capacity(self.words.len());
-        let mut word_postings = Vec::with_capacity(self.words.len());
+        let mut words = HashMap::with_capacity(word_terms.len());
+        let mut word_postings = Vec::with_capacity(word_terms.len());
         let mut questions: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.docs];
-        for (term, postings) in &self.words {
+        for (term, postings) in word_terms {
             let live: Vec<&RawPosting> =
-                postings.iter().filter(|p| (0..WORD_FIELDS).any(|f| p.tf[f] > 0 && fp[f].weight > 0.0)).collect();
+                postings.as_ref().iter().filter(|p| (0..WORD_FIELDS).any(|f| p.tf[f] > 0 && fp[f].weight > 0.0)).collect();
             if live.is_empty() {
                 continue;
             }
@@ -315,7 +346,7 @@ impl RawIndex {
                     questions[p.doc as usize].push((id, term_idf));
                 }
             }
-            words.insert(term.clone(), id);
+            words.insert(term, id);
             word_postings.push(TermPostings {
                 id,
                 idf: term_idf,
@@ -330,8 +361,9 @@ impl RawIndex {
             if n == 0 { 1.0 } else { sum as f32 / n as f32 }
         };
         let b = params.question.b;
-        let mut bigrams = HashMap::with_capacity(self.bigrams.len());
-        for (term, postings) in &self.bigrams {
+        let mut bigrams = HashMap::with_capacity(bigram_terms.len());
+        for (term, postings) in bigram_terms {
+            let postings = postings.as_ref();
             let term_idf = idf(self.docs, postings.len());
             let impacts: Vec<f32> = postings
                 .iter()
@@ -342,7 +374,7 @@ impl RawIndex {
                 .collect();
             let id = bigrams.len() as u32;
             bigrams.insert(
-                term.clone(),
+                term,
                 TermPostings {
                     id,
                     idf: term_idf,
@@ -356,6 +388,108 @@ impl RawIndex {
         let questions = questions.into_iter().map(Vec::into_boxed_slice).collect();
         ImpactIndex { word_postings, words, bigrams, questions, docs: self.docs, max_idf: idf(self.docs, 0) }
     }
+}
+
+/// Counts a [`RawIndex`] straight from entry analyses, without a Tantivy
+/// index in between: the keys [`IndexBuilder`](super::index::IndexBuilder)
+/// would hand Tantivy, and field lengths quantized as Tantivy stores them,
+/// so the impacts are the same as those read from an index
+/// (`tests/retrieval.rs` checks this). An index in RAM would only be
+/// written to be read back once; this saves its time and memory.
+#[derive(Debug, Default)]
+pub struct RawIndexBuilder {
+    raw: RawIndex,
+    keys: String,
+    tokens: Vec<String>,
+}
+
+impl RawIndexBuilder {
+    /// A builder for `docs` entries.
+    pub fn new(docs: usize) -> Self {
+        let raw = RawIndex {
+            docs,
+            lengths: vec![[0; WORD_FIELDS]; docs],
+            bigram_lengths: vec![0; docs],
+            ..Default::default()
+        };
+        RawIndexBuilder { raw, ..Default::default() }
+    }
+
+    /// Adds entry number `ordinal` (below `docs`; others are ignored).
+    pub fn add(&mut self, ordinal: usize, a: &EntryAnalysis) {
+        if ordinal >= self.raw.docs {
+            return;
+        }
+        let doc = ordinal as u32;
+        let fields: [&mut dyn Iterator<Item = &Analysis>; WORD_FIELDS] = [
+            &mut std::iter::once(&a.question),
+            &mut a.alternatives.iter(),
+            &mut a.keywords.iter(),
+            &mut std::iter::once(&a.answer),
+        ];
+        for (f, analyses) in fields.into_iter().enumerate() {
+            self.tokens.clear();
+            for an in analyses {
+                morph_keys(an, &mut self.keys);
+                push_tokens(&self.keys, &mut self.tokens);
+            }
+            self.raw.lengths[ordinal][f] = quantized(self.tokens.len());
+            self.tokens.sort_unstable();
+            for (term, tf) in runs(&self.tokens) {
+                let mut p = RawPosting { doc, tf: [0; WORD_FIELDS] };
+                p.tf[f] = tf.min(u16::MAX as usize) as u16;
+                match self.raw.words.get_mut(term) {
+                    Some(list) => list.push(p),
+                    None => {
+                        self.raw.words.insert(term.into(), vec![p]);
+                    }
+                }
+            }
+        }
+        self.tokens.clear();
+        for an in a.question_side() {
+            bigram_keys(an, &mut self.keys);
+            push_tokens(&self.keys, &mut self.tokens);
+        }
+        self.raw.bigram_lengths[ordinal] = quantized(self.tokens.len());
+        self.tokens.sort_unstable();
+        for (term, tf) in runs(&self.tokens) {
+            let p = (doc, tf.min(u16::MAX as usize) as u16);
+            match self.raw.bigrams.get_mut(term) {
+                Some(list) => list.push(p),
+                None => {
+                    self.raw.bigrams.insert(term.into(), vec![p]);
+                }
+            }
+        }
+    }
+
+    /// The counted index.
+    pub fn finish(mut self) -> RawIndex {
+        self.raw.merge_fields();
+        self.raw
+    }
+}
+
+/// Splits joined keys as [`KeysTokenizer`](crate::tokenize::KeysTokenizer)
+/// does, dropping what Tantivy would drop (empty pieces, overlong keys).
+fn push_tokens(joined: &str, out: &mut Vec<String>) {
+    out.extend(
+        joined
+            .split(KEY_SEPARATOR)
+            .filter(|k| !k.is_empty() && k.len() <= tantivy::tokenizer::MAX_TOKEN_LEN)
+            .map(str::to_string),
+    );
+}
+
+/// `(key, count)` for each run of equal keys in a sorted list.
+fn runs(sorted: &[String]) -> impl Iterator<Item = (&str, usize)> {
+    sorted.chunk_by(|a, b| a == b).map(|run| (run[0].as_str(), run.len()))
+}
+
+/// A field length as Tantivy's one-byte field norm gives it back.
+fn quantized(tokens: usize) -> u32 {
+    FieldNormReader::constant(1, tokens.min(u32::MAX as usize) as u32).fieldnorm(0)
 }
 
 /// Calls `f(term, doc, term_frequency)` for every posting of `field` in one
