@@ -14,6 +14,9 @@
 //!    even when it is abusive (the harassment is still recorded: strike
 //!    counted, `flags.harassment` and the `harassment` report on the reply)
 //!    and even in a session already ended under the harassment policy.
+//!    A situation told over two turns (the thing in one message, what
+//!    happened to it in the next) counts too: a message that raises no urgent
+//!    rule is checked again joined to the previous customer message.
 //! 5. A session already ended under the harassment policy gets `end` again.
 //! 6. Harassment (rules, lexicon, classifier; see
 //!    [`crate::decide::harassment`]): `warn`, or `end` on
