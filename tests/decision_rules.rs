@@ -27,7 +27,15 @@ fn dev_urgent_cases_are_all_right() {
             if !matches!(expect, "handoff:urgent" | "self_service" | "handoff:requested") {
                 continue;
             }
-            let fired = turns.iter().any(|t| rules.check_analysis(&analyzer.analyze(t)).urgent.is_some());
+            // As the engine does: each turn alone, and a turn together with
+            // the one before when that one alone raised nothing (the thing in
+            // one message, what happened to it in the next).
+            let fired = turns.iter().enumerate().any(|(i, t)| {
+                rules.check_analysis(&analyzer.analyze(t)).urgent.is_some()
+                    || (i > 0
+                        && rules.check_urgent(turns[i - 1]).is_none()
+                        && rules.check_urgent(&format!("{}、{t}", turns[i - 1])).is_some())
+            });
             checked += 1;
             if fired != (expect == "handoff:urgent") {
                 wrong.push(format!("{}:{}: {turns:?} expected {expect}", f.display(), i + 1));

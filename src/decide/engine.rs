@@ -14,6 +14,9 @@
 //!    even when it is abusive (the harassment is still recorded: strike
 //!    counted, `flags.harassment` and the `harassment` report on the reply)
 //!    and even in a session already ended under the harassment policy.
+//!    A situation told over two turns (the thing in one message, what
+//!    happened to it in the next) counts too: a message that raises no urgent
+//!    rule is checked again joined to the previous customer message.
 //! 5. A session already ended under the harassment policy gets `end` again.
 //! 6. Harassment (rules, lexicon, classifier; see
 //!    [`crate::decide::harassment`]): `warn`, or `end` on
@@ -305,7 +308,10 @@ impl Engine {
         // One analysis for the rules, the harassment layers and retrieval.
         let retriever = self.retriever();
         let analysis = retriever.analyzer().analyze(&text);
-        let matches: RuleMatches = self.rules.check_analysis(&analysis);
+        let mut matches: RuleMatches = self.rules.check_analysis(&analysis);
+        if matches.urgent.is_none() {
+            matches.urgent = self.urgent_across_turns(session, &masked.text);
+        }
         let voc = matches.voc;
 
         // Harassment is assessed first but decides after the urgent rules:
@@ -721,6 +727,27 @@ impl Engine {
 
     pub(super) fn category_names(&self) -> Vec<String> {
         self.retriever().knowledge_base().categories().into_iter().map(|c| c.name).collect()
+    }
+
+    /// An urgent situation told over two turns: the thing in one message and
+    /// what happened to it in the next (「カードのことで」→「なくしてしまいました」).
+    /// The previous customer message (of the turn just before) and this one
+    /// are checked as one sentence, joined by 「、」 so that a question mark
+    /// or full stop at the end of the first still separates them. Only when
+    /// the previous message alone raised nothing: a situation already handed
+    /// off is not raised again by a follow-up such as 「ありがとう」.
+    fn urgent_across_turns(&self, session: &Session, current: &str) -> Option<super::rules::RuleHit<UrgentKind>> {
+        let prev = session
+            .transcript
+            .iter()
+            .rev()
+            .filter(|l| l.speaker == Speaker::Customer)
+            .nth(1)
+            .filter(|l| l.turn + 1 == session.turns)?;
+        if self.rules.check_urgent(&prev.text).is_some() {
+            return None;
+        }
+        self.rules.check_urgent(&format!("{}、{current}", prev.text))
     }
 
     fn log(

@@ -232,6 +232,17 @@ impl RuleSet {
         self.check_folded(&folded, &bounds)
     }
 
+    /// Only the urgent rules for `message` (no hand-off, harassment or VOC
+    /// work): what the engine uses to look at two turns together.
+    pub fn check_urgent(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
+        let folded = fold_text(&normalize(message));
+        self.urgent.find(&folded, true).into_iter().next().map(|(r, matched)| RuleHit {
+            rule_id: r.id.clone(),
+            kind: r.meta,
+            matched,
+        })
+    }
+
     /// Checks a message already analyzed by the [`crate::tokenize::Analyzer`]: lexicon
     /// words count only on its token boundaries (no セックス inside
     /// ユニセックス), and the message is not analyzed twice.
