@@ -129,6 +129,29 @@ pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalys
     })
 }
 
+/// Analyzes `entries` chunk by chunk and hands each chunk with its
+/// analyses to `consume` (with the ordinal of its first entry), in order.
+/// The next chunk is analyzed while `consume` handles the current one, so
+/// counting and indexing overlap with analysis instead of waiting for it.
+pub fn analyze_pipelined<'a>(
+    analyzer: &'a Analyzer,
+    entries: &'a [FaqEntry],
+    mut consume: impl FnMut(usize, &[FaqEntry], Vec<EntryAnalysis>) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        let mut chunks = entries.chunks(CHUNK).enumerate();
+        let start = |(c, chunk): (usize, &'a [FaqEntry])| (c * CHUNK, chunk, scope.spawn(move || analyze_chunk(analyzer, chunk)));
+        let mut next = chunks.next().map(start);
+        while let Some((first, chunk, running)) = next.take() {
+            // Analysis never panics (it degrades to no terms).
+            let analyses = running.join().expect("analysis thread");
+            next = chunks.next().map(start);
+            consume(first, chunk, analyses)?;
+        }
+        Ok(())
+    })
+}
+
 /// Writes entries into a new index. Entries arrive already analyzed, and the
 /// fields receive exactly the keys that [`MorphTokenizer`] and
 /// [`BigramTokenizer`] would produce, joined for [`KeysTokenizer`], so no

@@ -240,19 +240,21 @@ impl Retriever {
         let total = kb.len();
         let mut raw = postings::RawIndexBuilder::new(total);
         let mut vocabulary = suggest::VocabularyBuilder::default();
-        for (c, chunk) in kb.entries().chunks(index::CHUNK).enumerate() {
-            let analyses = index::analyze_chunk(&analyzer, chunk);
+        index::analyze_pipelined(&analyzer, kb.entries(), |first, chunk, analyses| {
             for (i, (entry, analysis)) in chunk.iter().zip(&analyses).enumerate() {
                 if let Some(t) = tantivy.as_mut() {
-                    t.add(c * index::CHUNK + i, entry, analysis)?;
+                    t.add(first + i, entry, analysis)?;
                 }
-                raw.add(c * index::CHUNK + i, analysis);
+                raw.add(first + i, analysis);
                 vocabulary.add(analysis);
             }
-            if let Some(p) = progress.as_mut() {
-                p((c * index::CHUNK + chunk.len()).min(total), total);
+            // Every thousand entries (chunks are small) and at the end.
+            let done = first + chunk.len();
+            if let Some(p) = progress.as_mut().filter(|_| done / 1000 > first / 1000 || done == total) {
+                p(done.min(total), total);
             }
-        }
+            Ok(())
+        })?;
         let index = tantivy.map(|t| t.finish()).transpose()?.map(|(index, _)| index);
         let impacts = raw.finish().into_impacts(&params);
         let vocabulary = vocabulary.finish(&impacts, &analyzer);
@@ -345,11 +347,12 @@ impl Retriever {
             return RawIndex::read(&index.reader()?.searcher(), &index::fields(&index.schema())?, self.kb.len());
         }
         let mut raw = postings::RawIndexBuilder::new(self.kb.len());
-        for (c, chunk) in self.kb.entries().chunks(index::CHUNK).enumerate() {
-            for (i, analysis) in index::analyze_chunk(&self.analyzer, chunk).iter().enumerate() {
-                raw.add(c * index::CHUNK + i, analysis);
+        index::analyze_pipelined(&self.analyzer, self.kb.entries(), |first, _, analyses| {
+            for (i, analysis) in analyses.iter().enumerate() {
+                raw.add(first + i, analysis);
             }
-        }
+            Ok(())
+        })?;
         Ok(raw.finish())
     }
 
