@@ -1,5 +1,6 @@
-//! The Tantivy index: schema and building. Ranking does not go through
-//! Tantivy's query engine; [`super::postings`] reads the postings once.
+//! Analysis of the entries, and the Tantivy index kept on disk: schema and
+//! building. Ranking does not go through Tantivy's query engine;
+//! [`super::postings`] counts or reads the frequencies once.
 
 use std::path::{Path, PathBuf};
 
@@ -99,8 +100,8 @@ impl EntryAnalysis {
     }
 }
 
-/// Entries analyzed, indexed and dropped together: bounds memory on large
-/// corpora and paces progress reports.
+/// Entries analyzed, counted and dropped together (two chunks are alive at
+/// once, see [`analyze_pipelined`]): bounds the memory of a build.
 pub const CHUNK: usize = 64;
 
 /// Analyzes a slice of entries on all cores.
@@ -144,7 +145,7 @@ pub fn analyze_pipelined<'a>(
         let mut next = chunks.next().map(start);
         while let Some((first, chunk, running)) = next.take() {
             // Analysis never panics (it degrades to no terms).
-            let analyses = running.join().expect("analysis thread");
+            let analyses = running.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             next = chunks.next().map(start);
             consume(first, chunk, analyses)?;
         }

@@ -1,11 +1,13 @@
 //! Retrieval: analyzed query → ranked FAQ entries with BM25F scores and a
 //! calibrated confidence.
 //!
-//! * [`index`] builds the Tantivy index (in RAM, or on disk when asked): one
-//!   field per part of an entry (question, alternatives, keywords, answer)
-//!   plus reading bigrams of the question side.
-//! * [`postings`] reads every term's postings once through Tantivy's
-//!   low-level API and folds the fields into BM25F impacts.
+//! * [`index`] analyzes the entries (on all cores) and, for an index kept
+//!   on disk, writes the Tantivy index: one field per part of an entry
+//!   (question, alternatives, keywords, answer) plus reading bigrams of the
+//!   question side.
+//! * [`postings`] counts the per-field frequencies (from the analyses, or
+//!   read back through Tantivy's postings API) and folds the fields into
+//!   BM25F impacts.
 //! * [`query`] turns the analysis into weighted concepts with alternative
 //!   forms (readings, spelling variants, synonyms, bigrams).
 //! * [`scorer`] scores a plan in one pass over its postings.
@@ -195,7 +197,10 @@ impl RetrieverBuilder {
     pub fn config(self, config: &Config) -> Self {
         self.params(config.ranking).calibration(config.calibration.clone())
     }
-    /// Keep the index in this directory instead of RAM (it is recreated).
+    /// Also write a Tantivy index into this directory (each build in a fresh
+    /// `build-*` directory; see [`Retriever::index`]). Without it the
+    /// retriever keeps no Tantivy index: the impacts are counted straight
+    /// from the analyses.
     pub fn on_disk(mut self, dir: impl Into<PathBuf>) -> Self {
         self.on_disk = Some(dir.into());
         self

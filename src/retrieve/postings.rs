@@ -1,10 +1,12 @@
-//! Postings with precomputed BM25F impacts, read once from the Tantivy index.
+//! Postings with precomputed BM25F impacts.
 //!
-//! Tantivy stores the index (fields, term dictionaries, postings, field
-//! lengths). A customer's query is a handful of words, so instead of a
-//! generic boolean query with one clause per word × field, we read every
-//! term's postings once through Tantivy's low-level API and fold the four
-//! word fields into one BM25F impact per (term, entry):
+//! A customer's query is a handful of words, so instead of a generic boolean
+//! query with one clause per word × field, the per-field frequencies of
+//! every term are gathered once — counted straight from the analyses
+//! ([`RawIndexBuilder`], a build in RAM) or read back through Tantivy's
+//! low-level postings API ([`RawIndex::read`], an index on disk), with the
+//! same result — and the four word fields are folded into one BM25F impact
+//! per (term, entry):
 //!
 //! ```text
 //! tf̃(t, d) = Σ_f  w_f · tf_f(t, d) / (1 − b_f + b_f · len_f(d) / avglen_f)
@@ -15,20 +17,19 @@
 //! bigrams get a plain BM25 impact over the question side.
 //!
 //! [`RawIndex`] keeps the per-field frequencies, so that a tuner can try many
-//! parameter settings without reading the index again ([`RawIndex::impacts`]).
+//! parameter settings without counting again ([`RawIndex::impacts`]).
 
 use std::collections::HashMap;
 
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
-use tantivy::fieldnorm::FieldNormReader;
-
 use super::index::{EntryAnalysis, Fields};
-use crate::tokenize::{Analysis, KEY_SEPARATOR, bigram_keys, morph_keys};
 use super::params::RankingParams;
 use crate::error::Result;
+use crate::tokenize::{Analysis, KEY_SEPARATOR, bigram_keys, morph_keys};
 
 /// Bit of each word field in [`TermPostings::fields`]: question,
 /// alternatives, keywords, answer.

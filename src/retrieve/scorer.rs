@@ -354,8 +354,9 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
             }
         }
         // Could an entry not yet in the running still make the top k? The
-        // k-th best score is at most the best score, so it is worth
-        // computing only once the rest weighs less than that.
+        // k-th best partial score is at most the best one, and the seeded
+        // floor is a k-th best exact score: the threshold is worth computing
+        // only once the rest weighs less than the higher of the two.
         let remaining = rest[i + 1];
         if remaining <= 0.0 || k == 0 {
             continue;
@@ -430,7 +431,7 @@ fn max_threshold(kth: Option<f32>, floor: f32) -> Option<f32> {
 /// final top k holds scores at least that much, so pruning may start long
 /// before the partial scores alone would allow it.
 fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) -> f32 {
-    let m = k * SEED_POOL;
+    let m = k.saturating_mul(SEED_POOL);
     let mut docs: Vec<u32> = s.touched.iter().copied().filter(|d| filter(*d)).collect();
     if docs.len() < k {
         return 0.0;
