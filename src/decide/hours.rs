@@ -517,6 +517,33 @@ impl Calendar {
     /// When the open period containing `at` ends, following periods that run
     /// on past midnight; `None` if closed or no end within 400 days.
     fn closes_at(&self, route: &Route, at: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+        if route.schedule.always_open {
+            return self.always_open_closes_at(route, at);
+        }
+        self.closes_at_by_days(route, at)
+    }
+
+    /// [`Calendar::closes_at`] of a route open around the clock: midnight
+    /// before its first holiday or closure day within the look-ahead, found
+    /// from the lists instead of walking 400 days (a 24-hour desk is on
+    /// every urgent hand-off).
+    fn always_open_closes_at(&self, route: &Route, at: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+        let today = at.with_timezone(&self.offset()).date_naive();
+        let (Some(tomorrow), Some(last)) = (add_days(today, 1), add_days(today, SEARCH_DAYS)) else {
+            return self.closes_at_by_days(route, at);
+        };
+        if route.closed_on(today) {
+            return None;
+        }
+        let s = &route.schedule;
+        let holidays = s.holidays.iter().copied().filter(|h| *h >= tomorrow);
+        let closures = s.closures.iter().filter(|c| c.to >= tomorrow && c.from <= c.to).map(|c| c.from.max(tomorrow));
+        let first = holidays.chain(closures).filter(|d| *d <= last).min()?;
+        self.local(first, 0)
+    }
+
+    /// [`Calendar::closes_at`] by walking the days.
+    fn closes_at_by_days(&self, route: &Route, at: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
         let local = at.with_timezone(&self.offset());
         let mut date = local.date_naive();
         let s = local.num_seconds_from_midnight();
@@ -627,6 +654,22 @@ mod tests {
         }
         // The shop center has no year-end closure.
         assert!(c.is_open("shop_center", t("2026-12-31T10:00:00+09:00")));
+    }
+
+    /// The shortcut for round-the-clock routes gives what walking the days
+    /// gives, around holidays, closures and the end of the look-ahead.
+    #[test]
+    fn always_open_closing_time_equals_walking_the_days() {
+        let json = r#"{"routes":[{"id":"desk","name":"desk","channel":"phone","contact":"0120",
+            "schedule":{"always_open":true,"holidays":["2026-12-24","2027-02-11","2028-03-01"],
+              "closures":[{"from":"2026-12-30","to":"2027-01-03"},{"from":"2027-08-13","to":"2027-08-15"}]}}]}"#;
+        let c = Calendar::from_json_str(json, "test").unwrap();
+        let route = c.route("desk").unwrap();
+        let mut at = t("2026-11-20T15:00:00+09:00");
+        for _ in 0..500 {
+            assert_eq!(c.always_open_closes_at(route, at), c.closes_at_by_days(route, at), "{at}");
+            at += TimeDelta::hours(19);
+        }
     }
 
     #[test]
