@@ -360,9 +360,11 @@ impl Scanner<'_> {
         let lower: Vec<char> = self.f.iter().map(|c| c.to_ascii_lowercase()).collect();
         let mut i = 0;
         while i < n {
+            // Compared char by char in place: collecting each keyword for
+            // each position was most of the masking cost.
             let Some((len, kind)) = KEYWORDS.iter().find_map(|(k, kind)| {
-                let k: Vec<char> = k.chars().collect();
-                lower[i..].starts_with(&k).then_some((k.len(), *kind))
+                let mut rest = lower[i..].iter();
+                k.chars().all(|c| rest.next() == Some(&c)).then(|| (k.chars().count(), *kind))
             }) else {
                 i += 1;
                 continue;
