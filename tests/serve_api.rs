@@ -4,10 +4,10 @@
 //! Webhook tests run the example receiver (`examples/webhook_receiver.rs`)
 //! on loopback too.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use hmac::{KeyInit, Mac};
@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 
 #[path = "support/http.rs"]
 mod http;
-use http::{Resp, request};
+#[path = "support/server.rs"]
+mod server;
+use http::{Resp, encode, request};
+use server::{Server, corpus, shared_engine};
 
 #[path = "../examples/webhook_receiver.rs"]
 #[allow(dead_code)]
@@ -28,15 +31,6 @@ const OPEN: &str = "2026-11-24T14:00:00+09:00";
 /// The same Tuesday at night, after the chat operators (9:30–17:30) close.
 const NIGHT: &str = "2026-11-24T21:00:00+09:00";
 
-fn shared_engine() -> Arc<Engine> {
-    static E: OnceLock<Arc<Engine>> = OnceLock::new();
-    E.get_or_init(|| Arc::new(Engine::from_corpus(corpus()).unwrap())).clone()
-}
-
-fn corpus() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus"))
-}
-
 /// Options for tests that pin the message time (`at`): the flag meant for
 /// tests and demos is on.
 fn opts() -> ServeOptions {
@@ -45,28 +39,7 @@ fn opts() -> ServeOptions {
     o
 }
 
-/// A server on 127.0.0.1:0 in its own runtime; stopped on drop.
-struct Server {
-    addr: SocketAddr,
-    state: Arc<AppState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
 impl Server {
-    fn start(engine: Arc<Engine>, options: ServeOptions) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let state = AppState::new(engine, options).unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let addr = listener.local_addr().unwrap();
-        assert!(addr.ip().is_loopback());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        Server { addr, state, stop: Some(stop), runtime: Some(runtime) }
-    }
-
     fn default() -> Server {
         Server::start(shared_engine(), opts())
     }
@@ -75,22 +48,8 @@ impl Server {
         self.state.metrics().counter(name, labels)
     }
 
-    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.runtime.as_ref().unwrap().block_on(f)
-    }
-
     fn get(&self, path: &str) -> Resp {
         request(self.addr, "GET", path, &[], None)
-    }
-
-    fn post_json(&self, path: &str, body: &Value) -> Resp {
-        request(self.addr, "POST", path, &[("Content-Type", "application/json")], Some(body.to_string().as_bytes()))
-    }
-
-    fn new_session(&self) -> String {
-        let r = self.post_json("/v1/sessions", &json!({"channel": "web"}));
-        assert_eq!(r.status, 201, "{}", r.text());
-        r.json()["session_id"].as_str().unwrap().to_string()
     }
 
     fn say(&self, id: &str, text: &str, at: &str) -> Resp {
@@ -102,28 +61,6 @@ impl Server {
         assert_eq!(r.status, 200, "{text}: {}", r.text());
         r.json()
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_timeout(Duration::from_secs(2));
-        }
-    }
-}
-
-/// Percent-encodes a path segment (Japanese category names).
-fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {

@@ -2,17 +2,16 @@
 //! events `serve --events` writes (and the Redis stream with
 //! `--sessions redis://`), and `GET /admin/report`, with every error JSON.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use madoguchi::decide::Engine;
-use madoguchi::serve::{AppState, ServeOptions, serve};
+use madoguchi::serve::ServeOptions;
 use serde_json::{Value, json};
 
 #[path = "support/http.rs"]
 mod http;
+#[path = "support/server.rs"]
+mod server;
+use server::{Server, corpus, shared_engine};
 use http::{Resp, request};
 
 #[path = "support/cluster.rs"]
@@ -22,54 +21,16 @@ mod cluster;
 const DAY: &str = "2026-11-30T14:00:00+09:00";
 const NIGHT: &str = "2026-11-30T21:00:00+09:00";
 
-fn engine() -> Arc<Engine> {
-    static E: OnceLock<Arc<Engine>> = OnceLock::new();
-    E.get_or_init(|| Arc::new(Engine::from_corpus(corpus()).unwrap())).clone()
-}
-
-fn corpus() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus"))
-}
-
-struct Server {
-    addr: SocketAddr,
-    state: Arc<AppState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
 impl Server {
-    fn start(options: ServeOptions) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let state = runtime.block_on(AppState::connect(engine(), options)).unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        Server { addr, state, stop: Some(stop), runtime: Some(runtime) }
-    }
-
     fn with_events(dir: &std::path::Path) -> Server {
         let mut o = ServeOptions::new(corpus());
         o.allow_client_time = true;
         o.events_dir = Some(dir.to_path_buf());
-        Server::start(o)
+        Server::start(shared_engine(), o)
     }
 
     fn get(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
         request(self.addr, "GET", path, headers, None)
-    }
-
-    fn post_json(&self, path: &str, body: &Value) -> Resp {
-        request(self.addr, "POST", path, &[("Content-Type", "application/json")], Some(body.to_string().as_bytes()))
-    }
-
-    fn new_session(&self) -> String {
-        let r = self.post_json("/v1/sessions", &json!({"channel": "web"}));
-        assert_eq!(r.status, 201, "{}", r.text());
-        r.json()["session_id"].as_str().unwrap().to_string()
     }
 
     fn say(&self, id: &str, text: &str, at: &str) -> Value {
@@ -80,17 +41,6 @@ impl Server {
 
     fn feedback(&self, id: &str, body: &Value) -> Resp {
         self.post_json(&format!("/v1/sessions/{id}/feedback"), body)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_timeout(Duration::from_secs(2));
-        }
     }
 }
 
@@ -209,7 +159,7 @@ fn the_admin_report_reads_the_events_the_server_wrote() {
 fn the_report_needs_events_and_admin_access() {
     let mut o = ServeOptions::new(corpus());
     o.admin_token = Some("a-test-token-of-32-characters-xx".into());
-    let server = Server::start(o.clone());
+    let server = Server::start(shared_engine(), o.clone());
     let r = server.get("/admin/report", &[]);
     assert_eq!((r.status, r.code().as_str()), (401, "unauthorized"));
     let r = server.get("/admin/report", &[("Authorization", "Bearer a-test-token-of-32-characters-xx")]);
@@ -227,7 +177,7 @@ fn with_redis_events_also_go_to_a_capped_stream() {
     o.redis_prefix = "insights-test:".into();
     o.events_dir = Some(dir.clone());
     o.events_stream_max = 1000;
-    let server = Server::start(o);
+    let server = Server::start(shared_engine(), o);
     let id = server.new_session();
     let answer = server.say(&id, "送料はいくらですか", DAY);
     let r = server.feedback(&id, &json!({"turn": answer["turn"], "resolved": false, "at": DAY}));

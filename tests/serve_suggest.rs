@@ -4,51 +4,19 @@
 //! JSON error, the rate limit per client address, and the contract in
 //! openapi.yaml.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
-
-use madoguchi::decide::Engine;
-use madoguchi::serve::{AppState, ServeOptions, serve};
+use madoguchi::serve::ServeOptions;
 use serde_json::json;
 
 #[path = "support/http.rs"]
 mod http;
-use http::{Resp, request};
-
-fn corpus() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus"))
-}
-
-fn shared_engine() -> Arc<Engine> {
-    static E: OnceLock<Arc<Engine>> = OnceLock::new();
-    E.get_or_init(|| Arc::new(Engine::from_corpus(corpus()).unwrap())).clone()
-}
-
-/// A server on 127.0.0.1:0 in its own runtime; stopped on drop.
-struct Server {
-    addr: SocketAddr,
-    state: Arc<AppState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    runtime: Option<tokio::runtime::Runtime>,
-}
+#[path = "support/server.rs"]
+mod server;
+use http::{Resp, encode, request};
+use server::{Server, corpus, shared_engine};
 
 impl Server {
-    fn start(options: ServeOptions) -> Server {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let state = AppState::new(shared_engine(), options).unwrap();
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        Server { addr, state, stop: Some(stop), runtime: Some(runtime) }
-    }
-
     fn default() -> Server {
-        Server::start(ServeOptions::new(corpus()))
+        Server::start(shared_engine(), ServeOptions::new(corpus()))
     }
 
     fn get(&self, path: &str) -> Resp {
@@ -70,28 +38,6 @@ impl Server {
             })
             .collect()
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_timeout(Duration::from_secs(2));
-        }
-    }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -166,7 +112,7 @@ fn bad_requests_answer_json_errors() {
 fn rate_limited_per_client_address() {
     let mut options = ServeOptions::new(corpus());
     options.limits.suggest_rate_max = 3;
-    let server = Server::start(options);
+    let server = Server::start(shared_engine(), options);
     for _ in 0..3 {
         assert_eq!(server.get("/v1/suggest?q=abc").status, 200);
     }

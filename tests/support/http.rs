@@ -95,3 +95,15 @@ pub fn parse_response(raw: &[u8]) -> Resp {
 pub fn post_json(addr: SocketAddr, path: &str, body: &Value) -> Resp {
     request(addr, "POST", path, &[("Content-Type", "application/json")], Some(body.to_string().as_bytes()))
 }
+
+/// Percent-encodes a path segment or query value (Japanese category names,
+/// partial questions).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
