@@ -1,22 +1,14 @@
 // The widget's 「解決しましたか？」 buttons (issue 12) in headless Chromium.
 // Run by scripts/browser-test.sh with MADOGUCHI_URL set to the served page.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHOTS, launchBrowser, closeBrowser, openChat as openTab } from "./support.mjs";
+import { SHOTS, useBrowser, openChat as openTab } from "./support.mjs";
 
-let context;
-let browser;
+const context = useBrowser();
 
-before(async () => {
-  browser = await launchBrowser();
-  context = browser.context;
-});
-
-after(() => closeBrowser(browser));
-
-const openChat = () => openTab(context);
+const openChat = () => openTab(context());
 
 async function ask(page, text) {
   const input = page.getByLabel("ご質問", { exact: true });

@@ -5,27 +5,19 @@
 // script, and that it prints on white. With MADOGUCHI_DOCS_SHOT=path the
 // screenshot is also written there (README's docs/report.png).
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { BASE, SHOTS, launchBrowser, closeBrowser } from "./support.mjs";
+import { BASE, SHOTS, useBrowser } from "./support.mjs";
 
 const DAY = "2026-11-16";
 
-let context;
-let browser;
-
-before(async () => {
-  browser = await launchBrowser({ width: 800, height: 1000 });
-  context = browser.context;
-});
-
-after(() => closeBrowser(browser));
+const context = useBrowser({ width: 800, height: 1000 });
 
 /** Share of pixels that are not (nearly) white in a PNG, measured in the browser. */
 async function inkShare(png) {
-  const page = await context.newPage();
+  const page = await context().newPage();
   await page.setContent("<canvas id=c></canvas>");
   const share = await page.evaluate(async (b64) => {
     const img = new Image();
@@ -45,7 +37,7 @@ async function inkShare(png) {
 }
 
 test("the admin report of the scripted day renders with its numbers", async () => {
-  const page = await context.newPage();
+  const page = await context().newPage();
   const errors = [];
   const requests = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -99,7 +91,7 @@ test("the CLI's report.html is the same page (file://)", async () => {
   if (!file) return;
   const html = readFileSync(file, "utf8");
   assert.ok(html.includes("次に書くべきFAQ") && !html.includes("<script"));
-  const page = await context.newPage();
+  const page = await context().newPage();
   await page.goto("file://" + file);
   assert.match(await page.locator("#summary").innerText(), /19\s*セッション数/);
   await page.close();

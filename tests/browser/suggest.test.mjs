@@ -6,23 +6,15 @@
 //
 //   MADOGUCHI_URL=http://127.0.0.1:8080/ node --test suggest.test.mjs
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHOTS, launchBrowser, closeBrowser, openChat as openTab } from "./support.mjs";
+import { SHOTS, useBrowser, openChat as openTab } from "./support.mjs";
 
-let context;
-let browser;
-
-before(async () => {
-  browser = await launchBrowser();
-  context = browser.context;
-});
-
-after(() => closeBrowser(browser));
+const context = useBrowser();
 
 async function openChat() {
-  const { page, errors } = await openTab(context);
+  const { page, errors } = await openTab(context());
   const input = page.getByLabel("ご質問", { exact: true });
   const list = page.getByRole("listbox", { name: "入力中の質問の候補" });
   return { page, errors, input, list };
@@ -104,7 +96,7 @@ test("suggestions come while the IME is still composing kana", async () => {
   await input.click();
   // The kana of 紛失 being typed, not yet converted (Chromium's IME events
   // through the DevTools protocol).
-  const cdp = await context.newCDPSession(page);
+  const cdp = await context().newCDPSession(page);
   await cdp.send("Input.imeSetComposition", { text: "ふんし", selectionStart: 3, selectionEnd: 3 });
   const first = list.getByRole("option").first();
   await first.waitFor();

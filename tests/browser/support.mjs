@@ -2,6 +2,7 @@
 // headless Chromium (Debian's package) on a fresh profile, and a chat tab.
 
 import assert from "node:assert/strict";
+import { before, after } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,19 @@ export async function launchBrowser(viewport = { width: 640, height: 860 }) {
     timeout: 60_000,
   });
   return { context, profile };
+}
+
+/**
+ * The test file's browser: launched before its tests, closed after them.
+ * Returns a getter for the browser context (set once the tests run).
+ */
+export function useBrowser(viewport) {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser(viewport);
+  });
+  after(() => closeBrowser(browser));
+  return () => browser.context;
 }
 
 export async function closeBrowser(browser) {

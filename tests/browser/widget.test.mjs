@@ -6,22 +6,14 @@
 //
 // A screenshot of each scenario is written to $TMPDIR (or /tmp).
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SHOTS, launchBrowser, closeBrowser, openChat as openTab } from "./support.mjs";
+import { SHOTS, useBrowser, openChat as openTab } from "./support.mjs";
 
-let context;
-let browser;
+const context = useBrowser();
 
-before(async () => {
-  browser = await launchBrowser();
-  context = browser.context;
-});
-
-after(() => closeBrowser(browser));
-
-const openChat = () => openTab(context);
+const openChat = () => openTab(context());
 
 /** Types into the labelled input and presses Enter (keyboard only). */
 async function ask(page, text) {
