@@ -1,19 +1,57 @@
 //! Repeats one turn many times on a corpus, for profilers (perf, callgrind).
 //! Run: cargo run --release --example latency_probe -- [CORPUS] [MESSAGE] [N]
+//!
+//! A MESSAGE of `@FILE` (repeatable with commas: `@a.jsonl,@b.jsonl`) takes
+//! the messages from labelled query files (one JSON object with a `query`
+//! per line) and runs each of them N times.
+//!
+//! With `PROBE_PAUSE=SECONDS` it prints `ready` after building the engine
+//! and one warm-up turn, then sleeps: under
+//! `valgrind --tool=callgrind --instr-atstart=no` that is the moment for
+//! `callgrind_control -i on`, so the (slow) emulated build is not
+//! instrumented and the count holds turns only.
 use chrono::DateTime;
 use madoguchi::decide::{Engine, Session};
 
-fn main() -> madoguchi::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let corpus = args.next().unwrap_or_else(|| "faq-corpus".into());
     let message = args.next().unwrap_or_else(|| "クレジットカードの暗証番号を変更したい".into());
     let n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let messages = messages(&message)?;
     let engine = Engine::from_corpus(&corpus)?;
     let at = DateTime::parse_from_rfc3339("2026-11-24T14:00:00+09:00").expect("valid time");
+    for m in &messages {
+        std::hint::black_box(engine.respond_at(&mut Session::new("p"), m, at));
+    }
+    if let Some(pause) = std::env::var("PROBE_PAUSE").ok().and_then(|s| s.parse().ok()) {
+        println!("ready");
+        std::thread::sleep(std::time::Duration::from_secs(pause));
+    }
     let started = std::time::Instant::now();
     for _ in 0..n {
-        std::hint::black_box(engine.respond_at(&mut Session::new("p"), &message, at));
+        for m in &messages {
+            std::hint::black_box(engine.respond_at(&mut Session::new("p"), m, at));
+        }
     }
-    println!("{:?} per turn", started.elapsed() / n);
+    println!("{:?} per turn", started.elapsed() / (n * messages.len() as u32));
     Ok(())
+}
+
+/// The message itself, or the `query` of every line of the `@FILE`s.
+fn messages(arg: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    if !arg.starts_with('@') {
+        return Ok(vec![arg.to_string()]);
+    }
+    let mut out = Vec::new();
+    for file in arg.split(',') {
+        let text = std::fs::read_to_string(file.trim_start_matches('@'))?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            if let Some(q) = v.get("query").and_then(|q| q.as_str()) {
+                out.push(q.to_string());
+            }
+        }
+    }
+    Ok(out)
 }

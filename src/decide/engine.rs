@@ -726,7 +726,7 @@ impl Engine {
     }
 
     pub(super) fn category_names(&self) -> Vec<String> {
-        self.retriever().knowledge_base().categories().into_iter().map(|c| c.name).collect()
+        self.retriever().knowledge_base().category_names().map(str::to_string).collect()
     }
 
     /// An urgent situation told over two turns: the thing in one message and

@@ -24,6 +24,9 @@ use crate::error::{Error, Result};
 pub struct KnowledgeBase {
     entries: Vec<FaqEntry>,
     by_id: std::collections::HashMap<String, usize>,
+    /// Counted once per change: a fallback reply lists them on every turn
+    /// that finds nothing, and counting walks every entry.
+    categories: Vec<Category>,
 }
 
 /// The serialized form: the entries only; the id index is rebuilt (and the
@@ -83,7 +86,8 @@ impl KnowledgeBase {
         if let Some(e) = Error::from_many(errors) {
             return Err(e);
         }
-        Ok(Self { entries, by_id })
+        let categories = count_categories(&entries);
+        Ok(Self { entries, by_id, categories })
     }
 
     /// All entries, in load order.
@@ -115,38 +119,36 @@ impl KnowledgeBase {
     /// replaced entry.
     pub fn upsert(&mut self, entry: FaqEntry) -> Result<Option<FaqEntry>> {
         entry.validate()?;
-        match self.by_id.get(&entry.id) {
-            Some(&i) => Ok(Some(std::mem::replace(&mut self.entries[i], entry))),
+        let replaced = match self.by_id.get(&entry.id) {
+            Some(&i) => Some(std::mem::replace(&mut self.entries[i], entry)),
             None => {
                 self.by_id.insert(entry.id.clone(), self.entries.len());
                 self.entries.push(entry);
-                Ok(None)
+                None
             }
-        }
+        };
+        self.categories = count_categories(&self.entries);
+        Ok(replaced)
     }
 
     /// Categories in first-seen order, with counts.
     pub fn categories(&self) -> Vec<Category> {
-        let mut order: Vec<Category> = Vec::new();
-        for e in &self.entries {
-            let name = e.category.clone().unwrap_or_else(|| "未分類".into());
-            let idx = match order.iter().position(|c| c.name == name) {
-                Some(i) => i,
-                None => {
-                    order.push(Category { name, entries: 0, subcategories: Vec::new() });
-                    order.len() - 1
-                }
-            };
-            let cat = &mut order[idx];
-            cat.entries += 1;
-            if let Some(sub) = &e.subcategory {
-                match cat.subcategories.iter_mut().find(|(n, _)| n == sub) {
-                    Some((_, n)) => *n += 1,
-                    None => cat.subcategories.push((sub.clone(), 1)),
-                }
-            }
-        }
-        order
+        self.categories.clone()
+    }
+
+    /// The category names in first-seen order.
+    ///
+    /// ```
+    /// use madoguchi::knowledge::{FaqEntry, KnowledgeBase};
+    /// let kb = KnowledgeBase::new(vec![
+    ///     FaqEntry::new("a-1", "支払日はいつですか", "毎月27日です。").with_category("カード"),
+    ///     FaqEntry::new("a-2", "送料はいくらですか", "無料です。"),
+    /// ])?;
+    /// assert_eq!(kb.category_names().collect::<Vec<_>>(), ["カード", "未分類"]);
+    /// # Ok::<(), madoguchi::Error>(())
+    /// ```
+    pub fn category_names(&self) -> impl Iterator<Item = &str> {
+        self.categories.iter().map(|c| c.name.as_str())
     }
 
     /// Entries of one category (optionally one subcategory), for browsing.
@@ -157,4 +159,28 @@ impl KnowledgeBase {
             .filter(|e| subcategory.is_none() || e.subcategory.as_deref() == subcategory)
             .collect()
     }
+}
+
+/// Categories in first-seen order, with counts.
+fn count_categories(entries: &[FaqEntry]) -> Vec<Category> {
+    let mut order: Vec<Category> = Vec::new();
+    for e in entries {
+        let name = e.category.clone().unwrap_or_else(|| "未分類".into());
+        let idx = match order.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                order.push(Category { name, entries: 0, subcategories: Vec::new() });
+                order.len() - 1
+            }
+        };
+        let cat = &mut order[idx];
+        cat.entries += 1;
+        if let Some(sub) = &e.subcategory {
+            match cat.subcategories.iter_mut().find(|(n, _)| n == sub) {
+                Some((_, n)) => *n += 1,
+                None => cat.subcategories.push((sub.clone(), 1)),
+            }
+        }
+    }
+    order
 }
