@@ -27,7 +27,6 @@
 //! bundled corpus and on a synthetic one full of near-duplicates).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use super::confidence::HitFeatures;
 use super::postings::{ImpactIndex, QUESTION_SIDE, TermPostings};
@@ -101,6 +100,13 @@ struct Scratch {
     live: Vec<u32>,
     query_epoch: u32,
     touched: Vec<u32>,
+    /// Entries whose score reached `bar` when it last rose (marked in
+    /// `leading` with the query's epoch): a superset of every entry at or
+    /// above the bar now, and so of the final top k (see `kth_score`).
+    leaders: Vec<u32>,
+    leading: Vec<u32>,
+    /// A score the final k-th best is known to reach.
+    bar: f32,
     /// Concept-major best value per (concept, entry), and whether that best
     /// form matched on the question side; 0 means not matched.
     value: Vec<f32>,
@@ -119,6 +125,7 @@ impl Scratch {
             self.acc.resize(docs, 0.0);
             self.seen.resize(docs, 0);
             self.live.resize(docs, 0);
+            self.leading.resize(docs, 0);
             self.stride = docs;
             // Rows change width: start the value table afresh (it is all
             // zero between queries).
@@ -140,6 +147,7 @@ impl Scratch {
         if self.query_epoch == 0 {
             self.seen.iter_mut().for_each(|s| *s = 0);
             self.live.iter_mut().for_each(|s| *s = 0);
+            self.leading.iter_mut().for_each(|s| *s = 0);
             self.query_epoch = 1;
         }
         self.query_epoch
@@ -164,6 +172,10 @@ impl Scratch {
             self.acc[d] += value - old;
             self.value[cell] = value;
             self.question[cell] = question_side;
+            if self.acc[d] >= self.bar && self.leading[d] != query {
+                self.leading[d] = query;
+                self.leaders.push(doc);
+            }
             Some(self.acc[d])
         } else {
             if value == old && question_side {
@@ -275,6 +287,8 @@ pub fn score(
 fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) {
     let query = s.next_query();
     s.touched.clear();
+    s.leaders.clear();
+    s.bar = 0.0;
     // rest[i]: the most the units after position i can still add to an
     // entry: per concept, the bound of its next unit (units are sorted, so
     // each concept's units come strongest first).
@@ -330,24 +344,34 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
             }
             (many, cands) => {
                 // All forms required: the mean impact over entries that
-                // have every one of them.
-                let mut partial: HashMap<u32, (f32, usize, bool)> = HashMap::new();
+                // have every one of them. The entries are those of the
+                // shortest list (or the live ones) kept by a galloping
+                // merge with each other list; the impacts are then summed
+                // in the forms' order.
+                let mut docs: Vec<u32> = match cands {
+                    None => {
+                        let shortest = many.iter().min_by_key(|p| p.len()).expect("a unit has postings");
+                        shortest.iter().map(|(d, _, _)| d).collect()
+                    }
+                    Some(c) => {
+                        let mut c = c.clone();
+                        c.sort_unstable();
+                        c
+                    }
+                };
                 for p in many {
-                    let mut add = |(doc, impact, fields): (u32, f32, u8)| {
-                        let e = partial.entry(doc).or_insert((0.0, 0, false));
-                        e.0 += impact;
-                        e.1 += 1;
-                        e.2 |= fields & QUESTION_SIDE != 0;
-                    };
-                    match cands {
-                        None => p.iter().for_each(&mut add),
-                        Some(c) => c.iter().filter_map(|d| p.get(*d).map(|(i, f)| (*d, i, f))).for_each(&mut add),
+                    docs = p.intersect(&docs).map(|(d, _, _)| d).collect();
+                }
+                let mut sum = vec![0.0f32; docs.len()];
+                let mut question = vec![false; docs.len()];
+                for p in many {
+                    for (j, (_, impact, fields)) in p.intersect(&docs).enumerate() {
+                        sum[j] += impact;
+                        question[j] |= fields & QUESTION_SIDE != 0;
                     }
                 }
-                for (doc, (sum, n, q)) in partial {
-                    if n == many.len()
-                        && let Some(a) = s.offer(query, c, doc, u.weight * sum / n as f32, q)
-                    {
+                for (j, doc) in docs.iter().enumerate() {
+                    if let Some(a) = s.offer(query, c, *doc, u.weight * sum[j] / many.len() as f32, question[j]) {
                         max_acc = max_acc.max(a);
                     }
                 }
@@ -364,6 +388,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         if !seeded && candidates.is_none() && remaining <= rest[0] * SEED_AT {
             seeded = true;
             floor = seed(s, units, i + 1, concepts, k, filter);
+            s.bar = s.bar.max(floor);
         }
         if remaining >= max_acc.max(floor) {
             continue;
@@ -378,9 +403,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         refreshed_at = remaining;
         match candidates.as_mut() {
             None => {
-                let pool = std::mem::take(&mut s.touched);
-                let threshold = max_threshold(kth_score(s, &pool, k, filter), floor);
-                s.touched = pool;
+                let threshold = max_threshold(kth_score(s, k, filter, query), floor);
                 if let Some(threshold) = threshold.filter(|t| remaining < *t) {
                     let alive: Vec<u32> = s
                         .touched
@@ -395,7 +418,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                 }
             }
             Some(alive) => {
-                if let Some(threshold) = max_threshold(kth_score(s, alive, k, filter), floor) {
+                if let Some(threshold) = max_threshold(kth_score(s, k, filter, query), floor) {
                     let (acc, live) = (&s.acc, &mut s.live);
                     alive.retain(|d| {
                         let keep = acc[*d as usize] + remaining >= threshold;
@@ -494,24 +517,46 @@ const LOOKUP_RATIO: usize = 32;
 /// of the pruning threshold before the next one.
 const REFRESH: f32 = 0.9;
 
-/// The `k`-th best score among `pool` entries that pass `filter`, if there
-/// are that many.
-fn kth_score(s: &mut Scratch, pool: &[u32], k: usize, filter: &impl Fn(u32) -> bool) -> Option<f32> {
+/// The `k`-th best score so far among entries that pass `filter`, if there
+/// are that many, or the bar if higher; raises the bar to it.
+///
+/// Scores only rise, so every k-th best score seen stays below the final
+/// one, and only entries at or above the bar can still be the k-th. Those
+/// are all among the leaders (an entry's score last rose to at least the
+/// bar of that moment, when it joined), so the selection runs over the
+/// leaders, whom it first thins to those at or above the bar: after the
+/// first few refreshes that is a few dozen entries, not every one touched.
+fn kth_score(s: &mut Scratch, k: usize, filter: &impl Fn(u32) -> bool, query: u32) -> Option<f32> {
     let mut scores = std::mem::take(&mut s.scores);
     scores.clear();
-    scores.extend(pool.iter().filter(|d| filter(**d)).map(|d| s.acc[*d as usize]));
-    let out = (scores.len() >= k).then(|| {
+    let bar = s.bar;
+    let (acc, leading) = (&s.acc, &mut s.leading);
+    s.leaders.retain(|d| {
+        let a = acc[*d as usize];
+        let keep = a >= bar;
+        if !keep {
+            leading[*d as usize] = query.wrapping_sub(1);
+        } else if filter(*d) {
+            scores.push(a);
+        }
+        keep
+    });
+    let kth = (scores.len() >= k).then(|| {
         let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
         *kth
     });
     s.scores = scores;
-    out
+    if let Some(t) = kth {
+        s.bar = s.bar.max(t);
+    }
+    (s.bar > 0.0).then_some(s.bar)
 }
 
-/// The best `k` scored entries that pass `filter`, best first.
+/// The best `k` scored entries that pass `filter`, best first. They are all
+/// among the leaders (see `kth_score`).
 fn best(s: &Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
     let mut ranked: Vec<(u32, f32)> =
-        s.touched.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc[*d as usize])).collect();
+        s.leaders.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc[*d as usize])).collect();
     let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if k > 0 && ranked.len() > k {
         ranked.select_nth_unstable_by(k - 1, order);
