@@ -74,12 +74,26 @@ struct Unit<'i> {
     weight: f32,
     /// The most this form can give any entry.
     bound: f32,
+    /// The concept's only form: its value goes straight into the score.
+    single: bool,
 }
 
 impl<'i> Unit<'i> {
-    fn new(concept: usize, postings: Vec<&'i TermPostings>, weight: f32) -> Self {
+    fn new(concept: usize, postings: Vec<&'i TermPostings>, weight: f32, single: bool) -> Self {
         let bound = weight * postings.iter().map(|p| p.max_impact).fold(0.0, f32::max);
-        Unit { concept, postings, weight, bound }
+        Unit { concept, postings, weight, bound, single }
+    }
+
+    /// What this form gives entry `doc`, and whether on the question side
+    /// (a multi-word form: the mean impact, when the entry has every word).
+    fn value(&self, doc: u32) -> Option<(f32, bool)> {
+        let (mut sum, mut question) = (0.0f32, false);
+        for p in &self.postings {
+            let (impact, fields) = p.get(doc)?;
+            sum += impact;
+            question |= fields & QUESTION_SIDE != 0;
+        }
+        Some((self.weight * sum / self.postings.len() as f32, question))
     }
 }
 
@@ -91,24 +105,35 @@ struct ConceptInfo {
     bit: u64,
 }
 
+/// One entry's state in the current query; the marks hold the query's
+/// epoch when set (so nothing is cleared between queries). One record per
+/// entry: one bounds check and one cache line on the hot path.
+#[derive(Clone, Copy, Default)]
+struct EntryState {
+    /// The score so far (valid when `seen` is this query).
+    acc: f32,
+    seen: u32,
+    /// Still in the running once pruning began.
+    live: u32,
+    /// In `leaders`.
+    leading: u32,
+}
+
 #[derive(Default)]
 struct Scratch {
-    /// Entries in the current query: score and epoch.
-    acc: Vec<f32>,
-    seen: Vec<u32>,
-    /// Entries still in the running once pruning began: the query's epoch.
-    live: Vec<u32>,
+    entry: Vec<EntryState>,
     query_epoch: u32,
     touched: Vec<u32>,
-    /// Entries whose score reached `bar` when it last rose (marked in
-    /// `leading` with the query's epoch): a superset of every entry at or
-    /// above the bar now, and so of the final top k (see `kth_score`).
+    /// Entries whose score reached `bar` when it last rose: a superset of
+    /// every entry at or above the bar now, and so of the final top k (see
+    /// `kth_score`).
     leaders: Vec<u32>,
-    leading: Vec<u32>,
     /// A score the final k-th best is known to reach.
     bar: f32,
     /// Concept-major best value per (concept, entry), and whether that best
-    /// form matched on the question side; 0 means not matched.
+    /// form matched on the question side; 0 means not matched. Only for
+    /// concepts with several forms: a concept read from one list gives each
+    /// entry one value, added straight to the score.
     value: Vec<f32>,
     question: Vec<bool>,
     /// Entries with a value, per concept (to clear `value` afterwards).
@@ -121,11 +146,8 @@ struct Scratch {
 
 impl Scratch {
     fn fit(&mut self, docs: usize, concepts: usize) {
-        if self.acc.len() < docs || self.stride < docs {
-            self.acc.resize(docs, 0.0);
-            self.seen.resize(docs, 0);
-            self.live.resize(docs, 0);
-            self.leading.resize(docs, 0);
+        if self.entry.len() < docs || self.stride < docs {
+            self.entry.resize(docs, EntryState::default());
             self.stride = docs;
             // Rows change width: start the value table afresh (it is all
             // zero between queries).
@@ -145,38 +167,61 @@ impl Scratch {
     fn next_query(&mut self) -> u32 {
         self.query_epoch = self.query_epoch.wrapping_add(1);
         if self.query_epoch == 0 {
-            self.seen.iter_mut().for_each(|s| *s = 0);
-            self.live.iter_mut().for_each(|s| *s = 0);
-            self.leading.iter_mut().for_each(|s| *s = 0);
+            self.entry.iter_mut().for_each(|e| *e = EntryState::default());
             self.query_epoch = 1;
         }
         self.query_epoch
+    }
+
+    /// The entry's score so far in this query.
+    #[inline]
+    fn acc(&self, doc: u32) -> f32 {
+        self.entry[doc as usize].acc
+    }
+
+    /// Adds `gain` to the entry's score; returns the new score.
+    #[inline(always)]
+    fn add(&mut self, query: u32, doc: u32, gain: f32) -> f32 {
+        let bar = self.bar;
+        let e = &mut self.entry[doc as usize];
+        if e.seen != query {
+            e.seen = query;
+            e.acc = 0.0;
+            self.touched.push(doc);
+        }
+        e.acc += gain;
+        if e.acc >= bar && e.leading != query {
+            e.leading = query;
+            self.leaders.push(doc);
+        }
+        e.acc
+    }
+
+    /// Gives `value` of `concept` to entry `doc`: added straight to the
+    /// score for a concept of one form (`single`), else kept if it beats the
+    /// concept's best so far. Returns the entry's new score if it rose.
+    #[inline(always)]
+    fn give(&mut self, query: u32, concept: usize, single: bool, doc: u32, value: f32, question_side: bool) -> Option<f32> {
+        if single {
+            (value > 0.0).then(|| self.add(query, doc, value))
+        } else {
+            self.offer(query, concept, doc, value, question_side)
+        }
     }
 
     /// Offers `value` for `concept` at entry `doc`; returns the entry's
     /// new score if it rose.
     #[inline]
     fn offer(&mut self, query: u32, concept: usize, doc: u32, value: f32, question_side: bool) -> Option<f32> {
-        let d = doc as usize;
-        let cell = concept * self.stride + d;
+        let cell = concept * self.stride + doc as usize;
         let old = self.value[cell];
         if value > old {
             if old == 0.0 {
                 self.matched[concept].push(doc);
-                if self.seen[d] != query {
-                    self.seen[d] = query;
-                    self.acc[d] = 0.0;
-                    self.touched.push(doc);
-                }
             }
-            self.acc[d] += value - old;
             self.value[cell] = value;
             self.question[cell] = question_side;
-            if self.acc[d] >= self.bar && self.leading[d] != query {
-                self.leading[d] = query;
-                self.leaders.push(doc);
-            }
-            Some(self.acc[d])
+            Some(self.add(query, doc, value - old))
         } else {
             if value == old && question_side {
                 self.question[cell] = true;
@@ -223,6 +268,12 @@ pub fn score(
         return (Vec::new(), stats);
     }
     units.sort_by(|a, b| b.bound.total_cmp(&a.bound));
+    // The form of each one-form concept: its values are looked up for the
+    // hits' features instead of being kept in the value table.
+    let mut only_form: Vec<Option<&Unit<'_>>> = vec![None; concepts.len()];
+    for u in units.iter().filter(|u| u.single) {
+        only_form[u.concept] = Some(u);
+    }
     SCRATCH.with(|cell| {
         let mut s = cell.borrow_mut();
         s.fit(index.docs(), concepts.len());
@@ -237,14 +288,19 @@ pub fn score(
                 let (mut any, mut question, mut bigram_hits) = (0u64, 0u64, 0usize);
                 for (c, info) in concepts.iter().enumerate() {
                     let cell = c * s.stride + d;
-                    if s.value[cell] == 0.0 {
-                        continue;
-                    }
+                    let on_question = match only_form[c] {
+                        Some(u) => match u.value(doc) {
+                            Some((v, q)) if v > 0.0 => q,
+                            _ => continue,
+                        },
+                        None if s.value[cell] == 0.0 => continue,
+                        None => s.question[cell],
+                    };
                     match info.kind {
                         ConceptKind::Bigram => bigram_hits += 1,
                         ConceptKind::Word => {
                             any |= info.bit;
-                            if s.question[cell] {
+                            if on_question {
                                 question |= info.bit;
                             }
                         }
@@ -312,11 +368,11 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
     let mut floor = 0.0f32;
     let mut seeded = false;
     for (i, u) in units.iter().enumerate() {
-        let c = u.concept;
+        let (c, single) = (u.concept, u.single);
         match (u.postings.as_slice(), &candidates) {
             ([one], None) => {
                 for (doc, impact, fields) in one.iter() {
-                    if let Some(a) = s.offer(query, c, doc, u.weight * impact, fields & QUESTION_SIDE != 0) {
+                    if let Some(a) = s.give(query, c, single, doc, u.weight * impact, fields & QUESTION_SIDE != 0) {
                         max_acc = max_acc.max(a);
                     }
                 }
@@ -327,15 +383,15 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                 if one.len() > cands.len() * LOOKUP_RATIO {
                     for &doc in cands.iter() {
                         if let Some((impact, fields)) = one.get(doc)
-                            && let Some(a) = s.offer(query, c, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
+                            && let Some(a) = s.give(query, c, single, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
                         {
                             max_acc = max_acc.max(a);
                         }
                     }
                 } else {
                     for (doc, impact, fields) in one.iter() {
-                        if s.live[doc as usize] == query
-                            && let Some(a) = s.offer(query, c, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
+                        if s.entry[doc as usize].live == query
+                            && let Some(a) = s.give(query, c, single, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
                         {
                             max_acc = max_acc.max(a);
                         }
@@ -371,7 +427,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                     }
                 }
                 for (j, doc) in docs.iter().enumerate() {
-                    if let Some(a) = s.offer(query, c, *doc, u.weight * sum[j] / many.len() as f32, question[j]) {
+                    if let Some(a) = s.give(query, c, single, *doc, u.weight * sum[j] / many.len() as f32, question[j]) {
                         max_acc = max_acc.max(a);
                     }
                 }
@@ -409,21 +465,22 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                         .touched
                         .iter()
                         .copied()
-                        .filter(|d| filter(*d) && s.acc[*d as usize] + remaining >= threshold)
+                        .filter(|d| filter(*d) && s.acc(*d) + remaining >= threshold)
                         .collect();
                     for d in &alive {
-                        s.live[*d as usize] = query;
+                        s.entry[*d as usize].live = query;
                     }
                     candidates = Some(alive);
                 }
             }
             Some(alive) => {
                 if let Some(threshold) = max_threshold(kth_score(s, k, filter, query), floor) {
-                    let (acc, live) = (&s.acc, &mut s.live);
+                    let entry = &mut s.entry;
                     alive.retain(|d| {
-                        let keep = acc[*d as usize] + remaining >= threshold;
+                        let e = &mut entry[*d as usize];
+                        let keep = e.acc + remaining >= threshold;
                         if !keep {
-                            live[*d as usize] = 0;
+                            e.live = 0;
                         }
                         keep
                     });
@@ -460,7 +517,7 @@ fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: us
         return 0.0;
     }
     if docs.len() > m {
-        docs.select_nth_unstable_by(m - 1, |a, b| s.acc[*b as usize].total_cmp(&s.acc[*a as usize]));
+        docs.select_nth_unstable_by(m - 1, |a, b| s.acc(*b).total_cmp(&s.acc(*a)));
         docs.truncate(m);
     }
     docs.sort_unstable();
@@ -504,7 +561,18 @@ fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: us
             }
         }
     }
-    let mut scores: Vec<f32> = best.chunks(concepts).map(|row| row.iter().sum()).collect();
+    // The exact score: the partial one plus what each concept's best gains
+    // over what the partial one holds (the value table holds only concepts
+    // of several forms; a one-form concept read so far is in the partial
+    // score and starts here at 0).
+    let mut scores: Vec<f32> = docs
+        .iter()
+        .zip(best.chunks(concepts))
+        .map(|(d, row)| {
+            let held = |c: usize| s.value[c * s.stride + *d as usize];
+            s.acc(*d) + row.iter().enumerate().map(|(c, b)| b - held(c)).sum::<f32>()
+        })
+        .collect();
     let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
     *kth * (1.0 - 1e-4)
 }
@@ -530,12 +598,13 @@ fn kth_score(s: &mut Scratch, k: usize, filter: &impl Fn(u32) -> bool, query: u3
     let mut scores = std::mem::take(&mut s.scores);
     scores.clear();
     let bar = s.bar;
-    let (acc, leading) = (&s.acc, &mut s.leading);
+    let entry = &mut s.entry;
     s.leaders.retain(|d| {
-        let a = acc[*d as usize];
+        let e = &mut entry[*d as usize];
+        let a = e.acc;
         let keep = a >= bar;
         if !keep {
-            leading[*d as usize] = query.wrapping_sub(1);
+            e.leading = query.wrapping_sub(1);
         } else if filter(*d) {
             scores.push(a);
         }
@@ -556,7 +625,7 @@ fn kth_score(s: &mut Scratch, k: usize, filter: &impl Fn(u32) -> bool, query: u3
 /// among the leaders (see `kth_score`).
 fn best(s: &Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
     let mut ranked: Vec<(u32, f32)> =
-        s.leaders.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc[*d as usize])).collect();
+        s.leaders.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc(*d))).collect();
     let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if k > 0 && ranked.len() > k {
         ranked.select_nth_unstable_by(k - 1, order);
@@ -628,7 +697,8 @@ fn resolve<'i>(
             stats.max_score += c.weight * upper;
             let ci = concepts.len();
             concepts.push(ConceptInfo { kind: c.kind, bit });
-            units.extend(forms.into_iter().map(|(p, w)| Unit::new(ci, p, c.weight * w)));
+            let single = forms.len() == 1;
+            units.extend(forms.into_iter().map(|(p, w)| Unit::new(ci, p, c.weight * w, single)));
         }
     }
     stats.unseen = if word_weight > 0.0 { unseen_weight / word_weight } else { 0.0 };
