@@ -18,7 +18,7 @@
 //!
 //! The `k`-th best partial score is a weak threshold while much of the
 //! query is still unread (a near-duplicate FAQ has hundreds of entries with
-//! the same first words). So once the units read carry 30 % of the bound,
+//! the same first words). So once the units read carry 10 % of the bound,
 //! the `2k` leading entries are scored in full by looking them up in the
 //! rest, and the `k`-th best of those exact scores becomes the threshold:
 //! on the 10k synthetic corpus pruning then starts after a few word lists
@@ -492,7 +492,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
 
 /// The leading entries are scored in full (`seed`) once the units still
 /// to come weigh at most this share of the query's total bound.
-const SEED_AT: f32 = 0.7;
+const SEED_AT: f32 = 0.9;
 /// How many entries per wanted hit `seed` scores in full.
 const SEED_POOL: usize = 2;
 
