@@ -400,10 +400,10 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
             }
             (many, cands) => {
                 // All forms required: the mean impact over entries that
-                // have every one of them. The entries are those of the
-                // shortest list (or the live ones) kept by a galloping
-                // merge with each other list; the impacts are then summed
-                // in the forms' order.
+                // have every one of them. The entries start as those of the
+                // shortest list (or the live ones); each list in the forms'
+                // order then keeps, by a galloping merge, the entries it
+                // has and adds its impact (so the sum runs in that order).
                 let mut docs: Vec<u32> = match cands {
                     None => {
                         let shortest = many.iter().min_by_key(|p| p.len()).expect("a unit has postings");
@@ -415,16 +415,20 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                         c
                     }
                 };
-                for p in many {
-                    docs = p.intersect(&docs).map(|(d, _, _)| d).collect();
-                }
                 let mut sum = vec![0.0f32; docs.len()];
                 let mut question = vec![false; docs.len()];
                 for p in many {
-                    for (j, (_, impact, fields)) in p.intersect(&docs).enumerate() {
-                        sum[j] += impact;
-                        question[j] |= fields & QUESTION_SIDE != 0;
+                    let mut j = 0;
+                    let mut next = (Vec::new(), Vec::new(), Vec::new());
+                    for (doc, impact, fields) in p.intersect(&docs) {
+                        while docs[j] != doc {
+                            j += 1;
+                        }
+                        next.0.push(doc);
+                        next.1.push(sum[j] + impact);
+                        next.2.push(question[j] | (fields & QUESTION_SIDE != 0));
                     }
+                    (docs, sum, question) = next;
                 }
                 for (j, doc) in docs.iter().enumerate() {
                     if let Some(a) = s.give(query, c, single, *doc, u.weight * sum[j] / many.len() as f32, question[j]) {
