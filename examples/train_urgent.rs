@@ -11,7 +11,9 @@
 //!
 //! * positives: every single-turn `handoff:urgent` case of
 //!   `tests/decisions/dev/*.jsonl`;
-//! * negatives: the other single-turn cases there (`self_service`,
+//! * negatives: the earlier turns of the multi-turn cases there (the thing
+//!   or the event alone: 「財布が」, 「カードのことで相談です」), the other
+//!   single-turn cases (`self_service`,
 //!   `handoff:requested`, `abuse`: hypotheticals, procedure questions, things
 //!   found again, other people's things, requests, complaints),
 //!   `tests/ordinary/dev.txt`, the questions and alternative phrasings of
@@ -137,9 +139,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let text = std::fs::read_to_string(f)?;
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("{path}:{}: {e}", i + 1))?;
-            // Single-turn cases only: a multi-turn case's turns are not
-            // urgent one by one.
-            let Some(q) = v["query"].as_str() else { continue };
+            // A multi-turn case's earlier turns name the thing or the event
+            // but not both (「財布が」, 「カードのことで相談です」): not
+            // urgent alone, so negatives; its last turn is urgent only
+            // together with them, so it is left out.
+            let Some(q) = v["query"].as_str() else {
+                let turns: Vec<&str> = v["turns"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+                for t in turns.iter().take(turns.len().saturating_sub(1)) {
+                    raw.push((t.to_string(), false, name.clone(), commits.get(i).cloned()));
+                }
+                continue;
+            };
             let label = v["expect"].as_str() == Some("handoff:urgent");
             raw.push((q.to_string(), label, name.clone(), commits.get(i).cloned()));
         }
@@ -382,7 +392,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     model.description = format!(
         "Logistic regression over character 1-{}-grams of the folded message, written by `cargo run --release --example \
          train_urgent` from {} rows ({} urgent; trained on {} rows, gate of {}): single-turn cases of \
-         tests/decisions/dev, tests/ordinary/dev.txt, FAQ questions of faq-corpus, corpora/city and corpora/bank, queries of \
+         tests/decisions/dev and the earlier turns of its multi-turn cases, tests/ordinary/dev.txt, FAQ questions of faq-corpus, corpora/city and corpora/bank, queries of \
          tests/queries/*-dev, data/harassment texts. min_count {}, l2 {}, {} Adam steps, positives and negatives of equal weight; \
          calibration = Platt scaling on leave-one-group-out scores.",
         opts.max_n,
