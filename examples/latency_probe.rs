@@ -1,5 +1,7 @@
 //! Repeats one turn many times on a corpus, for profilers (perf, callgrind).
-//! Run: cargo run --release --example latency_probe -- [CORPUS] [MESSAGE] [N]
+//! Run: cargo run --release --example latency_probe -- [CORPUS] [MESSAGE] [N] [RULES]
+//! (RULES: a rule file instead of the bundled one, e.g. without `urgent.model`
+//! to measure what the urgent model costs.)
 //!
 //! A MESSAGE of `@FILE` (repeatable with commas: `@a.jsonl,@b.jsonl`) takes
 //! the messages from labelled query files (one JSON object with a `query`
@@ -19,7 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let message = args.next().unwrap_or_else(|| "クレジットカードの暗証番号を変更したい".into());
     let n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
     let messages = messages(&message)?;
-    let engine = Engine::from_corpus(&corpus)?;
+    let engine = match args.next() {
+        Some(rules) => Engine::builder()
+            .rules(madoguchi::decide::RuleSet::load(rules)?)
+            .build(madoguchi::retrieve::Retriever::builder().build(madoguchi::knowledge::load_corpus(corpus.as_ref())?)?)?,
+        None => Engine::from_corpus(&corpus)?,
+    };
     let at = DateTime::parse_from_rfc3339("2026-11-24T14:00:00+09:00").expect("valid time");
     for m in &messages {
         std::hint::black_box(engine.respond_at(&mut Session::new("p"), m, at));

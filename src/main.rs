@@ -35,6 +35,9 @@ struct CorpusArgs {
     /// Decision rules (default: the bundled dictionaries/rules.json).
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Urgent-situation model (default: the bundled dictionaries/urgent-model.json; asked behind the gate in the rules file).
+    #[arg(long)]
+    urgent_model: Option<PathBuf>,
     /// Routes and hours (default: the bundled dictionaries/routes.json).
     #[arg(long)]
     routes: Option<PathBuf>,
@@ -56,8 +59,8 @@ impl CorpusArgs {
     fn engine(&self, quiet: bool) -> Result<Engine> {
         let config = self.config()?;
         let mut builder = Engine::builder().config(EngineConfig::from_config(&config));
-        if let Some(path) = &self.rules {
-            builder = builder.rules(madoguchi::decide::RuleSet::load(path)?);
+        if self.rules.is_some() || self.urgent_model.is_some() {
+            builder = builder.rules(madoguchi::decide::RuleSet::from_files(self.rules.as_deref(), self.urgent_model.as_deref())?);
         }
         if let Some(path) = &self.routes {
             builder = builder.calendar(madoguchi::decide::Calendar::load(path)?);
@@ -428,10 +431,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
         }
         Err(e) => problems.push(e),
     }
-    let rules = match &args.rules {
-        Some(p) => madoguchi::decide::RuleSet::load(p),
-        None => madoguchi::decide::RuleSet::bundled(),
-    };
+    let rules = madoguchi::decide::RuleSet::from_files(args.rules.as_deref(), args.urgent_model.as_deref());
     let routes = match &args.routes {
         Some(p) => madoguchi::decide::Calendar::load(p),
         None => madoguchi::decide::Calendar::bundled(),

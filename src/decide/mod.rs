@@ -3,6 +3,7 @@
 //! personal data, per-session state, and the [`Engine`] that ties them
 //! together into a [`Reply`].
 
+pub mod classifier;
 pub mod engine;
 pub mod feedback;
 pub mod harassment;

@@ -22,6 +22,9 @@ pub struct ServeArgs {
     /// Decision rules (default: the bundled dictionaries/rules.json).
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Urgent-situation model (default: the bundled dictionaries/urgent-model.json; asked behind the gate in the rules file).
+    #[arg(long)]
+    pub urgent_model: Option<PathBuf>,
     /// Routes and hours (default: the bundled dictionaries/routes.json).
     #[arg(long)]
     pub routes: Option<PathBuf>,
@@ -256,8 +259,8 @@ pub fn run(args: ServeArgs) -> Result<()> {
     };
     let retriever = crate::retrieve::Retriever::builder().analyzer(analyzer).config(&config).build(kb)?;
     let mut builder = Engine::builder().config(crate::decide::EngineConfig::from_config(&config));
-    if let Some(path) = &args.rules {
-        builder = builder.rules(crate::decide::RuleSet::load(path)?);
+    if args.rules.is_some() || args.urgent_model.is_some() {
+        builder = builder.rules(crate::decide::RuleSet::from_files(args.rules.as_deref(), args.urgent_model.as_deref())?);
     }
     if let Some(path) = &args.routes {
         builder = builder.calendar(crate::decide::Calendar::load(path)?);

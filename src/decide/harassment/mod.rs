@@ -4,7 +4,8 @@
 //! * [`lexicon`]: insults, slurs and sexual terms, and the words that aim a
 //!   message at staff or the company, matched on morpheme boundaries
 //!   ([`boundary`]);
-//! * [`classifier`]: logistic regression over character n-grams, trained by
+//! * [`classifier`]: logistic regression over character n-grams, words and
+//!   lexicon evidence (the shared [`crate::decide::classifier`]), trained by
 //!   `cargo run --release --example train_harassment`.
 //!
 //! The lexicon and thresholds live in the rule file (`lexicon`,
@@ -12,8 +13,8 @@
 //! `dictionaries/harassment-model.json`.
 
 pub mod boundary;
-pub mod classifier;
 pub mod combine;
+pub use crate::decide::classifier;
 pub mod lexicon;
 
 pub use boundary::Boundaries;

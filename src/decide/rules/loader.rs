@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
 use super::types::*;
-use super::RuleSet;
+use super::{NO_MODEL_THRESHOLD, RuleSet};
 use crate::decide::harassment::{Lexicon, LexiconEntry, ModelThresholds};
 use crate::error::{Error, Result};
 use crate::normalize::{fold_text, nfkc};
@@ -96,6 +96,29 @@ struct RawGroup {
     exclude: Vec<String>,
     #[serde(default)]
     rules: Vec<serde_json::Value>,
+    /// Only in the urgent group: the statistical detector's gate and threshold.
+    #[serde(default)]
+    model: Option<RawUrgentModel>,
+}
+
+/// `urgent.model`: when the urgent classifier may speak (see
+/// [`RuleSet::urgent_gate`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUrgentModel {
+    #[serde(default)]
+    description: Option<String>,
+    /// Calibrated probability at which a gated message is urgent (1.01: never).
+    threshold: f32,
+    /// Masks and excludes on top of the urgent group's own.
+    #[serde(default)]
+    mask: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// Rules (`id`, `kind`, `description`, `patterns`, `mask`, `exclude`)
+    /// naming this deployment's things; the first that fires opens the gate
+    /// and gives the kind.
+    gate: Vec<serde_json::Value>,
 }
 
 /// One rule as written; the group decides which tag fields it needs.
@@ -321,7 +344,40 @@ impl<'a> Loader<'a> {
                 self.err(line, format!("vocabulary {name}: {e}"));
             }
         }
-        let urgent = self.group("urgent", raw.urgent, |r| tag_of(r, &["kind"], |r| r.kind));
+        for (name, g) in [("handoff_request", &raw.handoff_request), ("harassment", &raw.harassment), ("voc", &raw.voc)] {
+            if g.model.is_some() {
+                let line = self.line_of(&format!("\"{name}\""));
+                self.err(line, format!("{name}.model: only the urgent group has a model"));
+            }
+        }
+        let mut raw_urgent = raw.urgent;
+        let raw_model = raw_urgent.model.take();
+        let (urgent_mask, urgent_exclude) = (raw_urgent.mask.clone(), raw_urgent.exclude.clone());
+        let urgent = self.group("urgent", raw_urgent, |r| tag_of(r, &["kind"], |r| r.kind));
+        let (urgent_gate, urgent_threshold) = match raw_model {
+            Some(m) => {
+                if !(0.0..=1.01).contains(&m.threshold) {
+                    let line = self.line_of("\"threshold\"");
+                    self.err(line, format!("urgent.model.threshold: {} is not a probability (use 0..1, or 1.01 to disable)", m.threshold));
+                }
+                if m.gate.is_empty() {
+                    let line = self.line_of("\"gate\"");
+                    self.err(line, "urgent.model.gate: no rules (the model would never be asked)".into());
+                }
+                // The gate sees the message as the urgent rules do: their
+                // masks (hypotheticals, negation, questions about others)
+                // and excludes apply first.
+                let gate = RawGroup {
+                    description: m.description,
+                    mask: urgent_mask.into_iter().chain(m.mask).collect(),
+                    exclude: urgent_exclude.into_iter().chain(m.exclude).collect(),
+                    rules: m.gate,
+                    model: None,
+                };
+                (self.group("urgent.model", gate, |r| tag_of(r, &["kind"], |r| r.kind)), m.threshold)
+            }
+            None => (Group::default(), NO_MODEL_THRESHOLD),
+        };
         let handoff = self.group("handoff_request", raw.handoff_request, |r| {
             let route = tag_of(r, &["route"], |r| Some(r.route.clone()))?;
             match &route {
@@ -342,7 +398,18 @@ impl<'a> Loader<'a> {
         if let Some(e) = Error::from_many(self.errors) {
             return Err(e);
         }
-        Ok(RuleSet { urgent, handoff, harassment, voc, policy, lexicon, classifier: None })
+        Ok(RuleSet {
+            urgent,
+            urgent_gate,
+            urgent_threshold,
+            urgent_model: None,
+            handoff,
+            harassment,
+            voc,
+            policy,
+            lexicon,
+            classifier: None,
+        })
     }
 
     /// Reads the lexicon: plain words (no regex), folded like messages.
@@ -459,7 +526,9 @@ impl<'a> Loader<'a> {
         raw: RawGroup,
         tag: impl Fn(&RawRule) -> std::result::Result<M, String>,
     ) -> Group<M> {
-        let gline = self.line_of(&format!("\"{name}\""));
+        // The gate's rules sit under "gate" in the urgent group.
+        let key = if name == "urgent.model" { "gate" } else { name };
+        let gline = self.line_of(&format!("\"{key}\""));
         let mask = self.alternation(&raw.mask, &format!("{name}.mask"), gline);
         let exclude = self.alternation(&raw.exclude, &format!("{name}.exclude"), gline);
         let mut rules = Vec::new();

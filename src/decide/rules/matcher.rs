@@ -63,6 +63,8 @@ struct Prefilter {
     /// Literal index → the patterns that require it (or another of theirs).
     starts: Vec<Vec<u32>>,
     always: Vec<u32>,
+    /// No literal holds the mask fill 。, so masking cannot create one.
+    fill_safe: bool,
 }
 
 impl Prefilter {
@@ -86,6 +88,8 @@ impl Prefilter {
                 None => always.push(pi as u32),
             }
         }
+        let fill = MASK_FILL.as_bytes();
+        let fill_safe = literals.iter().all(|l| !l.windows(fill.len()).any(|w| w == fill));
         let literals = if literals.is_empty() {
             None
         } else {
@@ -96,7 +100,14 @@ impl Prefilter {
                     .map_err(|e| e.to_string())?,
             )
         };
-        Ok(Prefilter { literals, starts, always })
+        Ok(Prefilter { literals, starts, always, fill_safe })
+    }
+
+    /// True when no pattern can match `text` or any masking of it: masks
+    /// only replace spans by 。, so a literal absent from the text stays
+    /// absent (unless it holds 。).
+    fn rules_out(&self, text: &str) -> bool {
+        self.always.is_empty() && self.fill_safe && self.literals.as_ref().is_none_or(|ac| !ac.is_match(text))
     }
 
     /// The patterns worth running on `text`, ascending (so rule order holds).
@@ -192,6 +203,10 @@ impl<M> Section<M> {
     /// Pushes the rules that fire on `folded` (in rule order), stopping after
     /// the first when `first_only`.
     fn find<'s>(&'s self, folded: &str, first_only: bool, out: &mut Vec<(&'s Rule<M>, String)>) {
+        // Most messages hold none of a section's literals: skip the masks.
+        if self.prefilter.rules_out(folded) {
+            return;
+        }
         if self.exclude_gate.may_match(folded) && self.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
             return;
         }

@@ -20,7 +20,11 @@
 //!     "rules": [{"id": "urgent.lost", "kind": "lost_stolen",
 //!                "description": "A card or phone was lost.",
 //!                "patterns": ["{OBJ}を?(?:落と|なく)した"],
-//!                "mask": [], "exclude": []}]
+//!                "mask": [], "exclude": []}],
+//!     "model": {"threshold": 0.9, "mask": [], "exclude": [],
+//!               "gate": [{"id": "urgent.model.things", "kind": "lost_stolen",
+//!                         "description": "Our card or phone is named.",
+//!                         "patterns": ["{OBJ}"]}]}
 //!   },
 //!   "handoff_request": {"rules": [{"id": "…", "route": "chat_operator", …}]},
 //!   "harassment": {"rules": [{"id": "…", "category": "threat", "severity": "severe", …}]},
@@ -69,6 +73,21 @@
 //!   them sparingly, since a real situation may share a message with a
 //!   question ("カードを落としたので再発行の手数料は？" must still fire).
 //!
+//! # The urgent model
+//!
+//! When no urgent rule fires, a statistical detector may still raise an
+//! urgent situation (rule id [`URGENT_MODEL_RULE_ID`]): a character n-gram
+//! logistic regression ([`crate::decide::classifier`], weights in
+//! `dictionaries/urgent-model.json`, trained by `cargo run --release
+//! --example train_urgent`) whose probability reaches `urgent.model.threshold`.
+//! It is asked only when the message passes the **gate**: one of the
+//! `urgent.model.gate` rules fires after the urgent group's masks and
+//! excludes and the gate's own (so the deployment's things must be named —
+//! a city office's 保険証 or 納付書 never opens it — and hypotheticals,
+//! negations and things found again keep it shut). The first gate rule
+//! that fires gives the [`UrgentKind`]. A rule file without `urgent.model`
+//! has no statistical detector.
+//!
 //! Within a group, rules earlier in the file win ([`RuleMatches::urgent`] and
 //! [`RuleMatches::handoff_request`] report the first that fires); every
 //! harassment rule that fires is reported. A check is one [`RegexSet`] pass per
@@ -97,6 +116,7 @@ use std::sync::{Arc, OnceLock};
 pub use types::*;
 
 use crate::decide::harassment::combine::combine;
+use crate::decide::classifier::Bundled;
 use crate::decide::harassment::{Boundaries, Classifier, Evidence, Lexicon, LexiconHit};
 use crate::error::{Error, Result};
 use crate::normalize::{fold_text, normalize};
@@ -117,6 +137,12 @@ pub struct RouteHint<'a> {
     pub line: usize,
 }
 
+/// Rule id reported when the urgent model (not a rule) raised the situation.
+pub const URGENT_MODEL_RULE_ID: &str = "model.urgent";
+
+/// Threshold of a rule set without `urgent.model`: above any probability.
+pub(crate) const NO_MODEL_THRESHOLD: f32 = 1.01;
+
 const BUNDLED_JSON: &str = include_str!("../../../dictionaries/rules.json");
 const BUNDLED_PATH: &str = "dictionaries/rules.json";
 
@@ -136,6 +162,11 @@ const BUNDLED_PATH: &str = "dictionaries/rules.json";
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     urgent: Group<UrgentKind>,
+    /// `urgent.model.gate`: when the urgent model may be asked.
+    urgent_gate: Group<UrgentKind>,
+    /// `urgent.model.threshold`.
+    urgent_threshold: f32,
+    urgent_model: Option<Arc<Classifier>>,
     handoff: Group<Option<String>>,
     harassment: Group<(HarassmentCategory, Severity)>,
     voc: Group<VocClass>,
@@ -169,8 +200,22 @@ impl RuleSet {
     /// ```
     pub fn from_json_str(text: &str, path: impl AsRef<Path>) -> Result<Self> {
         let mut rules = Loader::new(text, path.as_ref()).load()?;
-        rules.classifier = Some(Classifier::bundled()?);
+        rules.classifier = Some(Classifier::bundled(Bundled::Harassment)?);
+        rules.urgent_model = Some(Classifier::bundled(Bundled::Urgent)?);
         Ok(rules)
+    }
+
+    /// The rules of `--rules` (or the bundled ones) with the urgent model of
+    /// `--urgent-model` (or the bundled one): what the commands load.
+    pub fn from_files(rules: Option<&Path>, urgent_model: Option<&Path>) -> Result<Self> {
+        let mut set = match rules {
+            Some(p) => RuleSet::load(p)?,
+            None => RuleSet::bundled()?,
+        };
+        if let Some(p) = urgent_model {
+            set.load_urgent_model(p)?;
+        }
+        Ok(set)
     }
 
     /// The bundled rules (`dictionaries/rules.json`), compiled once per
@@ -191,10 +236,15 @@ impl RuleSet {
     pub fn extend(&mut self, other: RuleSet) {
         let ids: HashSet<String> = other.rule_ids().into_iter().map(str::to_string).collect();
         self.urgent.remove_ids(&ids);
+        self.urgent_gate.remove_ids(&ids);
         self.handoff.remove_ids(&ids);
         self.harassment.remove_ids(&ids);
         self.voc.remove_ids(&ids);
         self.urgent.sections.extend(other.urgent.sections);
+        if self.urgent_gate.sections.is_empty() {
+            self.urgent_threshold = other.urgent_threshold;
+        }
+        self.urgent_gate.sections.extend(other.urgent_gate.sections);
         self.handoff.sections.extend(other.handoff.sections);
         self.harassment.sections.extend(other.harassment.sections);
         self.voc.sections.extend(other.voc.sections);
@@ -210,6 +260,78 @@ impl RuleSet {
     /// Replaces the harassment classifier; `None` turns that layer off.
     pub fn set_classifier(&mut self, classifier: Option<Classifier>) {
         self.classifier = classifier.map(Arc::new);
+    }
+
+    /// The urgent model in use (the bundled `dictionaries/urgent-model.json`
+    /// unless replaced); it only speaks behind the gate (see the module doc).
+    pub fn urgent_model(&self) -> Option<&Classifier> {
+        self.urgent_model.as_deref()
+    }
+
+    /// Replaces the urgent model; `None` leaves urgent detection to the rules.
+    /// The model must read characters only (it also scores two turns joined
+    /// together, which have no analysis): a model with word or lexicon
+    /// features is an error.
+    pub fn set_urgent_model(&mut self, model: Option<Classifier>) -> Result<()> {
+        if let Some(m) = &model
+            && (m.words || m.lexicon)
+        {
+            return Err(Error::InvalidInput(
+                "urgent model: only character n-grams are supported (train it with train_urgent)".into(),
+            ));
+        }
+        self.urgent_model = model.map(Arc::new);
+        Ok(())
+    }
+
+    /// Reads and checks an urgent model file (errors name the file).
+    pub fn load_urgent_model(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let model = Classifier::load(path)?;
+        self.set_urgent_model(Some(model)).map_err(|e| Error::Resource { path: path.into(), line: 0, message: e.to_string() })
+    }
+
+    /// `urgent.model.threshold` (1.01 when the rule file has no model section).
+    pub fn urgent_threshold(&self) -> f32 {
+        self.urgent_threshold
+    }
+
+    /// Replaces the urgent model's threshold (above 1 disables it).
+    pub fn set_urgent_threshold(&mut self, threshold: f32) {
+        self.urgent_threshold = threshold;
+    }
+
+    /// The gate of the urgent model on `message`: the first `urgent.model.gate`
+    /// rule that fires (its id, kind and the matched thing), or `None` when
+    /// the model would not be asked. Independent of the urgent rules.
+    pub fn urgent_gate(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
+        let folded = fold_text(&normalize(message));
+        self.urgent_gate.find(&folded, true).into_iter().next().map(|(r, matched)| RuleHit {
+            rule_id: r.id.clone(),
+            kind: r.meta,
+            matched,
+        })
+    }
+
+    /// The urgent rules, then (when none fires and the gate opens) the urgent
+    /// model; with the model's probability when it was asked.
+    fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
+        if let Some((r, matched)) = self.urgent.find(folded, true).into_iter().next() {
+            return (Some(RuleHit { rule_id: r.id.clone(), kind: r.meta, matched }), None);
+        }
+        let Some(model) = self.urgent_model.as_deref() else {
+            return (None, None);
+        };
+        let Some((gate, matched)) = self.urgent_gate.find(folded, true).into_iter().next() else {
+            return (None, None);
+        };
+        let p = model.probability(folded);
+        let hit = (p >= self.urgent_threshold).then(|| RuleHit {
+            rule_id: URGENT_MODEL_RULE_ID.into(),
+            kind: gate.meta,
+            matched,
+        });
+        (hit, Some(p))
     }
 
     /// The harassment lexicon (insults, slurs, sexual terms, aim words).
@@ -232,15 +354,12 @@ impl RuleSet {
         self.check_folded(&folded, &bounds)
     }
 
-    /// Only the urgent rules for `message` (no hand-off, harassment or VOC
-    /// work): what the engine uses to look at two turns together.
+    /// Only the urgent rules (and the urgent model behind its gate) for
+    /// `message` (no hand-off, harassment or VOC work): what the engine uses
+    /// to look at two turns together.
     pub fn check_urgent(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
         let folded = fold_text(&normalize(message));
-        self.urgent.find(&folded, true).into_iter().next().map(|(r, matched)| RuleHit {
-            rule_id: r.id.clone(),
-            kind: r.meta,
-            matched,
-        })
+        self.urgent_in(&folded).0
     }
 
     /// Checks a message already analyzed by the [`crate::tokenize::Analyzer`]: lexicon
@@ -266,11 +385,7 @@ impl RuleSet {
 
     fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
         let folded = folded.to_string();
-        let urgent = self.urgent.find(&folded, true).into_iter().next().map(|(r, matched)| RuleHit {
-            rule_id: r.id.clone(),
-            kind: r.meta,
-            matched,
-        });
+        let (urgent, urgent_probability) = self.urgent_in(&folded);
         let handoff_request = self.handoff.find(&folded, true).into_iter().next().map(|(r, matched)| HandoffHit {
             rule_id: r.id.clone(),
             route: r.meta.clone(),
@@ -302,7 +417,16 @@ impl RuleSet {
             Some((r, _)) => (r.meta, Some(r.id.clone())),
             None => (VocClass::Inquiry, None),
         };
-        RuleMatches { urgent, handoff_request, harassment, aimed_at, harassment_probability: probability, voc, voc_rule }
+        RuleMatches {
+            urgent,
+            urgent_probability,
+            handoff_request,
+            harassment,
+            aimed_at,
+            harassment_probability: probability,
+            voc,
+            voc_rule,
+        }
     }
 
     fn evidence(&self, folded: &str, bounds: &Boundaries<'_>, words: &[LexiconHit], aimed: bool) -> Evidence {
@@ -342,6 +466,7 @@ impl RuleSet {
     pub fn rule_ids(&self) -> Vec<&str> {
         self.urgent
             .ids()
+            .chain(self.urgent_gate.ids())
             .chain(self.handoff.ids())
             .chain(self.harassment.ids())
             .chain(self.voc.ids())

@@ -239,3 +239,106 @@ fn mask_group_blanks_only_its_span() {
     assert!(r.check("落としたらしい").urgent.is_some());
     assert!(r.check("落としたら").urgent.is_none());
 }
+
+// --- the urgent model (issue 9, round 4) ---
+
+#[test]
+fn bundled_urgent_model_loads_and_reads_characters_only() {
+    let r = rules();
+    let m = r.urgent_model().expect("bundled urgent model");
+    assert!(!m.words && !m.lexicon && m.max_n >= 1 && m.calibration.is_some());
+    assert!(r.urgent_threshold() > 0.5 && r.urgent_threshold() <= 1.0, "{}", r.urgent_threshold());
+    // A told situation scores far above a procedure question about it.
+    let hi = m.probability(&match_text("クレカを電車の中に置いてきてしまったみたいで焦ってます"));
+    let lo = m.probability(&match_text("カードの再発行の手数料はいくらですか"));
+    assert!(hi > 0.99 && lo < 0.1, "{hi} {lo}");
+}
+
+#[test]
+fn urgent_phrasing_no_rule_knows_is_caught_by_the_model() {
+    // Written for this test (dev): no urgent rule matches 置いてきてしまったみたい.
+    let msg = "クレカを電車の中に置いてきてしまったみたいで焦ってます";
+    let mut bare = rules();
+    bare.set_urgent_model(None).unwrap();
+    assert!(bare.check_urgent(msg).is_none(), "a rule fires; pick another phrasing");
+    let m = rules().check(msg);
+    let hit = m.urgent.expect("the model raises it");
+    assert_eq!(hit.rule_id, URGENT_MODEL_RULE_ID);
+    assert_eq!(hit.kind, UrgentKind::LostStolen);
+    assert!(m.urgent_probability.is_some_and(|p| p >= rules().urgent_threshold()));
+    // Joined turns go through the model too.
+    assert!(rules().check_urgent(msg).is_some());
+}
+
+#[test]
+fn gated_out_messages_never_reach_the_model() {
+    // Even a model that would say yes to anything cannot fire without the gate.
+    let mut r = rules();
+    r.set_urgent_threshold(0.0);
+    for msg in [
+        "保険証を落としてしまいました",
+        "納付書をなくしました",
+        "マイナンバーカードを紛失してしまった",
+        "自転車を盗まれました",
+        "ありがとうございました",
+        "もしカードを落としたらどうすればいいですか",
+    ] {
+        assert!(r.urgent_gate(msg).is_none(), "{msg}: gate opens");
+        let m = r.check(msg);
+        assert!(m.urgent.is_none() && m.urgent_probability.is_none(), "{msg}: {:?}", m.urgent);
+    }
+    // The gate, not the threshold, held them: a named thing opens it.
+    assert_eq!(r.check("カードの再発行はできますか").urgent.map(|h| h.rule_id).as_deref(), Some(URGENT_MODEL_RULE_ID));
+    // And at the bundled threshold the same question stays a question.
+    assert!(rules().check("カードの再発行はできますか").urgent.is_none());
+}
+
+#[test]
+fn urgent_model_file_problems_are_errors() {
+    let mut r = rules();
+    let dir = std::env::temp_dir().join(format!("madoguchi-urgent-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"max_n\": 3, \"bias\": 0, \"weights\": {\"a\": 1},\n \"wieghts\": {}}").unwrap();
+    let err = r.load_urgent_model(&bad).unwrap_err().to_string();
+    assert!(err.contains("bad.json"), "{err}");
+    let words = dir.join("words.json");
+    std::fs::write(&words, "{\"max_n\": 3, \"words\": true, \"bias\": 0, \"weights\": {}}").unwrap();
+    let err = r.load_urgent_model(&words).unwrap_err().to_string();
+    assert!(err.contains("words.json") && err.contains("character n-grams"), "{err}");
+    assert!(r.load_urgent_model(dir.join("missing.json")).is_err());
+    std::fs::remove_dir_all(&dir).ok();
+    // Without a model, only the rules speak.
+    r.set_urgent_model(None).unwrap();
+    assert!(r.check("クレカを電車の中に置いてきてしまったみたいで焦ってます").urgent.is_none());
+}
+
+#[test]
+fn urgent_model_section_is_validated() {
+    let file = |model: &str| {
+        format!(
+            r#"{{"urgent": {{"rules": [{{"id": "u", "kind": "lost_stolen", "description": "x", "patterns": ["落とした"]}}],
+  "model": {model}}}}}"#
+        )
+    };
+    let ok = RuleSet::from_json_str(
+        &file(r#"{"threshold": 0.5, "gate": [{"id": "g", "kind": "fraud", "description": "x", "patterns": ["カード"]}]}"#),
+        "r.json",
+    )
+    .unwrap();
+    assert_eq!(ok.urgent_threshold(), 0.5);
+    assert!(ok.urgent_gate("カードが").is_some_and(|h| h.rule_id == "g" && h.kind == UrgentKind::Fraud));
+    assert!(ok.urgent_gate("財布が").is_none());
+    let err = RuleSet::from_json_str(
+        &file(r#"{"threshold": 2, "gate": [{"id": "u", "description": "x", "patterns": ["(カード"]}]}"#),
+        "r.json",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("threshold") && err.contains("duplicate id") && err.contains("missing field(s) kind"), "{err}");
+    let err = RuleSet::from_json_str(r#"{"voc": {"model": {"threshold": 0.5, "gate": []}}}"#, "r.json").unwrap_err().to_string();
+    assert!(err.contains("only the urgent group has a model"), "{err}");
+    // No model section: the model is never asked.
+    let none = RuleSet::from_json_str(&file("null"), "r.json").unwrap();
+    assert!(none.check("カードを置いてきてしまったみたいで焦ってます").urgent_probability.is_none());
+}

@@ -149,8 +149,13 @@ pub struct HarassmentHit {
 /// Everything the rules found in one message.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleMatches {
-    /// The first urgent rule that fired.
+    /// The first urgent rule that fired, or the urgent model
+    /// ([`super::URGENT_MODEL_RULE_ID`]) when no rule did.
     pub urgent: Option<RuleHit<UrgentKind>>,
+    /// The urgent model's probability, when it was asked (no rule fired and
+    /// the gate opened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent_probability: Option<f32>,
     /// The first hand-off request rule that fired.
     pub handoff_request: Option<HandoffHit>,
     /// Every harassment rule that fired, in file order, then lexicon words

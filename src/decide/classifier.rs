@@ -1,21 +1,30 @@
-//! A small statistical harassment classifier: logistic regression over the
-//! features of the folded message — character 1–`max_n`-grams, and, when the
-//! model says so, the words of the Lindera analysis (unigrams `w:…` and
-//! bigrams `b:…`) and the harassment lexicon's evidence (`#lex:<entry id>`
-//! for each lexicon word found, `#aim` when the message addresses staff).
+//! A small statistical text classifier shared by the decision layers:
+//! logistic regression over the features of the folded message — character
+//! 1–`max_n`-grams, and, when the model says so, the words of the Lindera
+//! analysis (unigrams `w:…` and bigrams `b:…`) and the harassment lexicon's
+//! evidence (`#lex:<entry id>` for each lexicon word found, `#aim` when the
+//! message addresses staff).
 //!
-//! The weights are data (`dictionaries/harassment-model.json`), written by
-//! `cargo run --release --example train_harassment`, which also reports
-//! cross-validated precision and recall. Each message is scored by
-//! `z = bias + Σ weight(f) / √n` over its `n` distinct features, so long
-//! and short messages are on one scale; a model with `calibration = [a, b]`
-//! reports `sigmoid(a·z + b)`, fitted on out-of-fold scores (Platt scaling)
-//! so that thresholds mean the same from one model to the next.
+//! Two models use it, each with its weights as data and a reproducible
+//! trainer that cross-validates it:
+//!
+//! * harassment ([`Bundled::Harassment`], `dictionaries/harassment-model.json`,
+//!   `cargo run --release --example train_harassment`): characters, words and
+//!   lexicon evidence;
+//! * urgent situations ([`Bundled::Urgent`], `dictionaries/urgent-model.json`,
+//!   `cargo run --release --example train_urgent`): characters only, so that
+//!   it also scores two turns joined together, which have no analysis.
+//!
+//! Each message is scored by `z = bias + Σ weight(f) / √n` over its `n`
+//! distinct features, so long and short messages are on one scale; a model
+//! with `calibration = [a, b]` reports `sigmoid(a·z + b)`, fitted on
+//! out-of-fold scores (Platt scaling) so that thresholds mean the same from
+//! one model to the next.
 //!
 //! ```
-//! use madoguchi::decide::harassment::Classifier;
+//! use madoguchi::decide::classifier::{Classifier, TrainOptions};
 //! let rows = vec![("ばかやろう".to_string(), true, 1.0), ("ありがとう".to_string(), false, 1.0)];
-//! let model = Classifier::train(&rows, &madoguchi::decide::harassment::TrainOptions { min_count: 1, ..Default::default() });
+//! let model = Classifier::train(&rows, &TrainOptions { min_count: 1, ..Default::default() });
 //! assert!(model.probability("ばかやろう") > model.probability("ありがとう"));
 //! ```
 
@@ -27,8 +36,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-const BUNDLED_MODEL: &str = include_str!("../../../dictionaries/harassment-model.json");
-const BUNDLED_PATH: &str = "dictionaries/harassment-model.json";
+/// The models bundled with the library (parsed once per process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bundled {
+    /// `dictionaries/harassment-model.json`: is the message abusive?
+    Harassment,
+    /// `dictionaries/urgent-model.json`: does the message tell an urgent
+    /// situation (lost or stolen card or phone, fraud, takeover …)?
+    Urgent,
+}
+
+impl Bundled {
+    /// The file the weights were read from, for error messages.
+    pub fn path(self) -> &'static str {
+        match self {
+            Bundled::Harassment => "dictionaries/harassment-model.json",
+            Bundled::Urgent => "dictionaries/urgent-model.json",
+        }
+    }
+
+    fn json(self) -> &'static str {
+        match self {
+            Bundled::Harassment => include_str!("../../dictionaries/harassment-model.json"),
+            Bundled::Urgent => include_str!("../../dictionaries/urgent-model.json"),
+        }
+    }
+}
 
 /// The model as stored: n-gram → weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,14 +197,19 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 impl Classifier {
-    /// The bundled model, parsed once per process.
-    pub fn bundled() -> Result<Arc<Classifier>> {
-        static MODEL: OnceLock<Arc<Classifier>> = OnceLock::new();
-        if let Some(m) = MODEL.get() {
+    /// A bundled model, parsed once per process.
+    pub fn bundled(which: Bundled) -> Result<Arc<Classifier>> {
+        static HARASSMENT: OnceLock<Arc<Classifier>> = OnceLock::new();
+        static URGENT: OnceLock<Arc<Classifier>> = OnceLock::new();
+        let cell = match which {
+            Bundled::Harassment => &HARASSMENT,
+            Bundled::Urgent => &URGENT,
+        };
+        if let Some(m) = cell.get() {
             return Ok(m.clone());
         }
-        let m = Arc::new(Classifier::from_json_str(BUNDLED_MODEL, BUNDLED_PATH)?);
-        Ok(MODEL.get_or_init(|| m).clone())
+        let m = Arc::new(Classifier::from_json_str(which.json(), which.path())?);
+        Ok(cell.get_or_init(|| m).clone())
     }
 
     /// Reads a model file.
@@ -203,15 +241,16 @@ impl Classifier {
         self.lookup.get_or_init(|| self.weights.iter().map(|(k, v)| (k.clone(), *v)).collect())
     }
 
-    /// Probability in [0, 1] that the folded message is abusive, from its
-    /// characters alone (a model trained with words or lexicon features
-    /// scores them as absent; use [`Classifier::probability_with`]).
+    /// Probability in [0, 1] that the folded message is in the positive
+    /// class (abusive, urgent …), from its characters alone (a model
+    /// trained with words or lexicon features scores them as absent; use
+    /// [`Classifier::probability_with`]).
     pub fn probability(&self, folded: &str) -> f32 {
         self.probability_with(folded, &Evidence::default())
     }
 
-    /// Probability in [0, 1] that the folded message is abusive, given the
-    /// words of its analysis and the lexicon's evidence.
+    /// Probability in [0, 1] that the folded message is in the positive
+    /// class, given the words of its analysis and the lexicon's evidence.
     /// Gives `score(&features(…))` (up to float rounding), but hashes the
     /// feature keys built in a reused per-thread buffer instead of sorting
     /// one `String` each: this runs on every turn.
