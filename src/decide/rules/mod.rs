@@ -80,7 +80,8 @@
 //! logistic regression ([`crate::decide::classifier`], weights in
 //! `dictionaries/urgent-model.json`, trained by `cargo run --release
 //! --example train_urgent`) whose probability reaches `urgent.model.threshold`.
-//! It is asked only when the message passes the **gate**: one of the
+//! It raises one only when the message also passes the **gate** (checked
+//! after the model, which is cheaper): one of the
 //! `urgent.model.gate` rules fires after the urgent group's masks and
 //! excludes and the gate's own (so the deployment's things must be named —
 //! a city office's 保険証 or 納付書 never opens it — and hypotheticals,
@@ -313,8 +314,13 @@ impl RuleSet {
         })
     }
 
-    /// The urgent rules, then (when none fires and the gate opens) the urgent
-    /// model; with the model's probability when it was asked.
+    /// The urgent rules, then (when none fires) the urgent model behind its
+    /// gate; with the model's probability when it raised the situation.
+    ///
+    /// The model is scored before the gate is checked: the gate re-runs the
+    /// urgent masks (a few hundred thousand instructions on a message that
+    /// names a card), the model costs a few ten thousand, and most messages
+    /// that name a card are ordinary questions the model already turns down.
     fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
         if let Some((r, matched)) = self.urgent.find(folded, true).into_iter().next() {
             return (Some(RuleHit { rule_id: r.id.clone(), kind: r.meta, matched }), None);
@@ -322,16 +328,16 @@ impl RuleSet {
         let Some(model) = self.urgent_model.as_deref() else {
             return (None, None);
         };
-        let Some((gate, matched)) = self.urgent_gate.find(folded, true).into_iter().next() else {
-            return (None, None);
-        };
         let p = model.probability(folded);
-        let hit = (p >= self.urgent_threshold).then(|| RuleHit {
-            rule_id: URGENT_MODEL_RULE_ID.into(),
-            kind: gate.meta,
-            matched,
-        });
-        (hit, Some(p))
+        if p < self.urgent_threshold {
+            return (None, None);
+        }
+        match self.urgent_gate.find(folded, true).into_iter().next() {
+            Some((gate, matched)) => {
+                (Some(RuleHit { rule_id: URGENT_MODEL_RULE_ID.into(), kind: gate.meta, matched }), Some(p))
+            }
+            None => (None, None),
+        }
     }
 
     /// The harassment lexicon (insults, slurs, sexual terms, aim words).
