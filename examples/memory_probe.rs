@@ -51,6 +51,16 @@ fn main() -> madoguchi::Result<()> {
         std::hint::black_box(retriever.search(q, &opts));
     }
     stage("after three searches (scratch buffers)");
+    let rules = madoguchi::decide::RuleSet::bundled()?;
+    stage("decision rules (regexes, lexicon, both models)");
+    let engine = madoguchi::decide::Engine::builder().rules(rules).build(retriever)?;
+    stage("engine built");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T14:00:00+09:00").expect("valid time");
+    for q in ["カードをなくした", "支払い方法を変更したい", "ポイントの有効期限", "ふざけるな、何回言わせるんだ"] {
+        std::hint::black_box(engine.respond_at(&mut madoguchi::decide::Session::new("m"), q, at));
+    }
+    stage("after four turns (lazy regex caches, rule scratch)");
+    let retriever = engine.retriever();
     let (words, bigrams) = retriever.impacts().vocabulary();
     println!(
         "impact index: {words} words, {bigrams} bigrams, {:.1} MiB of heap",

@@ -590,6 +590,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    return_large_frees_to_the_os();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -599,3 +600,27 @@ fn main() -> ExitCode {
     }
 }
 
+
+/// Allocations of 128 KiB and more get their own mapping, returned to the
+/// system when freed. glibc raises that threshold whenever such a block is
+/// freed, so the index build's growing posting lists would otherwise end up
+/// in the heap and stay there after the build: a served 10k corpus kept
+/// about 19 MiB it no longer used (malloc_trim showed it), and its peak RSS
+/// was 120.0 MB instead of 116.3 MB (`/usr/bin/time -v madoguchi ask` on
+/// the 10k synthetic corpus). Only the command-line program sets this; the
+/// library leaves the allocator of its host alone.
+fn return_large_frees_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // glibc's mallopt and M_MMAP_THRESHOLD (malloc.h).
+        unsafe extern "C" {
+            fn mallopt(param: i32, value: i32) -> i32;
+        }
+        const M_MMAP_THRESHOLD: i32 = -3;
+        // SAFETY: mallopt only sets an allocator parameter; called first
+        // thing in main, before any other thread exists.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        }
+    }
+}
