@@ -32,6 +32,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
+    fn nfkc_equals_the_full_algorithm(s in text()) {
+        use unicode_normalization::UnicodeNormalization;
+        prop_assert_eq!(madoguchi::normalize::nfkc(&s), s.nfkc().collect::<String>());
+    }
+
+    #[test]
     fn normalize_and_mask_never_panic(s in text()) {
         let n = normalize(&s);
         prop_assert_eq!(normalize(&n), n.clone(), "normalize is idempotent");
