@@ -311,6 +311,12 @@ impl<M> Default for Group<M> {
 }
 
 impl<M> Group<M> {
+    /// False when no rule of any section can fire on `text`: one literal
+    /// scan, no masks (see `Prefilter::rules_out`).
+    pub(super) fn may_fire(&self, text: &str) -> bool {
+        self.sections.iter().any(|s| !s.prefilter.rules_out(text))
+    }
+
     pub(super) fn find(&self, folded: &str, first_only: bool) -> Vec<(&Rule<M>, String)> {
         let mut out = Vec::new();
         for s in &self.sections {

@@ -80,8 +80,9 @@
 //! logistic regression ([`crate::decide::classifier`], weights in
 //! `dictionaries/urgent-model.json`, trained by `cargo run --release
 //! --example train_urgent`) whose probability reaches `urgent.model.threshold`.
-//! It raises one only when the message also passes the **gate** (checked
-//! after the model, which is cheaper): one of the
+//! It raises one only when the message also passes the **gate** (its
+//! literals are scanned before the model is scored, its masks run after,
+//! for a message the model would raise): one of the
 //! `urgent.model.gate` rules fires after the urgent group's masks and
 //! excludes and the gate's own (so the deployment's things must be named —
 //! a city office's 保険証 or 納付書 never opens it — and hypotheticals,
@@ -317,10 +318,12 @@ impl RuleSet {
     /// The urgent rules, then (when none fires) the urgent model behind its
     /// gate; with the model's probability when it raised the situation.
     ///
-    /// The model is scored before the gate is checked: the gate re-runs the
-    /// urgent masks (a few hundred thousand instructions on a message that
-    /// names a card), the model costs a few ten thousand, and most messages
-    /// that name a card are ordinary questions the model already turns down.
+    /// Cheapest first: the gate's literals (one scan; a message that names
+    /// none of the deployment's things stops here), then the model (a few
+    /// ten thousand instructions), and the gate's masks (a few hundred
+    /// thousand on a message that names a card) only for a message the
+    /// model would raise; most card questions are ordinary ones it turns
+    /// down.
     fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
         if let Some((r, matched)) = self.urgent.find(folded, true).into_iter().next() {
             return (Some(RuleHit { rule_id: r.id.clone(), kind: r.meta, matched }), None);
@@ -328,8 +331,12 @@ impl RuleSet {
         let Some(model) = self.urgent_model.as_deref() else {
             return (None, None);
         };
+        if self.urgent_threshold > 1.0 || !self.urgent_gate.may_fire(folded) {
+            return (None, None);
+        }
         let p = model.probability(folded);
-        if p < self.urgent_threshold {
+        // Written so that a NaN (probability or threshold) raises nothing.
+        if !(p >= self.urgent_threshold) {
             return (None, None);
         }
         match self.urgent_gate.find(folded, true).into_iter().next() {

@@ -271,7 +271,7 @@ fn urgent_phrasing_no_rule_knows_is_caught_by_the_model() {
 }
 
 #[test]
-fn gated_out_messages_never_reach_the_model() {
+fn gated_out_messages_are_never_raised_by_the_model() {
     // Even a model that would say yes to anything cannot fire without the gate.
     let mut r = rules();
     r.set_urgent_threshold(0.0);
@@ -291,6 +291,15 @@ fn gated_out_messages_never_reach_the_model() {
     assert_eq!(r.check("カードの再発行はできますか").urgent.map(|h| h.rule_id).as_deref(), Some(URGENT_MODEL_RULE_ID));
     // And at the bundled threshold the same question stays a question.
     assert!(rules().check("カードの再発行はできますか").urgent.is_none());
+}
+
+#[test]
+fn a_nan_threshold_raises_nothing() {
+    let mut r = rules();
+    r.set_urgent_threshold(f32::NAN);
+    // Opens the gate (names a card); no rule fires on it.
+    assert!(r.urgent_gate("カードの再発行はできますか").is_some());
+    assert!(r.check("カードの再発行はできますか").urgent.is_none());
 }
 
 #[test]

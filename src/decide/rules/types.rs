@@ -152,9 +152,10 @@ pub struct RuleMatches {
     /// The first urgent rule that fired, or the urgent model
     /// ([`super::URGENT_MODEL_RULE_ID`]) when no rule did.
     pub urgent: Option<RuleHit<UrgentKind>>,
-    /// The urgent model's probability, when it raised the situation (no
-    /// rule fired, the probability reached the threshold and the gate
-    /// opened).
+    /// The urgent model's probability, when it raised the situation from
+    /// this message (no rule fired, the probability reached the threshold
+    /// and the gate opened); a situation raised from two turns joined
+    /// carries none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urgent_probability: Option<f32>,
     /// The first hand-off request rule that fired.
