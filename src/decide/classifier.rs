@@ -88,7 +88,7 @@ pub struct Classifier {
     #[serde(skip)]
     lookup: OnceLock<HashMap<String, f32>>,
     #[serde(skip)]
-    hashed: OnceLock<HashMap<u64, f32>>,
+    hashed: OnceLock<HashMap<u64, f32, KeyHashed>>,
 }
 
 /// Training settings.
@@ -186,6 +186,32 @@ fn key_hash(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// The table's keys are already 64-bit hashes ([`key_hash`]): hashing them
+/// again with SipHash cost more than the lookups. This only folds the high
+/// bits into the low ones (FNV's low bits depend on the bytes' low bits
+/// alone) before a multiply, for the table's bucket index and tag.
+type KeyHashed = std::hash::BuildHasherDefault<FoldHasher>;
+
+#[derive(Default)]
+struct FoldHasher(u64);
+
+impl std::hash::Hasher for FoldHasher {
+    fn finish(&self) -> u64 {
+        (self.0 ^ (self.0 >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; anything else still gets a usable hash.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 thread_local! {
@@ -328,9 +354,9 @@ impl Classifier {
 
     /// The weights keyed by [`key_hash`] (64-bit: a collision among the
     /// model's keys is vanishingly unlikely, and would only merge two weights).
-    fn hashed(&self) -> &HashMap<u64, f32> {
+    fn hashed(&self) -> &HashMap<u64, f32, KeyHashed> {
         self.hashed.get_or_init(|| {
-            let mut out: HashMap<u64, f32> = HashMap::with_capacity(self.weights.len());
+            let mut out: HashMap<u64, f32, KeyHashed> = HashMap::with_capacity_and_hasher(self.weights.len(), KeyHashed::default());
             for (k, w) in &self.weights {
                 *out.entry(key_hash(k.as_bytes())).or_default() += *w;
             }
