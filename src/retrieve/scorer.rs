@@ -363,9 +363,8 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
     let mut candidates: Option<Vec<u32>> = None;
     let mut max_acc = 0.0f32;
     let mut refreshed_at = f32::INFINITY;
-    // A lower bound of the final k-th best score, from entries scored in
-    // full ahead of time (see `seed`).
-    let mut floor = 0.0f32;
+    // Entries scored in full ahead of time (see `seed`) raise `s.bar`, a
+    // lower bound of the final k-th best score, once.
     let mut seeded = false;
     for (i, u) in units.iter().enumerate() {
         let (c, single) = (u.concept, u.single);
@@ -438,19 +437,20 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
             }
         }
         // Could an entry not yet in the running still make the top k? The
-        // k-th best partial score is at most the best one, and the seeded
-        // floor is a k-th best exact score: the threshold is worth computing
-        // only once the rest weighs less than the higher of the two.
+        // k-th best partial score is at most the best one, and the bar is
+        // the higher of such scores and the seeded floor (a k-th best exact
+        // score): the threshold is worth computing only once the rest weighs
+        // less than the higher of the best score and the bar.
         let remaining = rest[i + 1];
         if remaining <= 0.0 || k == 0 {
             continue;
         }
         if !seeded && candidates.is_none() && remaining <= rest[0] * SEED_AT {
             seeded = true;
-            floor = seed(s, units, i + 1, concepts, k, filter);
+            let floor = seed(s, units, i + 1, concepts, k, filter);
             s.bar = s.bar.max(floor);
         }
-        if remaining >= max_acc.max(floor) {
+        if remaining >= max_acc.max(s.bar) {
             continue;
         }
         // The k-th best score (a selection over the pool) is computed only
@@ -463,8 +463,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         refreshed_at = remaining;
         match candidates.as_mut() {
             None => {
-                let threshold = max_threshold(kth_score(s, k, filter, query), floor);
-                if let Some(threshold) = threshold.filter(|t| remaining < *t) {
+                if let Some(threshold) = kth_score(s, k, filter, query).filter(|t| remaining < *t) {
                     let alive: Vec<u32> = s
                         .touched
                         .iter()
@@ -478,7 +477,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                 }
             }
             Some(alive) => {
-                if let Some(threshold) = max_threshold(kth_score(s, k, filter, query), floor) {
+                if let Some(threshold) = kth_score(s, k, filter, query) {
                     let entry = &mut s.entry;
                     alive.retain(|d| {
                         let e = &mut entry[*d as usize];
@@ -499,15 +498,6 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
 const SEED_AT: f32 = 0.9;
 /// How many entries per wanted hit `seed` scores in full.
 const SEED_POOL: usize = 2;
-
-/// The higher of a k-th best partial score and the seeded floor.
-fn max_threshold(kth: Option<f32>, floor: f32) -> Option<f32> {
-    match kth {
-        Some(t) => Some(t.max(floor)),
-        None if floor > 0.0 => Some(floor),
-        None => None,
-    }
-}
 
 /// Scores in full the entries that lead after the units before `from`, by
 /// looking them up in the units still to come, and returns the k-th best of
@@ -544,22 +534,11 @@ fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: us
                     *cell = cell.max(u.weight * impact);
                 }
             }
-            many => {
+            _ => {
                 for (j, d) in docs.iter().enumerate() {
-                    let mut sum = 0.0;
-                    let mut all = true;
-                    for p in many {
-                        match p.get(*d) {
-                            Some((impact, _)) => sum += impact,
-                            None => {
-                                all = false;
-                                break;
-                            }
-                        }
-                    }
-                    if all {
+                    if let Some((value, _)) = u.value(*d) {
                         let cell = &mut best[j * concepts + u.concept];
-                        *cell = cell.max(u.weight * sum / many.len() as f32);
+                        *cell = cell.max(value);
                     }
                 }
             }
