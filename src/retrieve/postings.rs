@@ -439,12 +439,7 @@ impl RawIndexBuilder {
             for (term, tf) in runs(&self.tokens) {
                 let mut p = RawPosting { doc, tf: [0; WORD_FIELDS] };
                 p.tf[f] = tf.min(u16::MAX as usize) as u16;
-                match self.raw.words.get_mut(term) {
-                    Some(list) => list.push(p),
-                    None => {
-                        self.raw.words.insert(term.into(), vec![p]);
-                    }
-                }
+                append(&mut self.raw.words, term, p);
             }
         }
         self.tokens.clear();
@@ -455,13 +450,7 @@ impl RawIndexBuilder {
         self.raw.bigram_lengths[ordinal] = quantized(self.tokens.len());
         self.tokens.sort_unstable();
         for (term, tf) in runs(&self.tokens) {
-            let p = (doc, tf.min(u16::MAX as usize) as u16);
-            match self.raw.bigrams.get_mut(term) {
-                Some(list) => list.push(p),
-                None => {
-                    self.raw.bigrams.insert(term.into(), vec![p]);
-                }
-            }
+            append(&mut self.raw.bigrams, term, (doc, tf.min(u16::MAX as usize) as u16));
         }
     }
 
@@ -469,6 +458,16 @@ impl RawIndexBuilder {
     pub fn finish(mut self) -> RawIndex {
         self.raw.merge_fields();
         self.raw
+    }
+}
+
+/// Appends a posting to a term's list (the key is copied only for a new term).
+fn append<P>(lists: &mut HashMap<Box<str>, Vec<P>>, term: &str, posting: P) {
+    match lists.get_mut(term) {
+        Some(list) => list.push(posting),
+        None => {
+            lists.insert(term.into(), vec![posting]);
+        }
     }
 }
 

@@ -177,15 +177,16 @@ impl SynonymDictionary {
     }
 
     fn key_text(&self, number: usize) -> &str {
-        let k = self.keys[number];
+        self.text_of(&self.keys[number])
+    }
+
+    fn text_of(&self, k: &Key) -> &str {
         &self.text[k.start as usize..(k.start + k.len) as usize]
     }
 
     /// The number of a headword.
     fn find(&self, key: &str) -> Option<usize> {
-        self.keys
-            .binary_search_by(|k| self.text[k.start as usize..(k.start + k.len) as usize].cmp(key))
-            .ok()
+        self.keys.binary_search_by(|k| self.text_of(k).cmp(key)).ok()
     }
 
     fn occurrences_of(&self, number: usize) -> &[Occurrence] {
