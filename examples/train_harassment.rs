@@ -230,7 +230,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("fitted on all rows: {} weights, bias {}, calibration {:?}", model.weights.len(), model.bias, model.calibration);
     if write {
-        std::fs::write(MODEL_PATH, serde_json::to_string(&model)? + "\n")?;
+        model.save(MODEL_PATH)?;
         println!("wrote {MODEL_PATH}");
     }
     Ok(())

@@ -406,7 +406,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("\nfitted on all rows: {} weights, bias {}, calibration {:?}", model.weights.len(), model.bias, model.calibration);
     if write {
-        std::fs::write(MODEL_PATH, serde_json::to_string(&model)? + "\n")?;
+        model.save(MODEL_PATH)?;
         println!("wrote {MODEL_PATH}");
     }
     Ok(())

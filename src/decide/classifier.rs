@@ -204,9 +204,7 @@ impl std::hash::Hasher for FoldHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         // Only u64 keys are hashed; anything else still gets a usable hash.
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        self.0 = self.0.rotate_left(5) ^ key_hash(bytes);
     }
 
     fn write_u64(&mut self, n: u64) {
@@ -243,6 +241,13 @@ impl Classifier {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Classifier::from_json_str(&text, path)
+    }
+
+    /// Writes the model as one line of JSON (what [`Classifier::load`] reads).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let json = serde_json::to_string(self).map_err(|e| Error::InvalidInput(format!("model: {e}")))?;
+        std::fs::write(path, json + "\n").map_err(|e| Error::io(path, e))
     }
 
     /// Parses a model; errors name `path` and the line.
@@ -561,5 +566,11 @@ mod tests {
         let json = serde_json::to_string(&m).unwrap();
         let back = Classifier::from_json_str(&json, "m.json").unwrap();
         assert_eq!(back.probability("やろう"), m.probability("やろう"));
+        let path = std::env::temp_dir().join(format!("madoguchi-model-{}.json", std::process::id()));
+        m.save(&path).unwrap();
+        let loaded = Classifier::load(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!((&loaded.weights, loaded.bias, loaded.max_n), (&m.weights, m.bias, m.max_n));
+        assert_eq!(loaded.probability("やろう"), m.probability("やろう"));
     }
 }
