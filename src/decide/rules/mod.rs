@@ -305,14 +305,10 @@ impl RuleSet {
 
     /// The gate of the urgent model on `message`: the first `urgent.model.gate`
     /// rule that fires (its id, kind and the matched thing), or `None` when
-    /// the model would not be asked. Independent of the urgent rules.
+    /// the gate stays shut (the model then raises nothing). Independent of
+    /// the urgent rules.
     pub fn urgent_gate(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
-        let folded = fold_text(&normalize(message));
-        self.urgent_gate.find(&folded, true).into_iter().next().map(|(r, matched)| RuleHit {
-            rule_id: r.id.clone(),
-            kind: r.meta,
-            matched,
-        })
+        first_hit(&self.urgent_gate, &fold_text(&normalize(message)))
     }
 
     /// The urgent rules, then (when none fires) the urgent model behind its
@@ -325,8 +321,8 @@ impl RuleSet {
     /// model would raise; most card questions are ordinary ones it turns
     /// down.
     fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
-        if let Some((r, matched)) = self.urgent.find(folded, true).into_iter().next() {
-            return (Some(RuleHit { rule_id: r.id.clone(), kind: r.meta, matched }), None);
+        if let Some(hit) = first_hit(&self.urgent, folded) {
+            return (Some(hit), None);
         }
         let Some(model) = self.urgent_model.as_deref() else {
             return (None, None);
@@ -339,10 +335,8 @@ impl RuleSet {
         if !(p >= self.urgent_threshold) {
             return (None, None);
         }
-        match self.urgent_gate.find(folded, true).into_iter().next() {
-            Some((gate, matched)) => {
-                (Some(RuleHit { rule_id: URGENT_MODEL_RULE_ID.into(), kind: gate.meta, matched }), Some(p))
-            }
+        match first_hit(&self.urgent_gate, folded) {
+            Some(gate) => (Some(RuleHit { rule_id: URGENT_MODEL_RULE_ID.into(), ..gate }), Some(p)),
             None => (None, None),
         }
     }
@@ -508,4 +502,9 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The first rule of `group` that fires on `folded`, as a hit.
+fn first_hit<M: Copy>(group: &Group<M>, folded: &str) -> Option<RuleHit<M>> {
+    group.find(folded, true).into_iter().next().map(|(r, matched)| RuleHit { rule_id: r.id.clone(), kind: r.meta, matched })
 }
