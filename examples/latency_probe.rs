@@ -45,20 +45,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The message itself, or the `query` of every line of the `@FILE`s.
+/// The message itself, or the message of every one-turn case (`query`) in
+/// the `@FILE`s, read as `madoguchi eval` reads them.
 fn messages(arg: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
     if !arg.starts_with('@') {
         return Ok(vec![arg.to_string()]);
     }
     let mut out = Vec::new();
     for file in arg.split(',') {
-        let text = std::fs::read_to_string(file.trim_start_matches('@'))?;
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line)?;
-            if let Some(q) = v.get("query").and_then(|q| q.as_str()) {
-                out.push(q.to_string());
-            }
+        let (cases, bad) = madoguchi::eval::load_cases(file.trim_start_matches('@').as_ref())?;
+        if let Some((_, message)) = bad.first() {
+            return Err(message.clone().into());
         }
+        out.extend(cases.into_iter().filter(|c| c.turns.len() == 1).flat_map(|c| c.turns));
     }
     Ok(out)
 }

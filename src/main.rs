@@ -600,14 +600,13 @@ fn main() -> ExitCode {
     }
 }
 
-
 /// Allocations of 128 KiB and more get their own mapping, returned to the
 /// system when freed. glibc raises that threshold whenever such a block is
 /// freed, so the index build's growing posting lists would otherwise end up
-/// in the heap and stay there after the build: a served 10k corpus kept
-/// about 19 MiB it no longer used (malloc_trim showed it), and its peak RSS
-/// was 120.0 MB instead of 116.3 MB (`/usr/bin/time -v madoguchi ask` on
-/// the 10k synthetic corpus). Only the command-line program sets this; the
+/// in the heap and stay there after the build: a 10k corpus kept about
+/// 19 MiB it no longer used (malloc_trim showed it), and the peak RSS of
+/// `madoguchi ask` on the 10k synthetic corpus was 120,008 kB instead of
+/// 116,616–116,860 kB (`/usr/bin/time -v`). Only the command-line program sets this; the
 /// library leaves the allocator of its host alone.
 fn return_large_frees_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
