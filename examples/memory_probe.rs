@@ -2,10 +2,45 @@
 //! /proc/self/statm) after each stage of loading, and the heap size of the
 //! scoring structures. Used for the memory breakdown in the README.
 //!
+//! Besides RSS (which keeps freed memory glibc has not returned), it counts
+//! live heap bytes with a counting allocator, so each stage's own heap is
+//! exact.
+//!
 //! Run: cargo run --release --example memory_probe -- [CORPUS]
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use madoguchi::knowledge::load_corpus;
 use madoguchi::retrieve::{Retriever, SearchOptions};
 use madoguchi::tokenize::Analyzer;
+
+/// The system allocator, counting the bytes currently allocated.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn heap_mib() -> f64 {
+    LIVE.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+}
 
 fn rss_mib() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -24,11 +59,16 @@ fn peak_mib() -> f64 {
 
 fn main() -> madoguchi::Result<()> {
     let corpus = std::env::args().nth(1).unwrap_or_else(|| "faq-corpus".into());
-    let mut last = rss_mib();
+    let (mut last, mut last_heap) = (rss_mib(), heap_mib());
     let mut stage = |name: &str| {
-        let now = rss_mib();
-        println!("{name:<44} RSS {now:7.1} MiB  (+{:6.1})  peak {:7.1} MiB", now - last, peak_mib());
-        last = now;
+        let (now, heap) = (rss_mib(), heap_mib());
+        println!(
+            "{name:<44} RSS {now:7.1} MiB (+{:6.1})  peak {:7.1}  heap {heap:6.1} MiB (+{:6.1})",
+            now - last,
+            peak_mib(),
+            heap - last_heap
+        );
+        (last, last_heap) = (now, heap);
     };
     stage("start");
     let dir = madoguchi::tokenize::default_dictionary_dir();

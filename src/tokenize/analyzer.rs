@@ -11,6 +11,7 @@ use lindera::segmenter::Segmenter;
 use super::dictionary::{default_dictionary_dir, load_system_dictionary, load_user_dictionary};
 use super::sudachi::SynonymDictionary;
 use super::synonyms::Synonyms;
+use super::word_info::{WordDetails, WordTable, word_table};
 use crate::error::{Error, Result};
 use crate::normalize::{fold, is_symbol, normalize};
 
@@ -129,6 +130,8 @@ struct Inner {
     compound_parts: HashMap<String, Vec<(String, Option<String>)>>,
     synonyms: Synonyms,
     general: Option<Arc<SynonymDictionary>>,
+    /// The four detail fields of every system word (see `word_info`).
+    words: Arc<WordTable>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -185,6 +188,7 @@ impl AnalyzerBuilder {
         let dict_dir = self.dictionary_dir.unwrap_or_else(default_dictionary_dir);
         let resources = dict_dir.parent().map(Path::to_path_buf).unwrap_or_default();
         let system = load_system_dictionary(&dict_dir)?;
+        let table = word_table(&dict_dir)?;
         let plain = Segmenter::new(Mode::Normal, system.clone(), None);
 
         let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {
@@ -202,7 +206,7 @@ impl AnalyzerBuilder {
             Some(path) => {
                 let (user_dict, words) = load_user_dictionary(&path)?;
                 for w in &words {
-                    let (parts, _, _) = segment(&plain, &normalize(&w.surface), &HashMap::new())?;
+                    let (parts, _, _) = segment(&plain, &table, &normalize(&w.surface), &HashMap::new())?;
                     let parts: Vec<_> =
                         parts.into_iter().filter(Term::is_word).map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
@@ -219,6 +223,7 @@ impl AnalyzerBuilder {
                 compound_parts,
                 synonyms: Synonyms::default(),
                 general: general_path.map(|p| load_general(&p)).transpose()?,
+                words: table,
             }),
         };
         if let Some(path) = synonyms_path {
@@ -256,7 +261,7 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Analysis {
         let normalized = normalize(text);
         let (terms, reading_text, boundaries) =
-            segment(&self.inner.segmenter, &normalized, &self.inner.compound_parts)
+            segment(&self.inner.segmenter, &self.inner.words, &normalized, &self.inner.compound_parts)
                 .unwrap_or_else(|_| (Vec::new(), fold(&normalized), Vec::new()));
         Analysis { normalized, terms, reading_text, boundaries }
     }
@@ -333,6 +338,7 @@ const COMPOUND_MAX_PARTS: usize = 3;
 /// and the folded reading of the text (see [`Analysis::reading_text`]).
 fn segment(
     segmenter: &Segmenter,
+    words: &WordTable,
     normalized: &str,
     compounds: &HashMap<String, Vec<(String, Option<String>)>>,
 ) -> Result<(Vec<Term>, String, Vec<usize>)> {
@@ -352,11 +358,21 @@ fn segment(
         }
         boundaries.push(span.1);
         let surface = tok.surface.to_string();
-        let details = tok.details();
-        let field = |i: usize| details.get(i).copied().filter(|s| *s != "*" && !s.is_empty());
-        let pos = details.first().copied().unwrap_or("UNK");
-        let pos1 = details.get(1).copied().unwrap_or("*");
-        let whole_reading = field(7).unwrap_or(&surface);
+        // System words from the compact table; user and unknown words (few)
+        // from Lindera's records.
+        let system = (tok.word_id.is_system() && !tok.word_id.is_unknown())
+            .then(|| words.get(tok.word_id.id()))
+            .flatten();
+        let fields;
+        let details = match system {
+            Some(d) => d,
+            None => {
+                fields = tok.details();
+                WordDetails::from_fields(&fields)
+            }
+        };
+        let (pos, pos1) = (details.pos, details.pos1);
+        let whole_reading = details.reading.unwrap_or(&surface);
         if spelled(pos) && !surface.chars().all(is_symbol) {
             reading_text.extend(fold(whole_reading).chars().filter(|c| !is_symbol(*c)));
         } else if !reading_text.ends_with(' ') && !reading_text.is_empty() {
@@ -366,7 +382,7 @@ fn segment(
         if !joinable {
             flush_compounds(&mut run, &mut terms, normalized);
         }
-        let term = content_term(&surface, pos, pos1, &field, span);
+        let term = content_term(&surface, &details, span);
         if joinable {
             run.push((fold(surface.trim_matches(is_symbol)), span, term.as_ref().map(|t| t.key.clone())));
         }
@@ -392,17 +408,12 @@ fn segment(
 }
 
 /// The content word a token stands for, if it is one.
-fn content_term<'d>(
-    surface: &str,
-    pos: &str,
-    pos1: &str,
-    field: &impl Fn(usize) -> Option<&'d str>,
-    span: (usize, usize),
-) -> Option<Term> {
+fn content_term(surface: &str, details: &WordDetails<'_>, span: (usize, usize)) -> Option<Term> {
+    let (pos, pos1) = (details.pos, details.pos1);
     if surface.chars().all(is_symbol) || !keep(pos, pos1) {
         return None;
     }
-    let base = field(6).unwrap_or(surface);
+    let base = details.base.unwrap_or(surface);
     if is_stop_word(base) {
         return None;
     }
@@ -414,7 +425,7 @@ fn content_term<'d>(
     if is_noise_key(&key) {
         return None;
     }
-    let reading = field(7).map(|r| base_reading(surface, base, &fold(r))).filter(|r| *r != key);
+    let reading = details.reading.map(|r| base_reading(surface, base, &fold(r))).filter(|r| *r != key);
     let pos = if pos == "UNK" { "未知語".to_string() } else { pos.to_string() };
     Some(Term { key, reading, surface: surface.to_string(), pos, span, kind: TermKind::Word, parts: Vec::new() })
 }

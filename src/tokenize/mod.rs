@@ -17,6 +17,7 @@ mod dictionary;
 mod sudachi;
 mod synonyms;
 mod tantivy_adapter;
+mod word_info;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, Term, TermKind};
 pub use bigram::bigrams;

@@ -1,0 +1,171 @@
+//! What analysis needs from each IPADIC word, in a compact table.
+//!
+//! Lindera keeps every word's thirteen detail fields in `dict.words` (33 MB),
+//! memory-mapped. Reading one word's details touches a 4 KiB page of it, and
+//! the words of a corpus are spread over the whole file: indexing 10,000
+//! entries touched 27 MB of it, all counted in the resident memory. Analysis
+//! uses four fields (part of speech, its subclass, base form, reading), so
+//! the table keeps only those, with each distinct string stored once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use lindera::dictionary::Dictionary;
+
+use crate::error::{Error, Result};
+
+/// The four detail fields analysis reads of a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WordDetails<'a> {
+    /// Part of speech (field 0), `UNK` when the word has no fields.
+    pub pos: &'a str,
+    /// Its subclass (field 1), `*` when absent.
+    pub pos1: &'a str,
+    /// Base form (field 6), unless absent, empty or `*`.
+    pub base: Option<&'a str>,
+    /// Reading in katakana (field 7), unless absent, empty or `*`.
+    pub reading: Option<&'a str>,
+}
+
+impl<'a> WordDetails<'a> {
+    /// Picks the four fields from a word's full detail list, as Lindera
+    /// gives it for user and unknown words.
+    pub(crate) fn from_fields(fields: &[&'a str]) -> Self {
+        let field = |i: usize| fields.get(i).copied().filter(|s| *s != "*" && !s.is_empty());
+        WordDetails {
+            pos: fields.first().copied().unwrap_or("UNK"),
+            pos1: fields.get(1).copied().unwrap_or("*"),
+            base: field(6),
+            reading: field(7),
+        }
+    }
+}
+
+/// No string: the field is absent.
+const NONE: u32 = u32::MAX;
+
+/// The details of every system-dictionary word, by word id.
+#[derive(Debug, Default)]
+pub(crate) struct WordTable {
+    /// Word id → index into `classes`.
+    class: Vec<u16>,
+    /// Distinct (part of speech, subclass) pairs: IPADIC has about seventy.
+    classes: Vec<(Box<str>, Box<str>)>,
+    /// Word id → string number of the base form and of the reading.
+    base: Vec<u32>,
+    reading: Vec<u32>,
+    /// Distinct strings, one after another; string `i` ends at `ends[i]`.
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl WordTable {
+    /// Builds the table from a dictionary's detail records.
+    pub(crate) fn build(dict: &Dictionary) -> Self {
+        let count = dict.prefix_dictionary.words_idx_data.len() / 4;
+        let mut table = WordTable {
+            class: Vec::with_capacity(count),
+            base: Vec::with_capacity(count),
+            reading: Vec::with_capacity(count),
+            ..WordTable::default()
+        };
+        let mut classes: HashMap<(String, String), u16> = HashMap::new();
+        let mut strings: HashMap<String, u32> = HashMap::new();
+        let mut fields: Vec<&str> = Vec::with_capacity(16);
+        for id in 0..count {
+            fields.clear();
+            fields.extend(dict.word_details_iter(id));
+            let d = WordDetails::from_fields(&fields);
+            let next = table.classes.len();
+            let class = *classes.entry((d.pos.to_string(), d.pos1.to_string())).or_insert_with(|| {
+                table.classes.push((d.pos.into(), d.pos1.into()));
+                next as u16
+            });
+            table.class.push(class);
+            let mut intern = |s: Option<&str>| -> u32 {
+                let Some(s) = s else { return NONE };
+                if let Some(&i) = strings.get(s) {
+                    return i;
+                }
+                table.text.push_str(s);
+                table.ends.push(table.text.len() as u32);
+                let i = table.ends.len() as u32 - 1;
+                strings.insert(s.to_string(), i);
+                i
+            };
+            let base = intern(d.base);
+            let reading = intern(d.reading);
+            table.base.push(base);
+            table.reading.push(reading);
+        }
+        table.text.shrink_to_fit();
+        table.ends.shrink_to_fit();
+        table.classes.shrink_to_fit();
+        table
+    }
+
+    /// The details of system word `id` (None past the end).
+    pub(crate) fn get(&self, id: u32) -> Option<WordDetails<'_>> {
+        let i = id as usize;
+        let (pos, pos1) = self.classes.get(*self.class.get(i)? as usize)?;
+        Some(WordDetails { pos, pos1, base: self.string(self.base[i]), reading: self.string(self.reading[i]) })
+    }
+
+    fn string(&self, i: u32) -> Option<&str> {
+        if i == NONE {
+            return None;
+        }
+        let end = self.ends[i as usize] as usize;
+        let start = if i == 0 { 0 } else { self.ends[i as usize - 1] as usize };
+        Some(&self.text[start..end])
+    }
+}
+
+/// The table of the dictionary in `dir`, built once per process and
+/// directory. It is read from a plain (not memory-mapped) load of the
+/// dictionary, dropped afterwards, so building it leaves none of
+/// `dict.words` resident.
+pub(crate) fn word_table(dir: &Path) -> Result<Arc<WordTable>> {
+    static CACHE: Mutex<Vec<(PathBuf, Arc<WordTable>)>> = Mutex::new(Vec::new());
+    let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if let Some((_, t)) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(p, _)| *p == key) {
+        return Ok(t.clone());
+    }
+    let plain = Dictionary::load_from_path_with_options(dir, false)
+        .map_err(|e| Error::Dictionary { path: dir.to_path_buf(), message: e.to_string() })?;
+    let table = Arc::new(WordTable::build(&plain));
+    drop(plain);
+    CACHE.lock().unwrap_or_else(|e| e.into_inner()).push((key, table.clone()));
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::{default_dictionary_dir, load_system_dictionary};
+
+    /// Every word of the system dictionary reads the same from the table as
+    /// from Lindera's own records.
+    #[test]
+    fn table_matches_lindera_for_every_word() {
+        let dir = default_dictionary_dir();
+        let dict = load_system_dictionary(&dir).expect("dictionary built by scripts/setup-dictionary.sh");
+        let table = word_table(&dir).expect("table");
+        let count = dict.prefix_dictionary.words_idx_data.len() / 4;
+        assert!(count > 300_000, "IPADIC has about 390,000 words, found {count}");
+        for id in 0..count {
+            let fields: Vec<&str> = dict.word_details_iter(id).collect();
+            assert_eq!(table.get(id as u32), Some(WordDetails::from_fields(&fields)), "word {id}: {fields:?}");
+        }
+        assert_eq!(table.get(count as u32), None);
+    }
+
+    #[test]
+    fn absent_and_star_fields_read_as_none() {
+        let d = WordDetails::from_fields(&["名詞", "一般", "*", "*", "*", "*", "*"]);
+        assert_eq!((d.pos, d.pos1, d.base, d.reading), ("名詞", "一般", None, None));
+        let d = WordDetails::from_fields(&[]);
+        assert_eq!((d.pos, d.pos1, d.base, d.reading), ("UNK", "*", None, None));
+    }
+}
