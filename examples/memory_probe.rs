@@ -59,16 +59,17 @@ fn peak_mib() -> f64 {
 
 fn main() -> madoguchi::Result<()> {
     let corpus = std::env::args().nth(1).unwrap_or_else(|| "faq-corpus".into());
-    let (mut last, mut last_heap) = (rss_mib(), heap_mib());
+    let (mut last, mut last_heap, mut clock) = (rss_mib(), heap_mib(), std::time::Instant::now());
     let mut stage = |name: &str| {
         let (now, heap) = (rss_mib(), heap_mib());
         println!(
-            "{name:<44} RSS {now:7.1} MiB (+{:6.1})  peak {:7.1}  heap {heap:6.1} MiB (+{:6.1})",
+            "{name:<44} RSS {now:7.1} MiB (+{:6.1})  peak {:7.1}  heap {heap:6.1} MiB (+{:6.1})  {:6.0} ms",
             now - last,
             peak_mib(),
-            heap - last_heap
+            heap - last_heap,
+            clock.elapsed().as_secs_f64() * 1e3
         );
-        (last, last_heap) = (now, heap);
+        (last, last_heap, clock) = (now, heap, std::time::Instant::now());
     };
     stage("start");
     let dir = madoguchi::tokenize::default_dictionary_dir();

@@ -11,8 +11,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use lindera::dictionary::Dictionary;
-
 use crate::error::{Error, Result};
 
 /// The four detail fields analysis reads of a word.
@@ -61,47 +59,58 @@ pub(crate) struct WordTable {
 }
 
 impl WordTable {
-    /// Builds the table from a dictionary's detail records.
-    pub(crate) fn build(dict: &Dictionary) -> Self {
-        let count = dict.prefix_dictionary.words_idx_data.len() / 4;
+    /// Builds the table from Lindera's two word files: `dict.wordsidx` (one
+    /// little-endian `u32` offset per word id) and `dict.words` (at each
+    /// offset a `u32` length and the fields joined by NUL). A malformed
+    /// record reads as Lindera reads it: the single field `UNK`.
+    pub(crate) fn build<'r>(index: &[u8], records: &'r [u8]) -> Self {
+        let count = index.len() / 4;
         let mut table = WordTable {
             class: Vec::with_capacity(count),
             base: Vec::with_capacity(count),
             reading: Vec::with_capacity(count),
             ..WordTable::default()
         };
-        let mut classes: HashMap<(String, String), u16> = HashMap::new();
-        let mut strings: HashMap<String, u32> = HashMap::new();
-        let mut fields: Vec<&str> = Vec::with_capacity(16);
-        for id in 0..count {
+        let mut classes: HashMap<(&'r str, &'r str), u16, Fnv> = HashMap::default();
+        let mut strings: HashMap<&'r str, u32, Fnv> = HashMap::with_capacity_and_hasher(count, Fnv::default());
+        // Fields 0..=7: the four that are kept, and those before them.
+        let mut fields: Vec<&'r str> = Vec::with_capacity(8);
+        let mut previous_base: Option<(&'r str, u32)> = None;
+        for offset in index.chunks_exact(4) {
+            let offset = u32::from_le_bytes(offset.try_into().expect("4 bytes")) as usize;
             fields.clear();
-            fields.extend(dict.word_details_iter(id));
+            match record(records, offset) {
+                Some(joined) => fields.extend(joined.split('\0').take(8)),
+                None => fields.push("UNK"),
+            }
             let d = WordDetails::from_fields(&fields);
             let next = table.classes.len();
-            let class = *classes.entry((d.pos.to_string(), d.pos1.to_string())).or_insert_with(|| {
+            let class = *classes.entry((d.pos, d.pos1)).or_insert_with(|| {
                 table.classes.push((d.pos.into(), d.pos1.into()));
                 next as u16
             });
             table.class.push(class);
-            let mut intern = |s: Option<&str>| -> u32 {
+            let mut intern = |s: Option<&'r str>| -> u32 {
                 let Some(s) = s else { return NONE };
-                if let Some(&i) = strings.get(s) {
-                    return i;
-                }
-                table.text.push_str(s);
-                table.ends.push(table.text.len() as u32);
-                let i = table.ends.len() as u32 - 1;
-                strings.insert(s.to_string(), i);
-                i
+                *strings.entry(s).or_insert_with(|| {
+                    table.text.push_str(s);
+                    table.ends.push(table.text.len() as u32);
+                    table.ends.len() as u32 - 1
+                })
             };
-            let base = intern(d.base);
+            // A verb's or adjective's conjugated forms follow one another
+            // and share the base form: no lookup for those.
+            let base = match (d.base, previous_base) {
+                (Some(b), Some((p, i))) if b == p => i,
+                _ => intern(d.base),
+            };
+            previous_base = d.base.map(|b| (b, base));
             let reading = intern(d.reading);
             table.base.push(base);
             table.reading.push(reading);
         }
         table.text.shrink_to_fit();
         table.ends.shrink_to_fit();
-        table.classes.shrink_to_fit();
         table
     }
 
@@ -122,20 +131,47 @@ impl WordTable {
     }
 }
 
+/// FNV-1a: the table's keys are short dictionary strings, hashed 800,000
+/// times while it is built (SipHash took a large share of that).
+type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
+
+#[derive(Default)]
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// One record of `dict.words`, or None when it is malformed.
+fn record(records: &[u8], offset: usize) -> Option<&str> {
+    let len = u32::from_le_bytes(records.get(offset..offset.checked_add(4)?)?.try_into().ok()?) as usize;
+    let start = offset + 4;
+    std::str::from_utf8(records.get(start..start.checked_add(len)?)?).ok()
+}
+
 /// The table of the dictionary in `dir`, built once per process and
-/// directory. It is read from a plain (not memory-mapped) load of the
-/// dictionary, dropped afterwards, so building it leaves none of
-/// `dict.words` resident.
+/// directory. The two files are read with plain reads (not mapped) and
+/// dropped afterwards, so building it leaves none of `dict.words` resident.
 pub(crate) fn word_table(dir: &Path) -> Result<Arc<WordTable>> {
     static CACHE: Mutex<Vec<(PathBuf, Arc<WordTable>)>> = Mutex::new(Vec::new());
     let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if let Some((_, t)) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(p, _)| *p == key) {
         return Ok(t.clone());
     }
-    let plain = Dictionary::load_from_path_with_options(dir, false)
-        .map_err(|e| Error::Dictionary { path: dir.to_path_buf(), message: e.to_string() })?;
-    let table = Arc::new(WordTable::build(&plain));
-    drop(plain);
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|e| Error::io(&path, e))
+    };
+    let table = Arc::new(WordTable::build(&read("dict.wordsidx")?, &read("dict.words")?));
     CACHE.lock().unwrap_or_else(|e| e.into_inner()).push((key, table.clone()));
     Ok(table)
 }
