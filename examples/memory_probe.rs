@@ -6,7 +6,8 @@
 //! live heap bytes with a counting allocator, so each stage's own heap is
 //! exact.
 //!
-//! Run: cargo run --release --example memory_probe -- [CORPUS]
+//! Run: cargo run --release --example memory_probe -- [CORPUS [CASES]]
+//! (CASES: a cases file or directory whose turns are then all answered).
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -92,8 +93,15 @@ fn main() -> madoguchi::Result<()> {
         std::hint::black_box(retriever.search(q, &opts));
     }
     stage("after three searches (scratch buffers)");
+    use madoguchi::decide::classifier::{Bundled, Classifier};
+    let harassment = Classifier::bundled(Bundled::Harassment)?;
+    std::hint::black_box(harassment.probability("てすと"));
+    stage("harassment model (parsed, first score)");
+    let urgent = Classifier::bundled(Bundled::Urgent)?;
+    std::hint::black_box(urgent.probability("てすと"));
+    stage("urgent model (parsed, first score)");
     let rules = madoguchi::decide::RuleSet::bundled()?;
-    stage("decision rules (regexes, lexicon, both models)");
+    stage("decision rules (regexes, lexicon; models above)");
     let engine = madoguchi::decide::Engine::builder().rules(rules).build(retriever)?;
     stage("engine built");
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T14:00:00+09:00").expect("valid time");
@@ -101,6 +109,19 @@ fn main() -> madoguchi::Result<()> {
         std::hint::black_box(engine.respond_at(&mut madoguchi::decide::Session::new("m"), q, at));
     }
     stage("after four turns (lazy regex caches, rule scratch)");
+    // Optional: many varied turns (the lazy regex caches grow with new text).
+    if let Some(cases) = std::env::args().nth(2) {
+        let (cases, _) = madoguchi::eval::load_cases(cases.as_ref())?;
+        let mut n = 0;
+        for case in &cases {
+            let mut session = madoguchi::decide::Session::new("m");
+            for t in &case.turns {
+                std::hint::black_box(engine.respond_at(&mut session, t, at));
+                n += 1;
+            }
+        }
+        stage(&format!("after {n} more turns"));
+    }
     let retriever = engine.retriever();
     let (words, bigrams) = retriever.impacts().vocabulary();
     println!(
