@@ -12,7 +12,7 @@
 //!   `dictionaries/harassment-model.NOTICE`): positive when at least half of
 //!   the annotators voted Toxic or Very Toxic (lenient); the strict label
 //!   (more than half) is reported too;
-//! * `data/harassment/examples.jsonl`, `data/harassment/written.jsonl`, `data/harassment/written-4.jsonl`:
+//! * `data/harassment/examples.jsonl`, `data/harassment/written.jsonl`:
 //!   labelled support-chat messages;
 //! * the decision dev cases of `tests/decisions/dev/` (`abuse` positive,
 //!   everything else negative: urgent situations, requests, complaints);
@@ -90,7 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.extend(data::toxic_dataset(data::TOXIC_CSV)?);
     rows.extend(data::jsonl("data/harassment/examples.jsonl", "examples")?);
     rows.extend(data::jsonl("data/harassment/written.jsonl", "written")?);
-    rows.extend(data::jsonl("data/harassment/written-4.jsonl", "written4")?);
+    // data/harassment/written-4.jsonl is not trained on: with it the refit
+    // classifier flagged four dev hand-off requests (「オペレーター！」) as
+    // abuse; the rules were fixed on it instead, and it stays a check.
     rows.extend(data::decision_cases("tests/decisions/dev")?);
     rows.extend(data::lines("tests/ordinary/dev.txt", "ordinary_dev")?);
     rows.extend(data::corpus_questions()?);
@@ -218,7 +220,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     model.description = format!(
         "Logistic regression over character 1-{}-grams{}{} of the folded message, written by `cargo run --release --example \
          train_harassment` from {} rows: japanese-toxic-dataset subset.csv (Apache-2.0, inspection-ai; see \
-         harassment-model.NOTICE), data/harassment/examples.jsonl, written.jsonl and written-4.jsonl, tests/decisions/dev, tests/ordinary/dev.txt, \
+         harassment-model.NOTICE), data/harassment/examples.jsonl and written.jsonl, tests/decisions/dev, tests/ordinary/dev.txt, \
          FAQ questions of faq-corpus, corpora/city and corpora/bank, queries of tests/queries/*-dev. min_count {}, l2 {}, {} Adam \
          steps; calibration = Platt scaling fitted on 5-fold out-of-fold scores.",
         opts.max_n,
