@@ -90,6 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     rows.extend(data::toxic_dataset(data::TOXIC_CSV)?);
     rows.extend(data::jsonl("data/harassment/examples.jsonl", "examples")?);
     rows.extend(data::jsonl("data/harassment/written.jsonl", "written")?);
+    // data/harassment/written-4.jsonl is not trained on: with it the refit
+    // classifier flagged four dev hand-off requests (「オペレーター！」) as
+    // abuse; the rules were fixed on it instead, and it stays a check.
     rows.extend(data::decision_cases("tests/decisions/dev")?);
     rows.extend(data::lines("tests/ordinary/dev.txt", "ordinary_dev")?);
     rows.extend(data::corpus_questions()?);
