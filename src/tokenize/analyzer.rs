@@ -189,6 +189,12 @@ impl AnalyzerBuilder {
         let resources = dict_dir.parent().map(Path::to_path_buf).unwrap_or_default();
         let system = load_system_dictionary(&dict_dir)?;
         let table = word_table(&dict_dir)?;
+        if table.len() != system.prefix_dictionary.words_idx_data.len() / 4 {
+            return Err(Error::Dictionary {
+                path: dict_dir,
+                message: "the dictionary changed while it was loaded; load it again".into(),
+            });
+        }
         let plain = Segmenter::new(Mode::Normal, system.clone(), None);
 
         let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {

@@ -63,7 +63,7 @@ impl WordTable {
     /// little-endian `u32` offset per word id) and `dict.words` (at each
     /// offset a `u32` length and the fields joined by NUL). A malformed
     /// record reads as Lindera reads it: the single field `UNK`.
-    pub(crate) fn build<'r>(index: &[u8], records: &'r [u8]) -> Self {
+    pub(crate) fn build<'r>(index: &[u8], records: &'r [u8]) -> std::result::Result<Self, String> {
         let count = index.len() / 4;
         let mut table = WordTable {
             class: Vec::with_capacity(count),
@@ -84,11 +84,15 @@ impl WordTable {
                 None => fields.push("UNK"),
             }
             let d = WordDetails::from_fields(&fields);
-            let next = table.classes.len();
-            let class = *classes.entry((d.pos, d.pos1)).or_insert_with(|| {
-                table.classes.push((d.pos.into(), d.pos1.into()));
-                next as u16
-            });
+            let class = match classes.get(&(d.pos, d.pos1)) {
+                Some(&c) => c,
+                None => {
+                    let c = u16::try_from(table.classes.len()).map_err(|_| "more than 65,536 part-of-speech classes")?;
+                    table.classes.push((d.pos.into(), d.pos1.into()));
+                    classes.insert((d.pos, d.pos1), c);
+                    c
+                }
+            };
             table.class.push(class);
             let mut intern = |s: Option<&'r str>| -> u32 {
                 let Some(s) = s else { return NONE };
@@ -109,9 +113,17 @@ impl WordTable {
             table.base.push(base);
             table.reading.push(reading);
         }
+        if table.text.len() > u32::MAX as usize {
+            return Err("more than 4 GiB of base forms and readings".into());
+        }
         table.text.shrink_to_fit();
         table.ends.shrink_to_fit();
-        table
+        Ok(table)
+    }
+
+    /// Number of words (the system dictionary's word ids).
+    pub(crate) fn len(&self) -> usize {
+        self.class.len()
     }
 
     /// The details of system word `id` (None past the end).
@@ -159,20 +171,37 @@ fn record(records: &[u8], offset: usize) -> Option<&str> {
 }
 
 /// The table of the dictionary in `dir`, built once per process and
-/// directory. The two files are read with plain reads (not mapped) and
-/// dropped afterwards, so building it leaves none of `dict.words` resident.
+/// dictionary: the key is the directory with the size and modification time
+/// of both files, so a dictionary rebuilt in place gets a new table. The
+/// files are mapped only while the table is built (no heap copy of 31 MiB,
+/// and none of their pages stay resident afterwards).
 pub(crate) fn word_table(dir: &Path) -> Result<Arc<WordTable>> {
-    static CACHE: Mutex<Vec<(PathBuf, Arc<WordTable>)>> = Mutex::new(Vec::new());
-    let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if let Some((_, t)) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(p, _)| *p == key) {
+    type Key = (PathBuf, [(u64, Option<std::time::SystemTime>); 2]);
+    static CACHE: Mutex<Vec<(Key, Arc<WordTable>)>> = Mutex::new(Vec::new());
+    let stamp = |name: &str| -> Result<(u64, Option<std::time::SystemTime>)> {
+        let path = dir.join(name);
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        Ok((meta.len(), meta.modified().ok()))
+    };
+    let key: Key = (dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()), [stamp("dict.wordsidx")?, stamp("dict.words")?]);
+    // Held while building: two analyzers started together build it once.
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, t)) = cache.iter().find(|(k, _)| *k == key) {
         return Ok(t.clone());
     }
-    let read = |name: &str| {
+    let map = |name: &str| -> Result<memmap2::Mmap> {
         let path = dir.join(name);
-        std::fs::read(&path).map_err(|e| Error::io(&path, e))
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        // SAFETY: read-only private mapping of a dictionary file, as Lindera
+        // maps it; the setup script replaces a dictionary by renaming a new
+        // directory into place, never by writing into these files.
+        unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(&path, e))
     };
-    let table = Arc::new(WordTable::build(&read("dict.wordsidx")?, &read("dict.words")?));
-    CACHE.lock().unwrap_or_else(|e| e.into_inner()).push((key, table.clone()));
+    let (index, records) = (map("dict.wordsidx")?, map("dict.words")?);
+    let table = WordTable::build(&index, &records)
+        .map_err(|message| Error::Dictionary { path: dir.to_path_buf(), message })?;
+    let table = Arc::new(table);
+    cache.push((key, table.clone()));
     Ok(table)
 }
 
