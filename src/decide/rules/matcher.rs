@@ -185,7 +185,8 @@ fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
             for b in branches {
                 all.extend(required(b)?);
             }
-            (all.len() <= MAX_PREFIXES).then_some(minimal(all))
+            let all = minimal(all);
+            (all.len() <= MAX_PREFIXES).then_some(all)
         }
         _ => None,
     }
@@ -193,9 +194,24 @@ fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
 
 /// The same condition with fewer literals: each cut to [`LITERAL_CHARS`]
 /// characters, and none kept that another one starts (where the longer one
-/// occurs, so does the shorter).
+/// occurs, so does the shorter). A literal the extractor cut inside a
+/// character loses that partial character: 「当」 plus the first byte of 。
+/// could otherwise be completed by a mask's fill.
 fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     for l in &mut literals {
+        if let Some(last) = l.iter().rposition(|&b| (b & 0xC0) != 0x80)
+            && last > 0
+        {
+            let want = match l[last] {
+                b if b < 0x80 => 1,
+                b if b >= 0xF0 => 4,
+                b if b >= 0xE0 => 3,
+                _ => 2,
+            };
+            if l.len() - last < want {
+                l.truncate(last);
+            }
+        }
         // Literals come from a UTF-8 pattern: cut at a character boundary.
         let mut chars = 0;
         if let Some(cut) = l.iter().position(|&b| {
@@ -409,6 +425,10 @@ mod tests {
     fn literals_are_cut_at_characters_and_extensions_dropped() {
         let got = minimal(lits(&["当選という", "当選と", "当選しました", "賞金", "カードを落とした", "ab"]));
         assert_eq!(got, lits(&["ab", "カードを", "当選しま", "当選と", "賞金"]));
+        // A partial last character (the first byte of 。) is dropped.
+        let mut partial = "当".as_bytes().to_vec();
+        partial.push(0xE3);
+        assert_eq!(minimal(vec![partial]), lits(&["当"]));
     }
 
     #[test]
