@@ -622,6 +622,8 @@ pub(super) async fn rebuild(state: &AppState) -> Result<(usize, u64), ApiError> 
     })?;
     let entries = retriever.knowledge_base().len();
     state.engine.replace_retriever(retriever);
+    // The build's freed pages, and the old index once no turn holds it.
+    tokio::task::spawn_blocking(super::args::return_freed_memory);
     Ok((entries, started.elapsed().as_millis() as u64))
 }
 

@@ -247,7 +247,7 @@ async fn shutdown_signal() {
 /// them: the served 10k corpus peaked about 3 MB lower (VmHWM). The server owns its
 /// process, so it may do this; the library's other entry points leave the
 /// host's allocator alone.
-fn return_freed_memory() {
+pub(super) fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         unsafe extern "C" {

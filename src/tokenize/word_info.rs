@@ -50,12 +50,12 @@ pub(crate) struct WordTable {
     class: Vec<u16>,
     /// Distinct (part of speech, subclass) pairs: IPADIC has about seventy.
     classes: Vec<(Box<str>, Box<str>)>,
-    /// Word id → string number of the base form and of the reading.
+    /// Word id → where the base form and the reading start in `text`.
     base: Vec<u32>,
     reading: Vec<u32>,
-    /// Distinct strings, one after another; string `i` ends at `ends[i]`.
+    /// Distinct strings, each followed by a NUL (fields never hold one: they
+    /// were split on it), so no table of ends is needed.
     text: String,
-    ends: Vec<u32>,
 }
 
 impl WordTable {
@@ -65,6 +65,11 @@ impl WordTable {
     /// record reads as Lindera reads it: the single field `UNK`.
     pub(crate) fn build<'r>(index: &[u8], records: &'r [u8]) -> std::result::Result<Self, String> {
         let count = index.len() / 4;
+        // The text holds distinct fields of the records, each plus a NUL:
+        // at most twice the records, which keeps its offsets in a u32.
+        if records.len() >= (u32::MAX / 2) as usize {
+            return Err("word records over 2 GiB".into());
+        }
         let mut table = WordTable {
             class: Vec::with_capacity(count),
             base: Vec::with_capacity(count),
@@ -97,9 +102,10 @@ impl WordTable {
             let mut intern = |s: Option<&'r str>| -> u32 {
                 let Some(s) = s else { return NONE };
                 *strings.entry(s).or_insert_with(|| {
+                    let start = table.text.len() as u32;
                     table.text.push_str(s);
-                    table.ends.push(table.text.len() as u32);
-                    table.ends.len() as u32 - 1
+                    table.text.push('\0');
+                    start
                 })
             };
             // A verb's or adjective's conjugated forms follow one another
@@ -113,11 +119,7 @@ impl WordTable {
             table.base.push(base);
             table.reading.push(reading);
         }
-        if table.text.len() > u32::MAX as usize {
-            return Err("more than 4 GiB of base forms and readings".into());
-        }
         table.text.shrink_to_fit();
-        table.ends.shrink_to_fit();
         Ok(table)
     }
 
@@ -137,9 +139,8 @@ impl WordTable {
         if i == NONE {
             return None;
         }
-        let end = self.ends[i as usize] as usize;
-        let start = if i == 0 { 0 } else { self.ends[i as usize - 1] as usize };
-        Some(&self.text[start..end])
+        let rest = &self.text[i as usize..];
+        Some(&rest[..rest.find('\0').unwrap_or(rest.len())])
     }
 }
 
