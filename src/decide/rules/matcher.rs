@@ -178,8 +178,12 @@ fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Capture(c) => required(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
-        // Fewest literals: the most selective part.
-        HirKind::Concat(parts) => parts.iter().filter_map(required).min_by_key(Vec::len),
+        // The most selective part: no one-character literal (a particle such
+        // as と occurs in most messages), then the fewest literals.
+        HirKind::Concat(parts) => parts.iter().filter_map(required).min_by_key(|set| {
+            let one_char = set.iter().any(|l| std::str::from_utf8(l).map_or(l.len() < 2, |s| s.chars().count() < 2));
+            (one_char, set.len())
+        }),
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
             for b in branches {
