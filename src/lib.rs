@@ -45,6 +45,7 @@
 pub mod config;
 pub mod decide;
 pub mod error;
+mod fnv;
 pub mod eval;
 pub mod insights;
 pub mod knowledge;

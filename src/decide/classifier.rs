@@ -179,14 +179,7 @@ struct FeatureScratch {
 }
 
 /// FNV-1a: fast on the short keys of a message, and stable across runs.
-fn key_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+use crate::fnv::hash as key_hash;
 
 /// The table's keys are already 64-bit hashes ([`key_hash`]): hashing them
 /// again with SipHash cost more than the lookups. This only folds the high

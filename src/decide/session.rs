@@ -272,12 +272,8 @@ impl InMemorySessionStore {
     }
 
     fn shard(&self, id: &str) -> &Shard {
-        // FNV-1a: cheap and stable; ids are random, so shards stay balanced.
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in id.bytes() {
-            h = (h ^ b as u64).wrapping_mul(0x100000001b3);
-        }
-        &self.shards[(h % SHARDS as u64) as usize]
+        // Ids are random, so shards stay balanced.
+        &self.shards[(crate::fnv::hash(id.as_bytes()) % SHARDS as u64) as usize]
     }
 
     fn idle(&self) -> i64 {

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::fnv::BuildFnv;
 
 /// The four detail fields analysis reads of a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +77,10 @@ impl WordTable {
             reading: Vec::with_capacity(count),
             ..WordTable::default()
         };
-        let mut classes: HashMap<(&'r str, &'r str), u16, Fnv> = HashMap::default();
-        let mut strings: HashMap<&'r str, u32, Fnv> = HashMap::with_capacity_and_hasher(count, Fnv::default());
+        // FNV: the keys are short, and hashed 800,000 times (SipHash took a
+        // large share of the build).
+        let mut classes: HashMap<(&'r str, &'r str), u16, BuildFnv> = HashMap::default();
+        let mut strings: HashMap<&'r str, u32, BuildFnv> = HashMap::with_capacity_and_hasher(count, BuildFnv::default());
         // Fields 0..=7: the four that are kept, and those before them.
         let mut fields: Vec<&'r str> = Vec::with_capacity(8);
         let mut previous_base: Option<(&'r str, u32)> = None;
@@ -141,26 +144,6 @@ impl WordTable {
         }
         let rest = &self.text[i as usize..];
         Some(&rest[..rest.find('\0').unwrap_or(rest.len())])
-    }
-}
-
-/// FNV-1a: the table's keys are short dictionary strings, hashed 800,000
-/// times while it is built (SipHash took a large share of that).
-type Fnv = std::hash::BuildHasherDefault<FnvHasher>;
-
-#[derive(Default)]
-struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

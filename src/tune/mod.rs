@@ -142,13 +142,7 @@ impl TuneSet {
 
 /// A stable fold for a query text.
 fn fold_of(text: &str, folds: usize) -> usize {
-    // FNV-1a: stable across runs and platforms, unlike the std hasher.
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in text.as_bytes() {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    (h % folds.max(1) as u64) as usize
+    (crate::fnv::hash(text.as_bytes()) % folds.max(1) as u64) as usize
 }
 
 fn ndcg(ranked: &[Scored], grades: &HashMap<u32, u8>) -> f64 {
