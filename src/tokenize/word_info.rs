@@ -83,7 +83,6 @@ impl WordTable {
         let mut strings: HashMap<&'r str, u32, BuildFnv> = HashMap::with_capacity_and_hasher(count, BuildFnv::default());
         // Fields 0..=7: the four that are kept, and those before them.
         let mut fields: Vec<&'r str> = Vec::with_capacity(8);
-        let mut previous_base: Option<(&'r str, u32)> = None;
         for offset in index.chunks_exact(4) {
             let offset = u32::from_le_bytes(offset.try_into().expect("4 bytes")) as usize;
             fields.clear();
@@ -111,13 +110,7 @@ impl WordTable {
                     start
                 })
             };
-            // A verb's or adjective's conjugated forms follow one another
-            // and share the base form: no lookup for those.
-            let base = match (d.base, previous_base) {
-                (Some(b), Some((p, i))) if b == p => i,
-                _ => intern(d.base),
-            };
-            previous_base = d.base.map(|b| (b, base));
+            let base = intern(d.base);
             let reading = intern(d.reading);
             table.base.push(base);
             table.reading.push(reading);
