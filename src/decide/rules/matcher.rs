@@ -205,16 +205,9 @@ fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     for l in &mut literals {
         if let Some(last) = l.iter().rposition(|&b| (b & 0xC0) != 0x80)
             && last > 0
+            && std::str::from_utf8(&l[last..]).is_err()
         {
-            let want = match l[last] {
-                b if b < 0x80 => 1,
-                b if b >= 0xF0 => 4,
-                b if b >= 0xE0 => 3,
-                _ => 2,
-            };
-            if l.len() - last < want {
-                l.truncate(last);
-            }
+            l.truncate(last);
         }
         // Literals come from a UTF-8 pattern: cut at a character boundary.
         let mut chars = 0;
