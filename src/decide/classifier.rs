@@ -28,13 +28,15 @@
 //! assert!(model.probability("ばかやろう") > model.probability("ありがとう"));
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+pub use super::weights::Weights;
 
 /// The models bundled with the library (parsed once per process).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,9 +86,7 @@ pub struct Classifier {
     /// Intercept.
     pub bias: f32,
     /// Weight of each n-gram of the folded text; absent n-grams weigh 0.
-    pub weights: BTreeMap<String, f32>,
-    #[serde(skip)]
-    lookup: OnceLock<HashMap<String, f32>>,
+    pub weights: Weights,
     #[serde(skip)]
     hashed: OnceLock<HashMap<u64, f32, KeyHashed>>,
 }
@@ -261,10 +261,6 @@ impl Classifier {
         Ok(m)
     }
 
-    fn table(&self) -> &HashMap<String, f32> {
-        self.lookup.get_or_init(|| self.weights.iter().map(|(k, v)| (k.clone(), *v)).collect())
-    }
-
     /// Probability in [0, 1] that the folded message is in the positive
     /// class (abusive, urgent …), from its characters alone (a model
     /// trained with words or lexicon features scores them as absent; use
@@ -355,8 +351,8 @@ impl Classifier {
     fn hashed(&self) -> &HashMap<u64, f32, KeyHashed> {
         self.hashed.get_or_init(|| {
             let mut out: HashMap<u64, f32, KeyHashed> = HashMap::with_capacity_and_hasher(self.weights.len(), KeyHashed::default());
-            for (k, w) in &self.weights {
-                *out.entry(key_hash(k.as_bytes())).or_default() += *w;
+            for (k, w) in self.weights.iter() {
+                *out.entry(key_hash(k.as_bytes())).or_default() += w;
             }
             out
         })
@@ -384,8 +380,8 @@ impl Classifier {
         if feats.is_empty() {
             return self.bias;
         }
-        let table = self.table();
-        let sum: f32 = feats.iter().filter_map(|g| table.get(g)).sum();
+        let table = self.hashed();
+        let sum: f32 = feats.iter().filter_map(|g| table.get(&key_hash(g.as_bytes()))).sum();
         self.bias + sum / (feats.len() as f32).sqrt()
     }
 
@@ -453,7 +449,7 @@ impl Classifier {
         let weights = vocab
             .iter()
             .zip(&w)
-            .map(|(k, x)| (k.to_string(), round(*x)))
+            .map(|(k, x)| (*k, round(*x)))
             .filter(|(_, x)| *x != 0.0)
             .collect();
         Classifier {
@@ -464,7 +460,6 @@ impl Classifier {
             calibration: None,
             bias: round(b),
             weights,
-            lookup: OnceLock::new(),
             hashed: OnceLock::new(),
         }
     }

@@ -13,6 +13,7 @@ pub mod reply;
 pub mod rules;
 pub mod session;
 pub mod validate;
+mod weights;
 
 pub use engine::{Engine, EngineBuilder, EngineConfig};
 pub use feedback::{Feedback, FeedbackError};
