@@ -351,3 +351,15 @@ fn urgent_model_section_is_validated() {
     let none = RuleSet::from_json_str(&file("null"), "r.json").unwrap();
     assert!(none.check("カードを置いてきてしまったみたいで焦ってます").urgent_probability.is_none());
 }
+
+#[test]
+fn bundled_word_boundaries_are_ascii() {
+    // A Unicode `\b` makes the regex crate's lazy DFA give up on any
+    // non-ASCII text, so a group mask holding one ran a backtracker over
+    // every Japanese message (a sixth of a turn's instructions).
+    let bare = BUNDLED_JSON.match_indices(r"\\b").filter(|(i, _)| !BUNDLED_JSON[..*i].ends_with("(?-u:")).count();
+    assert_eq!(bare, 0, "write (?-u:\\b) in dictionaries/rules.json");
+    assert!(BUNDLED_JSON.contains(r"(?-u:\\b)"), "the English patterns keep their boundaries");
+    assert_eq!(urgent("I lost my card yesterday"), Some(UrgentKind::LostStolen));
+    assert_eq!(urgent("私はlost my cardです"), Some(UrgentKind::LostStolen));
+}
