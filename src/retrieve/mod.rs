@@ -35,7 +35,7 @@ use crate::error::Result;
 use crate::knowledge::{FaqEntry, KnowledgeBase};
 use crate::tokenize::{Analysis, Analyzer};
 
-pub use confidence::{Calibration, FEATURE_NAMES, HitFeatures, Logistic};
+pub use confidence::{Calibration, Dense, FEATURE_NAMES, HitFeatures, Logistic};
 pub use index::{EntryAnalysis, Fields};
 pub use params::{FieldParams, RankingParams};
 pub use postings::{ImpactIndex, RawIndex};
@@ -135,6 +135,9 @@ pub struct Retriever {
     index: Option<Index>,
     params: RankingParams,
     calibration: Calibration,
+    /// `calibration`'s two models laid out for scoring hits.
+    answer_model: Dense,
+    choices_model: Dense,
     impacts: ImpactIndex,
     /// Category of each entry, as an index into `category_names`.
     categories: Vec<u32>,
@@ -288,6 +291,8 @@ impl Retriever {
             kb,
             index,
             params,
+            answer_model: Dense::from(&calibration.answer),
+            choices_model: Dense::from(&calibration.choices),
             calibration,
             impacts,
             categories,
@@ -412,7 +417,7 @@ impl Retriever {
 
     fn result(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, scored: Vec<scorer::Scored>) -> SearchResult {
         let choices_confidence =
-            scored.first().map(|s| self.calibration.choices.probability(&s.features)).unwrap_or(0.0);
+            scored.first().map(|s| self.choices_model.probability(&s.features)).unwrap_or(0.0);
         let verbatim = self.verbatim_doc(query);
         // How far the BM25 leader leads, before the confidence model reorders.
         let margin = match scored.as_slice() {
@@ -425,7 +430,7 @@ impl Retriever {
             .into_iter()
             .filter_map(|s| {
                 let entry = self.kb.entries().get(s.doc as usize)?;
-                let mut confidence = self.calibration.answer.probability(&s.features);
+                let mut confidence = self.answer_model.probability(&s.features);
                 if verbatim == Some(s.doc) {
                     confidence = confidence.max(VERBATIM_CONFIDENCE);
                 }

@@ -15,7 +15,11 @@
 //! base forms, or by its folded spelling for kana-only queries); the other
 //! members are then added to the query with a lower weight.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use super::Analyzer;
 use crate::error::{Error, Result};
@@ -46,9 +50,71 @@ pub struct SynonymGroup {
 }
 
 /// All synonym groups.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Synonyms {
     groups: Vec<SynonymGroup>,
+    /// Built from `groups` on first use.
+    #[serde(skip)]
+    index: OnceLock<Index>,
+}
+
+impl PartialEq for Synonyms {
+    fn eq(&self, other: &Self) -> bool {
+        self.groups == other.groups
+    }
+}
+
+impl Eq for Synonyms {}
+
+/// A member's place: (group, member) indices.
+type Place = (u32, u32);
+
+/// Where each member can be found without visiting every group: every
+/// query runs [`Synonyms::expansions`], and a scan of all members (a key
+/// list compared with the query's keys, a substring search for the
+/// spelling) cost more than the rest of the query plan.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    /// Members that trigger by their keys, under their first key.
+    by_first_key: HashMap<String, Vec<Place>>,
+    /// Members that trigger by keys but have none (only in hand-built sets):
+    /// `all` over no keys holds for every query.
+    keyless: Vec<Place>,
+    /// Distinct folded spellings of two characters or more …
+    spellings: Option<AhoCorasick>,
+    /// … and the members spelled so, by pattern id.
+    spelled: Vec<Vec<Place>>,
+}
+
+impl Index {
+    fn new(groups: &[SynonymGroup]) -> Index {
+        let mut index = Index::default();
+        let mut pattern_of: HashMap<&str, usize> = HashMap::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            for (m, member) in group.members.iter().enumerate() {
+                let place = (g as u32, m as u32);
+                if member.key_trigger {
+                    match member.keys.first() {
+                        Some(k) => index.by_first_key.entry(k.clone()).or_default().push(place),
+                        None => index.keyless.push(place),
+                    }
+                }
+                if member.folded.chars().count() >= 2 {
+                    let id = *pattern_of.entry(member.folded.as_str()).or_insert_with(|| {
+                        patterns.push(member.folded.as_str());
+                        index.spelled.push(Vec::new());
+                        patterns.len() - 1
+                    });
+                    index.spelled[id].push(place);
+                }
+            }
+        }
+        if !patterns.is_empty() {
+            index.spellings = Some(AhoCorasick::new(&patterns).expect("plain strings always compile"));
+        }
+        index
+    }
 }
 
 /// Splits a synonym file into groups of raw members, reporting bad lines.
@@ -116,7 +182,7 @@ impl Synonyms {
         }
         match Error::from_many(errors) {
             Some(e) => Err(e),
-            None => Ok(Synonyms { groups }),
+            None => Ok(Synonyms { groups, index: OnceLock::new() }),
         }
     }
 
@@ -133,28 +199,45 @@ impl Synonyms {
     /// words spell most of it), or by its spelling. So 利用 alone does not
     /// trigger a group through 利用可能枠.
     pub fn expansions<'s>(&'s self, query_keys: &[&str], folded_query: &str) -> Vec<Expansion<'s>> {
+        let index = self.index.get_or_init(|| Index::new(&self.groups));
+        let member = |(g, m): Place| &self.groups[g as usize].members[m as usize];
+        let mut keyed: Vec<Place> = index.keyless.clone();
+        for k in query_keys {
+            let places = index.by_first_key.get(*k).map_or(&[][..], Vec::as_slice);
+            keyed.extend(
+                places.iter().filter(|p| member(**p).keys.iter().all(|k| query_keys.contains(&k.as_str()))),
+            );
+        }
+        let mut spelled: Vec<Place> = Vec::new();
+        if let Some(ac) = &index.spellings {
+            for found in ac.find_overlapping_iter(folded_query) {
+                spelled.extend(&index.spelled[found.pattern().as_usize()]);
+            }
+        }
+        keyed.sort_unstable();
+        spelled.sort_unstable();
+        let mut groups: Vec<u32> = keyed.iter().chain(&spelled).map(|p| p.0).collect();
+        groups.sort_unstable();
+        groups.dedup();
         let mut out = Vec::new();
-        for g in &self.groups {
-            let by_keys = g.members.iter().position(|m| {
-                m.key_trigger && m.keys.iter().all(|k| query_keys.contains(&k.as_str()))
-            });
-            let hit = by_keys.map(|i| (i, true)).or_else(|| {
-                g.members
-                    .iter()
-                    .position(|m| m.folded.chars().count() >= 2 && folded_query.contains(&m.folded))
-                    .map(|i| (i, false))
-            });
-            let Some((hit, keyed)) = hit else { continue };
+        for g in groups {
+            // The group's first member by keys, else its first by spelling
+            // (places are sorted, so the first of the group is its lowest).
+            let first = |places: &[Place]| places.iter().find(|p| p.0 == g).map(|p| p.1 as usize);
+            let (hit, keyed) = match first(&keyed) {
+                Some(m) => (m, true),
+                None => (first(&spelled).expect("a group found by keys or spelling"), false),
+            };
+            let members = &self.groups[g as usize].members;
             // A member whose words do not spell all of it (ピン番号 may keep
             // only 番号) would expand to something broader than itself.
-            let targets: Vec<&[String]> = g
-                .members
+            let targets: Vec<&[String]> = members
                 .iter()
                 .enumerate()
                 .filter(|(i, m)| *i != hit && m.key_trigger)
                 .map(|(_, m)| m.keys.as_slice())
                 .collect();
-            let trigger: &[String] = if keyed { &g.members[hit].keys } else { &[] };
+            let trigger: &[String] = if keyed { &members[hit].keys } else { &[] };
             out.push(Expansion { trigger, targets });
         }
         out
@@ -184,4 +267,59 @@ pub struct Expansion<'s> {
     pub trigger: &'s [String],
     /// Keys of each other member (all of a member's keys are required).
     pub targets: Vec<&'s [String]>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan over every group that the index replaced.
+    fn expansions_by_scan<'s>(syn: &'s Synonyms, query_keys: &[&str], folded_query: &str) -> Vec<Expansion<'s>> {
+        let mut out = Vec::new();
+        for g in &syn.groups {
+            let by_keys =
+                g.members.iter().position(|m| m.key_trigger && m.keys.iter().all(|k| query_keys.contains(&k.as_str())));
+            let hit = by_keys.map(|i| (i, true)).or_else(|| {
+                g.members
+                    .iter()
+                    .position(|m| m.folded.chars().count() >= 2 && folded_query.contains(&m.folded))
+                    .map(|i| (i, false))
+            });
+            let Some((hit, keyed)) = hit else { continue };
+            let targets = g
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| *i != hit && m.key_trigger)
+                .map(|(_, m)| m.keys.as_slice())
+                .collect();
+            out.push(Expansion { trigger: if keyed { &g.members[hit].keys } else { &[] }, targets });
+        }
+        out
+    }
+
+    #[test]
+    fn index_finds_what_a_scan_of_every_group_finds() {
+        let analyzer = Analyzer::new().unwrap();
+        let syn = analyzer.synonyms();
+        let kb = crate::knowledge::load_corpus("faq-corpus".as_ref()).unwrap();
+        let mut texts: Vec<String> = kb.entries().iter().flat_map(|e| std::iter::once(e.question.clone()).chain(e.alternatives.clone())).collect();
+        texts.extend(["なくした", "ピン番号", "何時まで", "", "mnpで乗り換え"].map(String::from));
+        let mut triggered = 0;
+        for text in &texts {
+            let analysis = analyzer.analyze(text);
+            let keys = analysis.keys();
+            let folded = fold(&analysis.normalized);
+            let expected = expansions_by_scan(syn, &keys, &folded);
+            triggered += usize::from(!expected.is_empty());
+            assert_eq!(syn.expansions(&keys, &folded), expected, "{text}");
+        }
+        assert!(triggered > 100, "only {triggered} of {} texts trigger a group", texts.len());
+        // A hand-built member with no keys triggers by keys on every query.
+        let keyless = SynonymMember { text: "x".into(), folded: "x".into(), keys: vec![], key_trigger: true };
+        let other = SynonymMember { text: "yy".into(), folded: "yy".into(), keys: vec!["yy".into()], key_trigger: true };
+        let hand = Synonyms { groups: vec![SynonymGroup { members: vec![other, keyless], line: 1 }], index: OnceLock::new() };
+        assert_eq!(hand.expansions(&["z"], "z"), expansions_by_scan(&hand, &["z"], "z"));
+        assert_eq!(hand.expansions(&["z"], "z").len(), 1);
+    }
 }
