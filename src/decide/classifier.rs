@@ -153,7 +153,7 @@ pub fn features(folded: &str, evidence: &Evidence, max_n: usize, words: bool, le
     let mut out = ngrams(folded, max_n);
     if words {
         let ws: Vec<&str> =
-            evidence.words.iter().map(|w| w.trim()).filter(|w| w.chars().any(char::is_alphanumeric)).collect();
+            evidence.words.iter().map(|w| w.trim()).filter(|w| w.chars().any(crate::normalize::is_alphanumeric)).collect();
         out.extend(ws.iter().map(|w| format!("w:{w}")));
         out.extend(ws.windows(2).map(|p| format!("b:{}|{}", p[0], p[1])));
     }
@@ -309,7 +309,7 @@ impl Classifier {
         alnum.clear();
         text.push_str(folded);
         // Character n-grams are substrings of the text itself.
-        alnum.extend(folded.char_indices().map(|(i, c)| (i as u32, c.is_alphanumeric())));
+        alnum.extend(folded.char_indices().map(|(i, c)| (i as u32, crate::normalize::is_alphanumeric(c))));
         alnum.push((folded.len() as u32, false));
         let chars = alnum.len() - 1;
         for n in 1..=self.max_n.min(chars) {
@@ -328,7 +328,7 @@ impl Classifier {
         };
         if self.words {
             let mut previous: Option<&str> = None;
-            for w in evidence.words.iter().map(|w| w.trim()).filter(|w| w.chars().any(char::is_alphanumeric)) {
+            for w in evidence.words.iter().map(|w| w.trim()).filter(|w| w.chars().any(crate::normalize::is_alphanumeric)) {
                 push(text, &["w:", w]);
                 if let Some(p) = previous {
                     push(text, &["b:", p, "|", w]);

@@ -71,5 +71,29 @@ pub fn fold_text(text: &str) -> String {
 /// True for characters that carry no meaning for retrieval (punctuation and
 /// symbols); used to trim tokens and bigrams.
 pub fn is_symbol(c: char) -> bool {
-    !(c.is_alphanumeric() || c == 'ー' || c == '々' || c == 'ゝ' || c == 'ヽ')
+    !(is_alphanumeric(c) || c == 'ー' || c == '々' || c == 'ゝ' || c == 'ヽ')
+}
+
+/// `char::is_alphanumeric`, answered without the Unicode tables' search for
+/// kana and the common kanji, which are most of a Japanese text (the search
+/// cost about 3 % of a turn's instructions).
+///
+/// ```
+/// use madoguchi::normalize::is_alphanumeric;
+/// assert!(is_alphanumeric('カ') && is_alphanumeric('漢') && is_alphanumeric('é'));
+/// assert!(!is_alphanumeric('・') && !is_alphanumeric('。'));
+/// ```
+#[inline]
+pub fn is_alphanumeric(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | '\u{4e00}'..='\u{9fff}') || c.is_alphanumeric()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fast_alphanumeric_agrees_with_the_standard_library() {
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            assert_eq!(super::is_alphanumeric(c), c.is_alphanumeric(), "{c:?} U+{:04X}", c as u32);
+        }
+    }
 }

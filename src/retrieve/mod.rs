@@ -160,7 +160,7 @@ pub const VERBATIM_CONFIDENCE: f32 = 0.98;
 /// 「紛失したカードの再発行には何日かかりますか？」 and the same words without
 /// the question mark compare equal.
 pub fn verbatim_key(text: &str) -> String {
-    crate::normalize::normalize(text).chars().filter(|c| c.is_alphanumeric()).collect()
+    crate::normalize::normalize(text).chars().filter(|c| crate::normalize::is_alphanumeric(*c)).collect()
 }
 
 impl std::fmt::Debug for Retriever {
@@ -396,13 +396,14 @@ impl Retriever {
         let (mut scored, _) = scorer::score(&self.impacts, plan, opts.top_k.max(RERANK_POOL), accept);
         // The entry whose question was typed verbatim competes even when
         // near-duplicates that share its words kept it out of the pool.
-        if let Some(doc) = self.verbatim_doc(query)
+        let verbatim = self.verbatim_doc(query);
+        if let Some(doc) = verbatim
             && accept(doc)
             && !scored.iter().any(|s| s.doc == doc)
         {
             scored.extend(scorer::score(&self.impacts, plan, 1, |d| d == doc).0);
         }
-        let mut result = self.result(query, analysis, plan, scored);
+        let mut result = self.result(query, analysis, plan, scored, verbatim);
         result.hits.truncate(opts.top_k.max(1));
         result
     }
@@ -415,10 +416,16 @@ impl Retriever {
         }
     }
 
-    fn result(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, scored: Vec<scorer::Scored>) -> SearchResult {
+    fn result(
+        &self,
+        query: &str,
+        analysis: &Analysis,
+        plan: &QueryPlan,
+        scored: Vec<scorer::Scored>,
+        verbatim: Option<u32>,
+    ) -> SearchResult {
         let choices_confidence =
             scored.first().map(|s| self.choices_model.probability(&s.features)).unwrap_or(0.0);
-        let verbatim = self.verbatim_doc(query);
         // How far the BM25 leader leads, before the confidence model reorders.
         let margin = match scored.as_slice() {
             [] => 0.0,
@@ -486,7 +493,7 @@ impl Retriever {
         let plan = self.plan(analysis);
         let (scored, _) =
             scorer::score(&self.impacts, &plan, wanted.len().max(1), |doc| wanted.contains(&doc));
-        self.result("", analysis, &plan, scored).hits
+        self.result("", analysis, &plan, scored, None).hits
     }
 
     /// The entry for a hit.
