@@ -1,7 +1,7 @@
 //! Long-vowel marks: the many dashes people type after kana, and the optional
 //! trailing ー of loanwords (コンピュータ / コンピューター).
 
-fn is_kana(c: char) -> bool {
+pub(crate) fn is_kana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}')
 }
 

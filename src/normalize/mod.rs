@@ -35,6 +35,13 @@ pub use width::nfkc;
 /// long-vowel unification, control characters removed, whitespace collapsed
 /// and trimmed.
 pub fn normalize(text: &str) -> String {
+    // Most messages are normalized already, and a turn normalizes its text
+    // several times (analysis, rules, repetition, verbatim lookup).
+    normalize_common(text).unwrap_or_else(|| normalize_in_full(text))
+}
+
+/// The four passes of [`normalize`], whatever the text.
+fn normalize_in_full(text: &str) -> String {
     // Controls go before NFKC, or a mark they separate from its base would
     // compose only on a second pass ("C\0\u{301}"): normalizing twice must
     // change nothing. Again after, for the spaces NFKC makes (U+3000 → ' ').
@@ -42,6 +49,44 @@ pub fn normalize(text: &str) -> String {
     let text = strip_control(&text);
     let text = lowercase_ascii(&text);
     unify_long_vowels(&text)
+}
+
+/// [`normalize`] in one pass for text made only of characters whose NFKC
+/// form is themselves or one ASCII character (kana, common kanji, ASCII,
+/// full-width ASCII such as ？ and Ａ, 、。「」, ideographic space), which
+/// is most customer text; `None` for anything else (the full passes
+/// decide). Whitespace runs become one inner space, controls and
+/// zero-width characters go, capitals are lowered, and a dash after a
+/// kana or ー becomes ー, exactly as the four passes do.
+fn normalize_common(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut prev: Option<char> = None;
+    let mut pending_space = false;
+    for c in text.chars() {
+        let c = match c {
+            ' ' | '\t' | '\n' | '\r' | '\u{3000}' => {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' => continue,
+            c if c.is_control() => continue,
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0)?,
+            c if width::stable(c) => c,
+            _ => return None,
+        };
+        if pending_space {
+            out.push(' ');
+            prev = Some(' ');
+            pending_space = false;
+        }
+        let c = match c.to_ascii_lowercase() {
+            '-' | '~' if prev.is_some_and(|p| long_vowel::is_kana(p) || p == 'ー') => 'ー',
+            c => c,
+        };
+        out.push(c);
+        prev = Some(c);
+    }
+    Some(out)
 }
 
 /// Folds a word into its matching key (see the module docs).
@@ -90,6 +135,29 @@ pub fn is_alphanumeric(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_shortcut_gives_what_the_four_passes_give() {
+        // Every string of up to three characters over a pool holding each
+        // case the shortcut must get right (spaces, capitals, dashes after
+        // kana or ー, controls, width forms, composing marks, ideographs).
+        let pool = [
+            ' ', '\t', '\n', '\u{3000}', '\u{200b}', 'a', 'A', 'z', '0', '-', '~', '!', 'ー', 'ｰ', '〜', 'か', 'カ', 'ｶ', 'ﾞ',
+            '\u{3099}', '\u{301}', 'e', '漢', '、', '。', '「', '・', 'Ａ', '１', '？', '\u{7f}', '\u{fffd}', '々', '①', '\u{0}', '－', '～', '\u{a0}', '\r',
+        ];
+        let mut checked = 0;
+        for a in pool {
+            for b in pool {
+                for c in pool {
+                    for text in [format!("{a}"), format!("{a}{b}"), format!("{a}{b}{c}")] {
+                        assert_eq!(super::normalize(&text), super::normalize_in_full(&text), "{text:?}");
+                        checked += usize::from(super::normalize_common(&text).is_some());
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "the shortcut was taken only {checked} times");
+    }
+
     #[test]
     fn fast_alphanumeric_agrees_with_the_standard_library() {
         for c in (0..=0x10ffffu32).filter_map(char::from_u32) {

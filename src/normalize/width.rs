@@ -23,7 +23,7 @@ pub fn nfkc(text: &str) -> String {
 /// that combines with a neighbour (combining marks, U+3099/U+309A and the
 /// spacing sound marks, ヽヾ, half- and full-width forms, compatibility
 /// ideographs and Hangul are all left to the full algorithm).
-fn stable(c: char) -> bool {
+pub(crate) fn stable(c: char) -> bool {
     matches!(c,
         '\u{20}'..='\u{7e}'            // printable ASCII
         | '\u{3001}'..='\u{3002}'      // 、。
