@@ -21,6 +21,8 @@
 
 use std::collections::HashMap;
 
+use crate::fnv::BuildFnv;
+
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption};
@@ -119,8 +121,10 @@ impl TermPostings {
 pub struct ImpactIndex {
     /// Word postings by term id.
     word_postings: Vec<TermPostings>,
-    words: HashMap<Box<str>, u32>,
-    bigrams: HashMap<Box<str>, TermPostings>,
+    /// FNV, not SipHash: every query looks up a few dozen short keys, and
+    /// the keys come from the operator's own corpus.
+    words: HashMap<Box<str>, u32, BuildFnv>,
+    bigrams: HashMap<Box<str>, TermPostings, BuildFnv>,
     /// Per entry: the word terms of its representative question, as
     /// `(term id, idf)`, for the "how much of the question did the customer
     /// say" feature.
@@ -168,7 +172,7 @@ impl ImpactIndex {
 
     /// Approximate heap size in bytes (postings and keys).
     pub fn heap_bytes(&self) -> usize {
-        let map = |m: &HashMap<Box<str>, TermPostings>| -> usize {
+        let map = |m: &HashMap<Box<str>, TermPostings, BuildFnv>| -> usize {
             m.iter().map(|(k, p)| k.len() + p.heap_bytes() + 48).sum()
         };
         let words: usize = self.words.keys().map(|k| k.len() + 24).sum::<usize>()
@@ -316,7 +320,7 @@ impl RawIndex {
             })
             .collect();
         let k1 = params.k1.max(1e-3);
-        let mut words = HashMap::with_capacity(word_terms.len());
+        let mut words = HashMap::with_capacity_and_hasher(word_terms.len(), BuildFnv::default());
         let mut word_postings = Vec::with_capacity(word_terms.len());
         let mut questions: Vec<Vec<(u32, f32)>> = vec![Vec::new(); self.docs];
         for (term, postings) in word_terms {
@@ -362,7 +366,7 @@ impl RawIndex {
             if n == 0 { 1.0 } else { sum as f32 / n as f32 }
         };
         let b = params.question.b;
-        let mut bigrams = HashMap::with_capacity(bigram_terms.len());
+        let mut bigrams = HashMap::with_capacity_and_hasher(bigram_terms.len(), BuildFnv::default());
         for (term, postings) in bigram_terms {
             let postings = postings.as_ref();
             let term_idf = idf(self.docs, postings.len());

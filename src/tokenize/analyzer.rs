@@ -1,12 +1,12 @@
 //! The morphological analyzer: Lindera + IPADIC + the domain user dictionary.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
+use lindera::worker::SegmentWorker;
 
 use super::dictionary::{default_dictionary_dir, load_system_dictionary, load_user_dictionary};
 use super::sudachi::SynonymDictionary;
@@ -125,6 +125,11 @@ pub struct Analyzer {
 
 struct Inner {
     segmenter: Segmenter,
+    /// Idle segmenters with their Viterbi lattices, one per caller at a
+    /// time: `Segmenter::segment` builds and drops a lattice on every call
+    /// (a tenth of a turn's allocations). Each worker is bound to this
+    /// segmenter's dictionaries, so a lattice never meets another one.
+    workers: Mutex<Vec<SegmentWorker>>,
     /// Folded parts of each user-dictionary word, so compounds stay searchable
     /// by their inner words.
     compound_parts: HashMap<String, Vec<(String, Option<String>)>>,
@@ -211,8 +216,9 @@ impl AnalyzerBuilder {
         let segmenter = match user_path {
             Some(path) => {
                 let (user_dict, words) = load_user_dictionary(&path)?;
+                let mut plain_worker = plain.new_worker();
                 for w in &words {
-                    let (parts, _, _) = segment(&plain, &table, &normalize(&w.surface), &HashMap::new())?;
+                    let (parts, _, _) = segment(&mut plain_worker, &table, &normalize(&w.surface), &HashMap::new())?;
                     let parts: Vec<_> =
                         parts.into_iter().filter(Term::is_word).map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
@@ -226,6 +232,7 @@ impl AnalyzerBuilder {
         let mut analyzer = Analyzer {
             inner: Arc::new(Inner {
                 segmenter,
+                workers: Mutex::new(Vec::new()),
                 compound_parts,
                 synonyms: Synonyms::default(),
                 general: general_path.map(|p| load_general(&p)).transpose()?,
@@ -266,9 +273,13 @@ impl Analyzer {
     /// segment yields no terms.
     pub fn analyze(&self, text: &str) -> Analysis {
         let normalized = normalize(text);
+        // A poisoned pool only means a panic elsewhere; its workers are whole.
+        let idle = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut worker = idle.unwrap_or_else(|| self.inner.segmenter.new_worker());
         let (terms, reading_text, boundaries) =
-            segment(&self.inner.segmenter, &self.inner.words, &normalized, &self.inner.compound_parts)
+            segment(&mut worker, &self.inner.words, &normalized, &self.inner.compound_parts)
                 .unwrap_or_else(|_| (Vec::new(), fold(&normalized), Vec::new()));
+        self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()).push(worker);
         Analysis { normalized, terms, reading_text, boundaries }
     }
 }
@@ -343,13 +354,13 @@ const COMPOUND_MAX_PARTS: usize = 3;
 /// One Lindera pass: the content words (with compounds of adjacent nouns),
 /// and the folded reading of the text (see [`Analysis::reading_text`]).
 fn segment(
-    segmenter: &Segmenter,
+    worker: &mut SegmentWorker,
     words: &WordTable,
     normalized: &str,
     compounds: &HashMap<String, Vec<(String, Option<String>)>>,
 ) -> Result<(Vec<Term>, String, Vec<usize>)> {
-    let tokens = segmenter
-        .segment(Cow::Borrowed(normalized))
+    let tokens = worker
+        .segment(normalized)
         .map_err(|e| Error::Analysis(e.to_string()))?;
     let mut terms = Vec::new();
     let mut reading_text = String::with_capacity(normalized.len() * 2);
