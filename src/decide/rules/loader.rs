@@ -529,7 +529,12 @@ impl<'a> Loader<'a> {
         // The gate's rules sit under "gate" in the urgent group.
         let key = if name == "urgent.model" { "gate" } else { name };
         let gline = self.line_of(&format!("\"{key}\""));
-        let mask = self.alternation(&raw.mask, &format!("{name}.mask"), gline);
+        let masks: Vec<Regex> = raw
+            .mask
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.pattern(p, &format!("{name}.mask {}", i + 1), gline))
+            .collect();
         let exclude = self.alternation(&raw.exclude, &format!("{name}.exclude"), gline);
         let mut rules = Vec::new();
         for (n, value) in raw.rules.into_iter().enumerate() {
@@ -586,7 +591,7 @@ impl<'a> Loader<'a> {
         if rules.is_empty() {
             return Group::default();
         }
-        match Section::new(mask, exclude, rules) {
+        match Section::new(masks, exclude, rules) {
             Ok(s) => Group { sections: vec![s] },
             Err(e) => {
                 self.err(gline, format!("{name}: the rules do not compile as one set: {}", e.replace('\n', " ")));

@@ -47,11 +47,13 @@ pub(super) struct Rule<M> {
 /// mask and exclude, and a prefilter over all their patterns.
 #[derive(Debug, Clone)]
 pub(super) struct Section<M> {
-    pub(super) mask: Option<Regex>,
+    /// The group's masks, each a regex of its own (see [`Section::mask`]),
+    /// and which of them can match a text (one literal scan for all).
+    masks: Vec<Regex>,
+    mask_filter: Prefilter,
     pub(super) exclude: Option<Regex>,
-    /// Whether the mask and the exclude can match at all (they run on every
-    /// message, so they get the same literal prefilter as the patterns).
-    mask_gate: Gate,
+    /// Whether the exclude can match at all (it would run on every message,
+    /// so it gets the same literal prefilter as the patterns).
     exclude_gate: Gate,
     pub(super) rules: Vec<Rule<M>>,
     /// Every pattern of every rule, in rule order.
@@ -232,7 +234,7 @@ fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 impl<M> Section<M> {
-    pub(super) fn new(mask: Option<Regex>, exclude: Option<Regex>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
+    pub(super) fn new(masks: Vec<Regex>, exclude: Option<Regex>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -242,8 +244,27 @@ impl<M> Section<M> {
             }
         }
         let prefilter = Prefilter::new(&patterns)?;
-        let (mask_gate, exclude_gate) = (Gate::new(mask.as_ref())?, Gate::new(exclude.as_ref())?);
-        Ok(Section { mask, exclude, mask_gate, exclude_gate, rules, patterns, owner, prefilter })
+        let mask_filter = Prefilter::new(&masks)?;
+        let exclude_gate = Gate::new(exclude.as_ref())?;
+        Ok(Section { masks, mask_filter, exclude, exclude_gate, rules, patterns, owner, prefilter })
+    }
+
+    /// Byte ranges the group's masks blank in `text`: the union of each
+    /// mask's spans. The masks were once one alternation; a lazy DFA over
+    /// all of them (word lists × bounded gaps) built states for every new
+    /// message at a cost of about a million instructions, where each mask
+    /// alone is small and most never run (their literals are absent).
+    fn mask_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+        for i in self.mask_filter.candidates(text) {
+            spans.extend(mask_spans(&self.masks[i as usize], text));
+        }
+        merge_spans(spans)
+    }
+
+    /// `text` with the group's masks applied.
+    fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        fill_spans(text, &self.mask_spans(text))
     }
 
     /// Pushes the rules that fire on `folded` (in rule order), stopping after
@@ -256,11 +277,7 @@ impl<M> Section<M> {
         if self.exclude_gate.may_match(folded) && self.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
             return;
         }
-        let masked = if self.mask_gate.may_match(folded) {
-            apply_mask(self.mask.as_ref(), folded)
-        } else {
-            Cow::Borrowed(folded)
-        };
+        let masked = self.mask(folded);
         let mut last = usize::MAX;
         // Patterns were added in rule order, so rule indices ascend.
         for p in self.prefilter.candidates(&masked) {
@@ -286,24 +303,39 @@ impl<M> Section<M> {
 
 fn apply_mask<'t>(mask: Option<&Regex>, text: &'t str) -> Cow<'t, str> {
     match mask {
-        Some(m) if has_mask_group(m) => {
-            let spans = mask_spans(m, text);
-            if spans.is_empty() {
-                return Cow::Borrowed(text);
-            }
-            let mut out = String::with_capacity(text.len());
-            let mut at = 0;
-            for r in spans {
-                out.push_str(&text[at..r.start]);
-                out.push_str(MASK_FILL);
-                at = r.end;
-            }
-            out.push_str(&text[at..]);
-            Cow::Owned(out)
-        }
+        Some(m) if has_mask_group(m) => fill_spans(text, &mask_spans(m, text)),
         Some(m) => m.replace_all(text, NoExpand(MASK_FILL)),
         None => Cow::Borrowed(text),
     }
+}
+
+/// Sorted, with overlapping or touching spans joined.
+fn merge_spans(mut spans: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
+    spans.sort_unstable_by_key(|r| (r.start, r.end));
+    let mut out: Vec<std::ops::Range<usize>> = Vec::with_capacity(spans.len());
+    for r in spans.into_iter().filter(|r| !r.is_empty()) {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// `text` with each of the sorted, disjoint `spans` replaced by the fill.
+fn fill_spans<'t>(text: &'t str, spans: &[std::ops::Range<usize>]) -> Cow<'t, str> {
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in spans {
+        out.push_str(&text[at..r.start]);
+        out.push_str(MASK_FILL);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
 }
 
 /// Capture groups that narrow a mask: a mask pattern written
@@ -379,9 +411,7 @@ impl<M> Group<M> {
     pub(super) fn mask_ranges(&self, folded: &str) -> Vec<std::ops::Range<usize>> {
         let mut out = Vec::new();
         for s in &self.sections {
-            for m in s.mask.iter().filter(|_| s.mask_gate.may_match(folded)) {
-                out.extend(mask_spans(m, folded));
-            }
+            out.extend(s.mask_spans(folded));
         }
         out
     }
@@ -403,7 +433,7 @@ impl<M> Group<M> {
             if s.rules.iter().any(|r| ids.contains(&r.id)) {
                 let kept: Vec<Rule<M>> = s.rules.iter().filter(|r| !ids.contains(&r.id)).cloned().collect();
                 // A subset of patterns that already compiled as a set compiles again.
-                *s = Section::new(s.mask.take(), s.exclude.take(), kept).expect("subset of a compiled set");
+                *s = Section::new(std::mem::take(&mut s.masks), s.exclude.take(), kept).expect("subset of a compiled set");
             }
         }
         self.sections.retain(|s| !s.rules.is_empty());
