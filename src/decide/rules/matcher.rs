@@ -249,17 +249,58 @@ impl<M> Section<M> {
         Ok(Section { masks, mask_filter, exclude, exclude_gate, rules, patterns, owner, prefilter })
     }
 
-    /// Byte ranges the group's masks blank in `text`: the union of each
-    /// mask's spans. The masks were once one alternation; a lazy DFA over
-    /// all of them (word lists × bounded gaps) built states for every new
-    /// message at a cost of about a million instructions, where each mask
-    /// alone is small and most never run (their literals are absent).
+    /// Byte ranges the group's masks blank in `text`, exactly as if they
+    /// were one alternation matched left to right: at the leftmost position
+    /// where any mask matches, the first mask (in file order) that matches
+    /// there wins, and the text it matched is not matched again (so a mask
+    /// with an empty `m` group claims a span without blanking it).
+    ///
+    /// The masks were once joined into one regex. On a message never seen
+    /// before, its lazy DFA (word lists × bounded gaps over Unicode classes)
+    /// built new states at about a million instructions per message; each
+    /// mask alone is small, and most never run (one literal scan rules them
+    /// out).
     fn mask_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
-        let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
-        for i in self.mask_filter.candidates(text) {
-            spans.extend(mask_spans(&self.masks[i as usize], text));
+        let candidates = self.mask_filter.candidates(text);
+        // Each candidate's leftmost match from the last search position; a
+        // match starting at or after the current position is still its
+        // leftmost one from there.
+        let mut next: Vec<Option<regex::Match<'_>>> = vec![None; candidates.len()];
+        let mut searched = vec![false; candidates.len()];
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut at = 0;
+        while at <= text.len() {
+            let mut best: Option<(usize, regex::Match<'_>)> = None;
+            for (c, &i) in candidates.iter().enumerate() {
+                if !searched[c] || next[c].is_some_and(|m| m.start() < at) {
+                    next[c] = self.masks[i as usize].find_at(text, at);
+                    searched[c] = true;
+                }
+                if let Some(m) = next[c]
+                    && best.is_none_or(|(_, b)| m.start() < b.start())
+                {
+                    best = Some((c, m));
+                }
+            }
+            let Some((c, m)) = best else { break };
+            let mask = &self.masks[candidates[c] as usize];
+            let span = if has_mask_group(mask) {
+                mask.captures_at(text, m.start()).map_or(0..0, |caps| {
+                    let group = mask.capture_names().enumerate().filter(|(_, n)| n.is_some_and(is_mask_group)).find_map(|(g, _)| caps.get(g));
+                    group.unwrap_or(m).range()
+                })
+            } else {
+                m.range()
+            };
+            if !span.is_empty() {
+                match out.last_mut() {
+                    Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+                    _ => out.push(span),
+                }
+            }
+            at = if m.is_empty() { text[m.end()..].chars().next().map_or(text.len() + 1, |ch| m.end() + ch.len_utf8()) } else { m.end() };
         }
-        merge_spans(spans)
+        out
     }
 
     /// `text` with the group's masks applied.
@@ -307,19 +348,6 @@ fn apply_mask<'t>(mask: Option<&Regex>, text: &'t str) -> Cow<'t, str> {
         Some(m) => m.replace_all(text, NoExpand(MASK_FILL)),
         None => Cow::Borrowed(text),
     }
-}
-
-/// Sorted, with overlapping or touching spans joined.
-fn merge_spans(mut spans: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
-    spans.sort_unstable_by_key(|r| (r.start, r.end));
-    let mut out: Vec<std::ops::Range<usize>> = Vec::with_capacity(spans.len());
-    for r in spans.into_iter().filter(|r| !r.is_empty()) {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
 }
 
 /// `text` with each of the sorted, disjoint `spans` replaced by the fill.
@@ -446,6 +474,62 @@ mod tests {
 
     fn lits(v: &[&str]) -> Vec<Vec<u8>> {
         v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    /// The group masks as the loader once joined them: one alternation.
+    fn joined<M>(s: &Section<M>) -> Option<Regex> {
+        let parts: Vec<String> = s
+            .masks
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("(?:{})", r.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
+            .collect();
+        (!parts.is_empty()).then(|| regex::RegexBuilder::new(&parts.join("|")).size_limit(SIZE_LIMIT).build().unwrap())
+    }
+
+    fn old_spans<M>(s: &Section<M>, text: &str) -> Vec<std::ops::Range<usize>> {
+        joined(s).map_or_else(Vec::new, |j| mask_spans(&j, text))
+    }
+
+    #[test]
+    fn masks_one_by_one_blank_what_their_alternation_blanked() {
+        // Order matters: the first mask claims もしもし (blanking only the
+        // group), so the second, broader one does not match inside it.
+        let masks = ["(?<m>)もしもし", "もし[^。]{0,6}", "(?<m>たら)(?:[^し]|$)", "たら(?:ば)?", "[ab]{1,3}"];
+        let masks: Vec<Regex> = masks.iter().map(|m| Regex::new(m).unwrap()).collect();
+        let section: Section<()> = Section::new(masks, None, Vec::new()).unwrap();
+        for text in ["もしもし、かーど", "もしかーどを", "なくしたらしい", "なくしたらば", "abab もしもしもし", "", "たら"] {
+            assert_eq!(section.mask_spans(text), old_spans(&section, text), "{text}");
+        }
+        assert_eq!(section.mask_spans("もしもし、かーど"), Vec::<std::ops::Range<usize>>::new());
+        // The bundled groups, on every dev message and harassment example.
+        let rules = super::super::RuleSet::bundled().unwrap();
+        let mut texts: Vec<String> = Vec::new();
+        for dir in ["tests/decisions/dev", "data/harassment"] {
+            for f in std::fs::read_dir(dir).unwrap().flatten().filter(|f| f.path().extension().is_some_and(|e| e == "jsonl")) {
+                let body = std::fs::read_to_string(f.path()).unwrap();
+                for line in body.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+                    let strings = ["query", "text", "message"].iter().filter_map(|k| line.get(*k).and_then(|v| v.as_str()).map(str::to_string));
+                    let turns = line.get("turns").and_then(|t| t.as_array()).into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string));
+                    texts.extend(strings.chain(turns).map(|t| super::super::match_text(&t)));
+                }
+            }
+        }
+        assert!(texts.len() > 2000, "{} texts", texts.len());
+        fn check<M>(group: &Group<M>, texts: &[String]) -> usize {
+            let mut masked = 0;
+            for s in &group.sections {
+                let old = joined(s).expect("the group has masks");
+                for text in texts {
+                    let new = s.mask_spans(text);
+                    assert_eq!(new, mask_spans(&old, text), "{text}");
+                    masked += usize::from(!new.is_empty());
+                }
+            }
+            masked
+        }
+        let masked = check(&rules.urgent, &texts) + check(&rules.harassment, &texts) + check(&rules.handoff, &texts);
+        assert!(masked > 300, "only {masked} masked texts");
     }
 
     #[test]
