@@ -320,8 +320,16 @@ impl RuleSet {
     /// thousand on a message that names a card) only for a message the
     /// model would raise; most card questions are ordinary ones it turns
     /// down.
+    ///
+    /// Messages written with spaces between words (kana-only writing,
+    /// voice input: 「けいたいが なくなって おりました」) get a second
+    /// reading by the rules with those spaces removed ([`join_spaced`]), so
+    /// that patterns need not allow a space after every particle.
     fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
         if let Some(hit) = first_hit(&self.urgent, folded) {
+            return (Some(hit), None);
+        }
+        if let Some(hit) = join_spaced(folded).and_then(|joined| first_hit(&self.urgent, &joined)) {
             return (Some(hit), None);
         }
         let Some(model) = self.urgent_model.as_deref() else {
@@ -505,6 +513,34 @@ impl RuleSet {
 }
 
 /// The first rule of `group` that fires on `folded`, as a hit.
+/// `folded` without the spaces that stand between two Japanese characters
+/// (「かーどを なくしました」 → 「かーどをなくしました」), or `None` when it
+/// has none. Spaces next to Latin letters or digits stay (「my まどかカード」).
+pub(crate) fn join_spaced(folded: &str) -> Option<String> {
+    let japanese = |c: char| !c.is_ascii() && c.is_alphabetic();
+    let chars: Vec<char> = folded.chars().collect();
+    let mut out = String::with_capacity(folded.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ' ' && i > 0 && japanese(chars[i - 1]) {
+            let mut j = i;
+            while j < chars.len() && chars[j] == ' ' {
+                j += 1;
+            }
+            if j < chars.len() && japanese(chars[j]) {
+                changed = true;
+                i = j;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
 fn first_hit<M: Copy>(group: &Group<M>, folded: &str) -> Option<RuleHit<M>> {
     group.find(folded, true).into_iter().next().map(|(r, matched)| RuleHit { rule_id: r.id.clone(), kind: r.meta, matched })
 }
