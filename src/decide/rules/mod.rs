@@ -320,8 +320,16 @@ impl RuleSet {
     /// thousand on a message that names a card) only for a message the
     /// model would raise; most card questions are ordinary ones it turns
     /// down.
+    ///
+    /// Messages written with spaces between words (kana-only writing,
+    /// voice input: 「けいたいが なくなって おりました」) get a second
+    /// reading by the rules with those spaces removed ([`join_spaced`]), so
+    /// that patterns need not allow a space after every particle.
     fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
         if let Some(hit) = first_hit(&self.urgent, folded) {
+            return (Some(hit), None);
+        }
+        if let Some(hit) = join_spaced(folded).and_then(|joined| first_hit(&self.urgent, &joined)) {
             return (Some(hit), None);
         }
         let Some(model) = self.urgent_model.as_deref() else {
@@ -390,7 +398,26 @@ impl RuleSet {
         }
     }
 
+    /// When a message raises no harassment but spells a word out letter by
+    /// letter to slip past a word list (「ク ソ 会 社」), its harassment is
+    /// read again with those letters joined ([`unobfuscate`]; boundaries by
+    /// script, since the analysis was of the original text).
     fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
+        let mut m = self.check_folded_once(folded, bounds);
+        if m.harassment.is_empty() {
+            if let Some(plain) = unobfuscate(folded) {
+                let again = self.check_folded_once(&plain, &Boundaries::Script(&plain));
+                if !again.harassment.is_empty() {
+                    m.harassment = again.harassment;
+                    m.aimed_at = again.aimed_at;
+                    m.harassment_probability = again.harassment_probability;
+                }
+            }
+        }
+        m
+    }
+
+    fn check_folded_once(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
         let folded = folded.to_string();
         let (urgent, urgent_probability) = self.urgent_in(&folded);
         let handoff_request = self.handoff.find(&folded, true).into_iter().next().map(|(r, matched)| HandoffHit {
@@ -505,6 +532,63 @@ impl RuleSet {
 }
 
 /// The first rule of `group` that fires on `folded`, as a hit.
+/// `folded` without the spaces that stand between two Japanese characters
+/// (「かーどを なくしました」 → 「かーどをなくしました」), or `None` when it
+/// has none. Spaces next to Latin letters or digits stay (「my まどかカード」).
+pub(crate) fn join_spaced(folded: &str) -> Option<String> {
+    let japanese = |c: char| !c.is_ascii() && c.is_alphabetic();
+    let chars: Vec<char> = folded.chars().collect();
+    let mut out = String::with_capacity(folded.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ' ' && i > 0 && japanese(chars[i - 1]) {
+            let mut j = i;
+            while j < chars.len() && chars[j] == ' ' {
+                j += 1;
+            }
+            if j < chars.len() && japanese(chars[j]) {
+                changed = true;
+                i = j;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// `folded` with words spelt out letter by letter joined again, or `None`
+/// when it has none: a run of three or more single characters separated by
+/// spaces is joined (「く そ 会 社」 → 「くそ会社」). (A wave dash inside a
+/// word, 「ば〜か」, is already a long-vowel mark after normalization.)
+pub(crate) fn unobfuscate(folded: &str) -> Option<String> {
+    let chars: Vec<char> = folded.chars().collect();
+    let n = chars.len();
+    // Single characters: not a space, with a space (or the text's edge) on both sides.
+    let single = |i: usize| chars[i] != ' ' && (i == 0 || chars[i - 1] == ' ') && (i + 1 == n || chars[i + 1] == ' ');
+    let mut drop = vec![false; n];
+    let mut i = 0;
+    while i < n {
+        if single(i) {
+            // Extend the run: c ␣ c ␣ c …
+            let mut j = i;
+            while j + 2 < n && chars[j + 1] == ' ' && single(j + 2) {
+                j += 2;
+            }
+            if (j - i) / 2 + 1 >= 3 {
+                (i..j).filter(|k| chars[*k] == ' ').for_each(|k| drop[k] = true);
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    drop.iter().any(|d| *d).then(|| chars.iter().zip(&drop).filter(|(_, d)| !**d).map(|(c, _)| *c).collect())
+}
+
 fn first_hit<M: Copy>(group: &Group<M>, folded: &str) -> Option<RuleHit<M>> {
     group.find(folded, true).into_iter().next().map(|(r, matched)| RuleHit { rule_id: r.id.clone(), kind: r.meta, matched })
 }
