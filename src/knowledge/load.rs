@@ -38,6 +38,13 @@ pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<FaqEntry>> {
         match serde_json::from_str::<FaqEntry>(trimmed) {
             Ok(mut e) => {
                 e.source = Source { file: file.clone(), line: i + 1 };
+                // serde grows each list by doubling (JSON says no length in
+                // advance), so one link kept room for four: about 2.5 MB of
+                // slack at 10,000 entries, kept for the server's lifetime.
+                e.alternatives.shrink_to_fit();
+                e.keywords.shrink_to_fit();
+                e.links.shrink_to_fit();
+                e.cautions.shrink_to_fit();
                 entries.push(e);
             }
             Err(err) => errors.push(Error::Corpus { path: path.into(), line: i + 1, message: err.to_string() }),
