@@ -64,7 +64,9 @@ fn normalize_common(text: &str) -> Option<String> {
     let mut pending_space = false;
     for c in text.chars() {
         let c = match c {
-            ' ' | '\t' | '\n' | '\r' | '\u{3000}' => {
+            // All whitespace, as the first strip_control pass sees it
+            // (before NFKC): vertical tab, form feed and NEL too.
+            c if c.is_whitespace() => {
                 pending_space = !out.is_empty();
                 continue;
             }
@@ -142,7 +144,7 @@ mod tests {
         // kana or ー, controls, width forms, composing marks, ideographs).
         let pool = [
             ' ', '\t', '\n', '\u{3000}', '\u{200b}', 'a', 'A', 'z', '0', '-', '~', '!', 'ー', 'ｰ', '〜', 'か', 'カ', 'ｶ', 'ﾞ',
-            '\u{3099}', '\u{301}', 'e', '漢', '、', '。', '「', '・', 'Ａ', '１', '？', '\u{7f}', '\u{fffd}', '々', '①', '\u{0}', '－', '～', '\u{a0}', '\r',
+            '\u{3099}', '\u{301}', 'e', '漢', '、', '。', '「', '・', 'Ａ', '１', '？', '\u{7f}', '\u{fffd}', '々', '①', '\u{0}', '－', '～', '\u{a0}', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{2028}',
         ];
         let mut checked = 0;
         for a in pool {

@@ -51,6 +51,10 @@ pub(super) struct Section<M> {
     /// and which of them can match a text (one literal scan for all).
     masks: Vec<Regex>,
     mask_filter: Prefilter,
+    /// Some mask narrows its span with an `m` group: spans that touch are
+    /// joined into one fill (as the joined alternation's capture path did);
+    /// otherwise each match gets its own fill (as `replace_all` did).
+    narrowed: bool,
     pub(super) exclude: Option<Regex>,
     /// Whether the exclude can match at all (it would run on every message,
     /// so it gets the same literal prefilter as the patterns).
@@ -245,8 +249,9 @@ impl<M> Section<M> {
         }
         let prefilter = Prefilter::new(&patterns)?;
         let mask_filter = Prefilter::new(&masks)?;
+        let narrowed = masks.iter().any(has_mask_group);
         let exclude_gate = Gate::new(exclude.as_ref())?;
-        Ok(Section { masks, mask_filter, exclude, exclude_gate, rules, patterns, owner, prefilter })
+        Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, patterns, owner, prefilter })
     }
 
     /// Byte ranges the group's masks blank in `text`, exactly as if they
@@ -294,7 +299,7 @@ impl<M> Section<M> {
             };
             if !span.is_empty() {
                 match out.last_mut() {
-                    Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+                    Some(last) if self.narrowed && span.start <= last.end => last.end = last.end.max(span.end),
                     _ => out.push(span),
                 }
             }
@@ -522,13 +527,20 @@ mod tests {
                 let old = joined(s).expect("the group has masks");
                 for text in texts {
                     let new = s.mask_spans(text);
-                    assert_eq!(new, mask_spans(&old, text), "{text}");
+                    assert_eq!(s.mask(text), apply_mask(Some(&old), text), "{text}");
                     masked += usize::from(!new.is_empty());
                 }
             }
             masked
         }
-        let masked = check(&rules.urgent, &texts) + check(&rules.harassment, &texts) + check(&rules.handoff, &texts);
+        let masked = check(&rules.urgent, &texts)
+            + check(&rules.harassment, &texts)
+            + check(&rules.handoff, &texts)
+            + check(&rules.voc, &texts);
+        // Masks without an `m` group: touching matches keep a fill each.
+        let plain: Section<()> =
+            Section::new(vec![Regex::new("ab").unwrap(), Regex::new("cd").unwrap()], None, Vec::new()).unwrap();
+        assert_eq!(plain.mask("xabcdabx"), "x。。。x");
         assert!(masked > 300, "only {masked} masked texts");
     }
 
