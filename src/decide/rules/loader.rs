@@ -496,6 +496,12 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Compiles each pattern on its own, numbering them from 1 in errors
+    /// (`what 2: …`); a pattern that fails is reported and left out.
+    fn numbered(&mut self, raws: &[String], what: &str, near: usize) -> Vec<Regex> {
+        raws.iter().enumerate().filter_map(|(i, p)| self.pattern(p, &format!("{what} {}", i + 1), near)).collect()
+    }
+
     /// Compiles a list of patterns into one alternation (None when empty).
     fn alternation(&mut self, raws: &[String], what: &str, near: usize) -> Option<Regex> {
         let parts: Vec<Regex> = raws.iter().filter_map(|p| self.pattern(p, what, near)).collect();
@@ -529,12 +535,7 @@ impl<'a> Loader<'a> {
         // The gate's rules sit under "gate" in the urgent group.
         let key = if name == "urgent.model" { "gate" } else { name };
         let gline = self.line_of(&format!("\"{key}\""));
-        let masks: Vec<Regex> = raw
-            .mask
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| self.pattern(p, &format!("{name}.mask {}", i + 1), gline))
-            .collect();
+        let masks = self.numbered(&raw.mask, &format!("{name}.mask"), gline);
         let exclude = self.alternation(&raw.exclude, &format!("{name}.exclude"), gline);
         let mut rules = Vec::new();
         for (n, value) in raw.rules.into_iter().enumerate() {
@@ -573,12 +574,7 @@ impl<'a> Loader<'a> {
                 self.err(line, format!("{label}: no patterns"));
             }
             let before = self.errors.len();
-            let patterns: Vec<Regex> = r
-                .patterns
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| self.pattern(p, &format!("{label} pattern {}", i + 1), line))
-                .collect();
+            let patterns = self.numbered(&r.patterns, &format!("{label} pattern"), line);
             let rmask = self.alternation(&r.mask, &format!("{label} mask"), line);
             let rexclude = self.alternation(&r.exclude, &format!("{label} exclude"), line);
             if let Some(meta) = meta

@@ -290,10 +290,7 @@ impl<M> Section<M> {
             let Some((c, m)) = best else { break };
             let mask = &self.masks[candidates[c] as usize];
             let span = if has_mask_group(mask) {
-                mask.captures_at(text, m.start()).map_or(0..0, |caps| {
-                    let group = mask.capture_names().enumerate().filter(|(_, n)| n.is_some_and(is_mask_group)).find_map(|(g, _)| caps.get(g));
-                    group.unwrap_or(m).range()
-                })
+                mask.captures_at(text, m.start()).map_or(0..0, |caps| blanked(mask, &caps))
             } else {
                 m.range()
             };
@@ -385,19 +382,13 @@ fn has_mask_group(m: &Regex) -> bool {
 
 /// Byte ranges a mask blanks in `text`: each match, or only its `m` group
 /// when the pattern has one (matches without the group blank nothing).
-pub(super) fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
+fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
     if !has_mask_group(m) {
         return m.find_iter(text).map(|x| x.range()).collect();
     }
     let mut out: Vec<std::ops::Range<usize>> = Vec::new();
     for c in m.captures_iter(text) {
-        // The alternative that matched may have no mask group: then the whole match.
-        let group = m
-            .capture_names()
-            .enumerate()
-            .filter(|(_, n)| n.is_some_and(is_mask_group))
-            .find_map(|(i, _)| c.get(i));
-        let r = group.or_else(|| c.get(0)).map_or(0..0, |g| g.range());
+        let r = blanked(m, &c);
         if r.is_empty() {
             continue;
         }
@@ -407,6 +398,13 @@ pub(super) fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
         }
     }
     out
+}
+
+/// What one match of `mask` blanks: its first mask group that took part,
+/// else (the alternative that matched has none) the whole match.
+fn blanked(mask: &Regex, caps: &regex::Captures<'_>) -> std::ops::Range<usize> {
+    let group = mask.capture_names().enumerate().filter(|(_, n)| n.is_some_and(is_mask_group)).find_map(|(i, _)| caps.get(i));
+    group.or_else(|| caps.get(0)).map_or(0..0, |g| g.range())
 }
 
 /// All sections of one group, in load order.
@@ -527,7 +525,7 @@ mod tests {
                 let old = joined(s).expect("the group has masks");
                 for text in texts {
                     let new = s.mask_spans(text);
-                    assert_eq!(s.mask(text), apply_mask(Some(&old), text), "{text}");
+                    assert_eq!(fill_spans(text, &new), apply_mask(Some(&old), text), "{text}");
                     masked += usize::from(!new.is_empty());
                 }
             }

@@ -403,46 +403,23 @@ impl RuleSet {
     /// read again with those letters joined ([`unobfuscate`]; boundaries by
     /// script, since the analysis was of the original text).
     fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
-        let mut m = self.check_folded_once(folded, bounds);
-        if m.harassment.is_empty() {
-            if let Some(plain) = unobfuscate(folded) {
-                let again = self.check_folded_once(&plain, &Boundaries::Script(&plain));
-                if !again.harassment.is_empty() {
-                    m.harassment = again.harassment;
-                    m.aimed_at = again.aimed_at;
-                    m.harassment_probability = again.harassment_probability;
-                }
-            }
-        }
-        m
-    }
-
-    fn check_folded_once(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
-        let folded = folded.to_string();
-        let (urgent, urgent_probability) = self.urgent_in(&folded);
-        let handoff_request = self.handoff.find(&folded, true).into_iter().next().map(|(r, matched)| HandoffHit {
+        let (urgent, urgent_probability) = self.urgent_in(folded);
+        let handoff_request = self.handoff.find(folded, true).into_iter().next().map(|(r, matched)| HandoffHit {
             rule_id: r.id.clone(),
             route: r.meta.clone(),
             matched,
         });
-        let mut harassment: Vec<HarassmentHit> = self
-            .harassment
-            .find(&folded, false)
-            .into_iter()
-            .map(|(r, matched)| HarassmentHit {
-                rule_id: r.id.clone(),
-                category: r.meta.0,
-                severity: r.meta.1,
-                matched,
-            })
-            .collect();
-        let mut masked = self.harassment.mask_ranges(&folded);
-        masked.extend(self.lexicon.innocent_spans(&folded));
-        let words = self.lexicon.find(&folded, bounds, &masked);
-        let aimed_at = self.lexicon.aim(&folded, bounds, &masked);
-        let probability = self.classifier.as_ref().map(|c| c.probability_with(&folded, &self.evidence(&folded, bounds, &words, aimed_at.is_some())));
-        combine(&mut harassment, &self.lexicon, &words, aimed_at.as_deref(), probability, &self.policy.harassment.model);
-        let voc_hits = self.voc.find(&folded, false);
+        let mut reading = self.harassment_in(folded, bounds);
+        if reading.hits.is_empty()
+            && let Some(plain) = unobfuscate(folded)
+        {
+            // Only the harassment layers read the joined letters again.
+            let again = self.harassment_in(&plain, &Boundaries::Script(&plain));
+            if !again.hits.is_empty() {
+                reading = again;
+            }
+        }
+        let voc_hits = self.voc.find(folded, false);
         let pick = voc_hits
             .iter()
             .find(|(r, _)| r.meta == VocClass::Complaint)
@@ -455,12 +432,35 @@ impl RuleSet {
             urgent,
             urgent_probability,
             handoff_request,
-            harassment,
-            aimed_at,
-            harassment_probability: probability,
+            harassment: reading.hits,
+            aimed_at: reading.aimed_at,
+            harassment_probability: reading.probability,
             voc,
             voc_rule,
         }
+    }
+
+    /// The harassment layers on one reading of a message: rules, lexicon on
+    /// `bounds`, aim and classifier, combined.
+    fn harassment_in(&self, folded: &str, bounds: &Boundaries<'_>) -> HarassmentReading {
+        let mut hits: Vec<HarassmentHit> = self
+            .harassment
+            .find(folded, false)
+            .into_iter()
+            .map(|(r, matched)| HarassmentHit {
+                rule_id: r.id.clone(),
+                category: r.meta.0,
+                severity: r.meta.1,
+                matched,
+            })
+            .collect();
+        let mut masked = self.harassment.mask_ranges(folded);
+        masked.extend(self.lexicon.innocent_spans(folded));
+        let words = self.lexicon.find(folded, bounds, &masked);
+        let aimed_at = self.lexicon.aim(folded, bounds, &masked);
+        let probability = self.classifier.as_ref().map(|c| c.probability_with(folded, &self.evidence(folded, bounds, &words, aimed_at.is_some())));
+        combine(&mut hits, &self.lexicon, &words, aimed_at.as_deref(), probability, &self.policy.harassment.model);
+        HarassmentReading { hits, aimed_at, probability }
     }
 
     fn evidence(&self, folded: &str, bounds: &Boundaries<'_>, words: &[LexiconHit], aimed: bool) -> Evidence {
@@ -531,7 +531,6 @@ impl RuleSet {
     }
 }
 
-/// The first rule of `group` that fires on `folded`, as a hit.
 /// `folded` without the spaces that stand between two Japanese characters
 /// (「かーどを なくしました」 → 「かーどをなくしました」), or `None` when it
 /// has none. Spaces next to Latin letters or digits stay (「my まどかカード」).
@@ -589,6 +588,14 @@ pub(crate) fn unobfuscate(folded: &str) -> Option<String> {
     drop.iter().any(|d| *d).then(|| chars.iter().zip(&drop).filter(|(_, d)| !**d).map(|(c, _)| *c).collect())
 }
 
+/// What the harassment layers found on one reading of a message.
+struct HarassmentReading {
+    hits: Vec<HarassmentHit>,
+    aimed_at: Option<String>,
+    probability: Option<f32>,
+}
+
+/// The first rule of `group` that fires on `folded`, as a hit.
 fn first_hit<M: Copy>(group: &Group<M>, folded: &str) -> Option<RuleHit<M>> {
     group.find(folded, true).into_iter().next().map(|(r, matched)| RuleHit { rule_id: r.id.clone(), kind: r.meta, matched })
 }
