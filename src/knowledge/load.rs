@@ -39,7 +39,7 @@ pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<FaqEntry>> {
             Ok(mut e) => {
                 e.source = Source { file: file.clone(), line: i + 1 };
                 // serde grows each list by doubling (JSON says no length in
-                // advance), so one link kept room for four: about 2.5 MB of
+                // advance), so one link kept room for four: 0.5 MiB of
                 // slack at 10,000 entries, kept for the server's lifetime.
                 e.alternatives.shrink_to_fit();
                 e.keywords.shrink_to_fit();

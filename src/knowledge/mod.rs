@@ -121,15 +121,19 @@ impl KnowledgeBase {
 
     /// The load-order position (ordinal) of the entry with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.by_id.binary_search_by(|i| self.entries[*i as usize].id.as_str().cmp(id)).ok().map(|at| self.by_id[at] as usize)
+        self.search_id(id).ok().map(|at| self.by_id[at] as usize)
+    }
+
+    /// Where `id` is in `by_id`, or where it would go.
+    fn search_id(&self, id: &str) -> std::result::Result<usize, usize> {
+        self.by_id.binary_search_by(|i| self.entries[*i as usize].id.as_str().cmp(id))
     }
 
     /// Adds an entry, or replaces the one with the same id. Returns the
     /// replaced entry.
     pub fn upsert(&mut self, entry: FaqEntry) -> Result<Option<FaqEntry>> {
         entry.validate()?;
-        let found = self.by_id.binary_search_by(|i| self.entries[*i as usize].id.cmp(&entry.id));
-        let replaced = match found {
+        let replaced = match self.search_id(&entry.id) {
             Ok(at) => Some(std::mem::replace(&mut self.entries[self.by_id[at] as usize], entry)),
             Err(at) => {
                 let Ok(next) = u32::try_from(self.entries.len()) else {

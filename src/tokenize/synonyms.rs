@@ -224,7 +224,7 @@ impl Synonyms {
             // The group's first member by keys, else its first by spelling
             // (places are sorted, so the first of the group is its lowest).
             let first = |places: &[Place]| places.iter().find(|p| p.0 == g).map(|p| p.1 as usize);
-            let (hit, keyed) = match first(&keyed) {
+            let (hit, by_keys) = match first(&keyed) {
                 Some(m) => (m, true),
                 None => (first(&spelled).expect("a group found by keys or spelling"), false),
             };
@@ -237,7 +237,7 @@ impl Synonyms {
                 .filter(|(i, m)| *i != hit && m.key_trigger)
                 .map(|(_, m)| m.keys.as_slice())
                 .collect();
-            let trigger: &[String] = if keyed { &members[hit].keys } else { &[] };
+            let trigger: &[String] = if by_keys { &members[hit].keys } else { &[] };
             out.push(Expansion { trigger, targets });
         }
         out
