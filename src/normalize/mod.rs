@@ -95,13 +95,22 @@ fn normalize_common(text: &str) -> Option<String> {
 pub fn fold(word: &str) -> String {
     // One pass and one allocation: this runs for every token of every text.
     let mut out = String::with_capacity(word.len());
-    out.extend(word.chars().map(|c| kana::large_kana_char(kana::katakana_to_hiragana_char(c))));
-    let mut chars = out.chars().count();
-    while chars > 2 && out.ends_with('ー') {
+    fold_append(&mut out, word);
+    out
+}
+
+/// [`fold`] appended to `out`, for callers that reuse a buffer.
+pub(crate) fn fold_append(out: &mut String, word: &str) {
+    let start = out.len();
+    let mut chars = 0;
+    out.extend(word.chars().map(|c| {
+        chars += 1;
+        kana::large_kana_char(kana::katakana_to_hiragana_char(c))
+    }));
+    while chars > 2 && out[start..].ends_with('ー') {
         out.truncate(out.len() - 'ー'.len_utf8());
         chars -= 1;
     }
-    out
 }
 
 /// Folds a whole text for pattern matching: kana to hiragana and small kana

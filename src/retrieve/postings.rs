@@ -200,9 +200,9 @@ struct RawPosting {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawIndex {
     docs: usize,
-    words: HashMap<Box<str>, Vec<RawPosting>>,
+    words: HashMap<Box<str>, Vec<RawPosting>, BuildFnv>,
     lengths: Vec<[u32; WORD_FIELDS]>,
-    bigrams: HashMap<Box<str>, Vec<(u32, u16)>>,
+    bigrams: HashMap<Box<str>, Vec<(u32, u16)>, BuildFnv>,
     bigram_lengths: Vec<u32>,
 }
 
@@ -405,7 +405,6 @@ impl RawIndex {
 pub struct RawIndexBuilder {
     raw: RawIndex,
     keys: String,
-    tokens: Vec<String>,
 }
 
 impl RawIndexBuilder {
@@ -417,10 +416,12 @@ impl RawIndexBuilder {
             bigram_lengths: vec![0; docs],
             ..Default::default()
         };
-        RawIndexBuilder { raw, ..Default::default() }
+        RawIndexBuilder { raw, keys: String::new() }
     }
 
     /// Adds entry number `ordinal` (below `docs`; others are ignored).
+    /// Entries must come in ascending order (a term's postings are appended
+    /// in entry order, and an entry's repeated keys counted on its last one).
     pub fn add(&mut self, ordinal: usize, a: &EntryAnalysis) {
         if ordinal >= self.raw.docs {
             return;
@@ -433,29 +434,37 @@ impl RawIndexBuilder {
             &mut std::iter::once(&a.answer),
         ];
         for (f, analyses) in fields.into_iter().enumerate() {
-            self.tokens.clear();
+            let mut tokens = 0;
             for an in analyses {
                 morph_keys(an, &mut self.keys);
-                push_tokens(&self.keys, &mut self.tokens);
+                for term in tokens_of(&self.keys) {
+                    tokens += 1;
+                    let list = postings_of(&mut self.raw.words, term);
+                    match list.last_mut() {
+                        Some(p) if p.doc == doc => p.tf[f] = p.tf[f].saturating_add(1),
+                        _ => {
+                            let mut p = RawPosting { doc, tf: [0; WORD_FIELDS] };
+                            p.tf[f] = 1;
+                            list.push(p);
+                        }
+                    }
+                }
             }
-            self.raw.lengths[ordinal][f] = quantized(self.tokens.len());
-            self.tokens.sort_unstable();
-            for (term, tf) in runs(&self.tokens) {
-                let mut p = RawPosting { doc, tf: [0; WORD_FIELDS] };
-                p.tf[f] = tf.min(u16::MAX as usize) as u16;
-                append(&mut self.raw.words, term, p);
-            }
+            self.raw.lengths[ordinal][f] = quantized(tokens);
         }
-        self.tokens.clear();
+        let mut tokens = 0;
         for an in a.question_side() {
             bigram_keys(an, &mut self.keys);
-            push_tokens(&self.keys, &mut self.tokens);
+            for term in tokens_of(&self.keys) {
+                tokens += 1;
+                let list = postings_of(&mut self.raw.bigrams, term);
+                match list.last_mut() {
+                    Some(p) if p.0 == doc => p.1 = p.1.saturating_add(1),
+                    _ => list.push((doc, 1)),
+                }
+            }
         }
-        self.raw.bigram_lengths[ordinal] = quantized(self.tokens.len());
-        self.tokens.sort_unstable();
-        for (term, tf) in runs(&self.tokens) {
-            append(&mut self.raw.bigrams, term, (doc, tf.min(u16::MAX as usize) as u16));
-        }
+        self.raw.bigram_lengths[ordinal] = quantized(tokens);
     }
 
     /// The counted index.
@@ -465,30 +474,18 @@ impl RawIndexBuilder {
     }
 }
 
-/// Appends a posting to a term's list (the key is copied only for a new term).
-fn append<P>(lists: &mut HashMap<Box<str>, Vec<P>>, term: &str, posting: P) {
-    match lists.get_mut(term) {
-        Some(list) => list.push(posting),
-        None => {
-            lists.insert(term.into(), vec![posting]);
-        }
-    }
-}
-
 /// Splits joined keys as [`KeysTokenizer`](crate::tokenize::KeysTokenizer)
 /// does, dropping what Tantivy would drop (empty pieces, overlong keys).
-fn push_tokens(joined: &str, out: &mut Vec<String>) {
-    out.extend(
-        joined
-            .split(KEY_SEPARATOR)
-            .filter(|k| !k.is_empty() && k.len() <= tantivy::tokenizer::MAX_TOKEN_LEN)
-            .map(str::to_string),
-    );
+fn tokens_of(joined: &str) -> impl Iterator<Item = &str> {
+    joined.split(KEY_SEPARATOR).filter(|k| !k.is_empty() && k.len() <= tantivy::tokenizer::MAX_TOKEN_LEN)
 }
 
-/// `(key, count)` for each run of equal keys in a sorted list.
-fn runs(sorted: &[String]) -> impl Iterator<Item = (&str, usize)> {
-    sorted.chunk_by(|a, b| a == b).map(|run| (run[0].as_str(), run.len()))
+/// A term's postings list (the key is copied only for a new term).
+fn postings_of<'a, P>(lists: &'a mut HashMap<Box<str>, Vec<P>, BuildFnv>, term: &str) -> &'a mut Vec<P> {
+    if !lists.contains_key(term) {
+        lists.insert(term.into(), Vec::new());
+    }
+    lists.get_mut(term).expect("inserted above")
 }
 
 /// A field length as Tantivy's one-byte field norm gives it back.

@@ -1,5 +1,6 @@
 //! The morphological analyzer: Lindera + IPADIC + the domain user dictionary.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,9 @@ pub struct Term {
     /// The surface form in the normalized text.
     pub surface: String,
     /// Part of speech (IPADIC top level, e.g. `名詞`), or `未知語`.
-    pub pos: String,
+    /// Borrowed for the classes analysis keeps, so a term costs no
+    /// allocation for it.
+    pub pos: Cow<'static, str>,
     /// Byte range of `surface` in the normalized text.
     pub span: (usize, usize),
     /// What kind of term this is.
@@ -92,7 +95,9 @@ impl Analysis {
 }
 
 fn is_stop_word(base: &str) -> bool {
-    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    // FNV: asked for every token of every text.
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str, crate::fnv::BuildFnv>> =
+        std::sync::OnceLock::new();
     SET.get_or_init(|| STOP_WORDS.iter().copied().collect()).contains(base)
 }
 
@@ -351,6 +356,22 @@ fn spelled(pos: &str) -> bool {
 /// Longest compound, in tokens; and the longest run joined at all.
 const COMPOUND_MAX_PARTS: usize = 3;
 
+/// One compoundable token of the current run: its folded surface (a range
+/// of the run's shared text) and the term it produced, if any (an index
+/// into the terms), so a run costs no allocation per token.
+struct RunToken {
+    folded: (usize, usize),
+    span: (usize, usize),
+    term: Option<usize>,
+}
+
+/// The current run of adjacent compoundable tokens.
+#[derive(Default)]
+struct Run {
+    tokens: Vec<RunToken>,
+    text: String,
+}
+
 /// One Lindera pass: the content words (with compounds of adjacent nouns),
 /// and the folded reading of the text (see [`Analysis::reading_text`]).
 fn segment(
@@ -362,19 +383,28 @@ fn segment(
     let tokens = worker
         .segment(normalized)
         .map_err(|e| Error::Analysis(e.to_string()))?;
-    let mut terms = Vec::new();
+    let mut terms = Vec::with_capacity(tokens.len());
     let mut reading_text = String::with_capacity(normalized.len() * 2);
-    // The current run of compoundable tokens: (folded surface, span, key
-    // of the term it produced, if any).
-    let mut run: Vec<(String, (usize, usize), Option<String>)> = Vec::new();
-    let mut boundaries = vec![0];
+    let mut run = Run::default();
+    let mut folded = String::new();
+    let mut boundaries = Vec::with_capacity(tokens.len() + 1);
+    boundaries.push(0);
     for mut tok in tokens {
         let span = (tok.byte_start, tok.byte_end);
         if boundaries.last() != Some(&span.0) {
             boundaries.push(span.0);
         }
         boundaries.push(span.1);
-        let surface = tok.surface.to_string();
+        // The surface is the normalized text at the token's span (Lindera
+        // cuts the text it is given); borrowed, not copied.
+        let owned;
+        let surface = match normalized.get(span.0..span.1) {
+            Some(s) if s == tok.surface.as_ref() => s,
+            _ => {
+                owned = tok.surface.to_string();
+                owned.as_str()
+            }
+        };
         // System words from the compact table; user and unknown words (few)
         // from Lindera's records.
         let system = (tok.word_id.is_system() && !tok.word_id.is_unknown())
@@ -389,19 +419,24 @@ fn segment(
             }
         };
         let (pos, pos1) = (details.pos, details.pos1);
-        let whole_reading = details.reading.unwrap_or(&surface);
-        if spelled(pos) && !surface.chars().all(is_symbol) {
-            reading_text.extend(fold(whole_reading).chars().filter(|c| !is_symbol(*c)));
+        let all_symbols = surface.chars().all(is_symbol);
+        if spelled(pos) && !all_symbols {
+            fold_into(&mut folded, details.reading.unwrap_or(surface));
+            reading_text.extend(folded.chars().filter(|c| !is_symbol(*c)));
         } else if !reading_text.ends_with(' ') && !reading_text.is_empty() {
             reading_text.push(' ');
         }
-        let joinable = compoundable(&surface, pos, pos1) && !surface.chars().all(is_symbol);
+        let joinable = compoundable(surface, pos, pos1) && !all_symbols;
         if !joinable {
             flush_compounds(&mut run, &mut terms, normalized);
         }
-        let term = content_term(&surface, &details, span);
+        let term = content_term(surface, &details, span, &mut folded);
         if joinable {
-            run.push((fold(surface.trim_matches(is_symbol)), span, term.as_ref().map(|t| t.key.clone())));
+            fold_into(&mut folded, surface.trim_matches(is_symbol));
+            let start = run.text.len();
+            run.text.push_str(&folded);
+            let term = term.as_ref().map(|_| terms.len());
+            run.tokens.push(RunToken { folded: (start, run.text.len()), span, term });
         }
         let Some(term) = term else { continue };
         let parts = compounds.get(&term.key);
@@ -410,8 +445,8 @@ fn segment(
             terms.push(Term {
                 key: k.clone(),
                 reading: r.clone(),
-                surface: surface.clone(),
-                pos: "名詞".into(),
+                surface: surface.to_string(),
+                pos: Cow::Borrowed("名詞"),
                 span,
                 kind: TermKind::Inner,
                 parts: Vec::new(),
@@ -419,13 +454,20 @@ fn segment(
         }
     }
     flush_compounds(&mut run, &mut terms, normalized);
-    let reading_text = reading_text.trim_end().to_string();
+    reading_text.truncate(reading_text.trim_end().len());
     boundaries.dedup();
     Ok((terms, reading_text, boundaries))
 }
 
-/// The content word a token stands for, if it is one.
-fn content_term(surface: &str, details: &WordDetails<'_>, span: (usize, usize)) -> Option<Term> {
+/// [`fold`] into a reused buffer (cleared first).
+fn fold_into(out: &mut String, word: &str) {
+    out.clear();
+    crate::normalize::fold_append(out, word);
+}
+
+/// The content word a token stands for, if it is one. `scratch` is a
+/// reused buffer.
+fn content_term(surface: &str, details: &WordDetails<'_>, span: (usize, usize), scratch: &mut String) -> Option<Term> {
     let (pos, pos1) = (details.pos, details.pos1);
     if surface.chars().all(is_symbol) || !keep(pos, pos1) {
         return None;
@@ -442,33 +484,54 @@ fn content_term(surface: &str, details: &WordDetails<'_>, span: (usize, usize)) 
     if is_noise_key(&key) {
         return None;
     }
-    let reading = details.reading.map(|r| base_reading(surface, base, &fold(r))).filter(|r| *r != key);
-    let pos = if pos == "UNK" { "未知語".to_string() } else { pos.to_string() };
+    let reading = details
+        .reading
+        .and_then(|r| {
+            fold_into(scratch, r);
+            // Unconjugated (surface = base, most nouns): the reading is the
+            // surface's own, with nothing to strip or add.
+            if surface == base {
+                (*scratch != key).then(|| scratch.clone())
+            } else {
+                Some(base_reading(surface, base, scratch)).filter(|r| *r != key)
+            }
+        });
+    let pos = match pos {
+        "名詞" => Cow::Borrowed("名詞"),
+        "動詞" => Cow::Borrowed("動詞"),
+        "形容詞" => Cow::Borrowed("形容詞"),
+        "UNK" | "未知語" => Cow::Borrowed("未知語"),
+        other => Cow::Owned(other.to_string()),
+    };
     Some(Term { key, reading, surface: surface.to_string(), pos, span, kind: TermKind::Word, parts: Vec::new() })
 }
 
 /// Emits the compounds of a finished run of adjacent nouns: every
 /// contiguous stretch of 2..=3 tokens, as one folded key, with the keys of
 /// the content words among its parts (none for 何日).
-fn flush_compounds(run: &mut Vec<(String, (usize, usize), Option<String>)>, terms: &mut Vec<Term>, normalized: &str) {
-    for len in 2..=COMPOUND_MAX_PARTS.min(run.len()) {
-        for window in run.windows(len) {
-            let parts: Vec<String> = window.iter().filter_map(|(_, _, k)| k.clone()).collect();
-            let key: String = window.iter().map(|(s, _, _)| s.as_str()).collect();
+fn flush_compounds(run: &mut Run, terms: &mut Vec<Term>, normalized: &str) {
+    let tokens = &run.tokens;
+    for len in 2..=COMPOUND_MAX_PARTS.min(tokens.len()) {
+        for window in tokens.windows(len) {
+            // Folded surfaces of adjacent tokens lie next to each other in
+            // the run's text: the compound's key is one slice of it.
+            let key = &run.text[window[0].folded.0..window[len - 1].folded.1];
             if terms.iter().any(|t| t.key == key) {
                 continue;
             }
-            let span = (window[0].1.0, window[len - 1].1.1);
+            let parts: Vec<String> = window.iter().filter_map(|t| t.term.map(|i| terms[i].key.clone())).collect();
+            let span = (window[0].span.0, window[len - 1].span.1);
             terms.push(Term {
-                key,
+                key: key.to_string(),
                 reading: None,
                 surface: normalized.get(span.0..span.1).unwrap_or_default().to_string(),
-                pos: "名詞".into(),
+                pos: Cow::Borrowed("名詞"),
                 span,
                 kind: TermKind::Compound,
                 parts,
             });
         }
     }
-    run.clear();
+    run.tokens.clear();
+    run.text.clear();
 }

@@ -106,16 +106,23 @@ pub fn morph_keys(analysis: &Analysis, out: &mut String) {
 /// The keys of [`bigram_tokens`], joined as in [`morph_keys`].
 pub fn bigram_keys(analysis: &Analysis, out: &mut String) {
     out.clear();
-    for b in bigrams(&analysis.reading_text) {
-        push_key(out, &b);
-    }
+    super::bigram::for_each_bigram(&analysis.reading_text, |b| push_key(out, b));
 }
 
 fn push_key(out: &mut String, key: &str) {
     // Base forms and readings come from dictionary columns, which a user
     // dictionary could fill with anything: a separator inside a key would
     // split it in two, and an empty key is no word.
-    if key.is_empty() || key.chars().all(|c| c == KEY_SEPARATOR) {
+    if !key.contains(KEY_SEPARATOR) {
+        if !key.is_empty() {
+            if !out.is_empty() {
+                out.push(KEY_SEPARATOR);
+            }
+            out.push_str(key);
+        }
+        return;
+    }
+    if key.chars().all(|c| c == KEY_SEPARATOR) {
         return;
     }
     if !out.is_empty() {

@@ -135,8 +135,11 @@ impl WordTable {
         if i == NONE {
             return None;
         }
-        let rest = &self.text[i as usize..];
-        Some(&rest[..rest.find('\0').unwrap_or(rest.len())])
+        // A byte scan: the strings are short, and `str::find` costs more
+        // in setting up than in searching them.
+        let start = i as usize;
+        let len = self.text.as_bytes().get(start..)?.iter().position(|&b| b == 0)?;
+        self.text.get(start..start + len)
     }
 }
 
