@@ -89,7 +89,8 @@ pub struct EntryAnalysis {
     pub alternatives: Vec<Analysis>,
     /// Each keyword.
     pub keywords: Vec<Analysis>,
-    /// The answer.
+    /// The answer: terms only ([`Analyzer::analyze_terms`]; no reading
+    /// text or boundaries, which nothing reads of an answer).
     pub answer: Analysis,
 }
 
@@ -118,7 +119,7 @@ pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalys
                             question: analyzer.analyze(&e.question),
                             alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
                             keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
-                            answer: analyzer.analyze(&e.answer),
+                            answer: analyzer.analyze_terms(&e.answer),
                         })
                         .collect::<Vec<_>>()
                 })

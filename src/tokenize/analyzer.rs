@@ -223,7 +223,7 @@ impl AnalyzerBuilder {
                 let (user_dict, words) = load_user_dictionary(&path)?;
                 let mut plain_worker = plain.new_worker();
                 for w in &words {
-                    let (parts, _, _) = segment(&mut plain_worker, &table, &normalize(&w.surface), &HashMap::new())?;
+                    let (parts, _, _) = segment(&mut plain_worker, &table, &normalize(&w.surface), &HashMap::new(), Spell::TermsOnly)?;
                     let parts: Vec<_> =
                         parts.into_iter().filter(Term::is_word).map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
@@ -277,16 +277,36 @@ impl Analyzer {
     /// Normalizes and analyzes `text`. Never fails: text Lindera cannot
     /// segment yields no terms.
     pub fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_with(text, Spell::Full)
+    }
+
+    /// [`Analyzer::analyze`] without [`Analysis::reading_text`] and
+    /// [`Analysis::boundaries`] (left empty): for texts only the terms of
+    /// are read, such as answers at index time (most of a corpus's text).
+    pub fn analyze_terms(&self, text: &str) -> Analysis {
+        self.analyze_with(text, Spell::TermsOnly)
+    }
+
+    fn analyze_with(&self, text: &str, spell: Spell) -> Analysis {
         let normalized = normalize(text);
         // A poisoned pool only means a panic elsewhere; its workers are whole.
         let idle = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut worker = idle.unwrap_or_else(|| self.inner.segmenter.new_worker());
         let (terms, reading_text, boundaries) =
-            segment(&mut worker, &self.inner.words, &normalized, &self.inner.compound_parts)
-                .unwrap_or_else(|_| (Vec::new(), fold(&normalized), Vec::new()));
+            segment(&mut worker, &self.inner.words, &normalized, &self.inner.compound_parts, spell)
+                .unwrap_or_else(|_| (Vec::new(), if spell == Spell::Full { fold(&normalized) } else { String::new() }, Vec::new()));
         self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()).push(worker);
         Analysis { normalized, terms, reading_text, boundaries }
     }
+}
+
+/// What [`segment`] produces besides the terms.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spell {
+    /// The reading text and the token boundaries too.
+    Full,
+    /// Only the terms.
+    TermsOnly,
 }
 
 /// Loads a general synonym dictionary once per process and path: it is
@@ -379,22 +399,28 @@ fn segment(
     words: &WordTable,
     normalized: &str,
     compounds: &HashMap<String, Vec<(String, Option<String>)>>,
+    spell: Spell,
 ) -> Result<(Vec<Term>, String, Vec<usize>)> {
+    let full = spell == Spell::Full;
     let tokens = worker
         .segment(normalized)
         .map_err(|e| Error::Analysis(e.to_string()))?;
     let mut terms = Vec::with_capacity(tokens.len());
-    let mut reading_text = String::with_capacity(normalized.len() * 2);
+    let mut reading_text = String::with_capacity(if full { normalized.len() * 2 } else { 0 });
     let mut run = Run::default();
     let mut folded = String::new();
-    let mut boundaries = Vec::with_capacity(tokens.len() + 1);
-    boundaries.push(0);
+    let mut boundaries = Vec::with_capacity(if full { tokens.len() + 1 } else { 0 });
+    if full {
+        boundaries.push(0);
+    }
     for mut tok in tokens {
         let span = (tok.byte_start, tok.byte_end);
-        if boundaries.last() != Some(&span.0) {
-            boundaries.push(span.0);
+        if full {
+            if boundaries.last() != Some(&span.0) {
+                boundaries.push(span.0);
+            }
+            boundaries.push(span.1);
         }
-        boundaries.push(span.1);
         // The surface is the normalized text at the token's span (Lindera
         // cuts the text it is given); borrowed, not copied.
         let owned;
@@ -420,11 +446,13 @@ fn segment(
         };
         let (pos, pos1) = (details.pos, details.pos1);
         let all_symbols = surface.chars().all(is_symbol);
-        if spelled(pos) && !all_symbols {
-            fold_into(&mut folded, details.reading.unwrap_or(surface));
-            reading_text.extend(folded.chars().filter(|c| !is_symbol(*c)));
-        } else if !reading_text.ends_with(' ') && !reading_text.is_empty() {
-            reading_text.push(' ');
+        if full {
+            if spelled(pos) && !all_symbols {
+                fold_into(&mut folded, details.reading.unwrap_or(surface));
+                reading_text.extend(folded.chars().filter(|c| !is_symbol(*c)));
+            } else if !reading_text.ends_with(' ') && !reading_text.is_empty() {
+                reading_text.push(' ');
+            }
         }
         let joinable = compoundable(surface, pos, pos1) && !all_symbols;
         if !joinable {
