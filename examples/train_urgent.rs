@@ -180,6 +180,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     push(data::jsonl("data/harassment/written.jsonl", "written")?, "harassment/written.jsonl");
     push(data::jsonl("data/harassment/written-4.jsonl", "written4")?, "harassment/written-4.jsonl");
     push(data::jsonl("data/harassment/written-5.jsonl", "written5")?, "harassment/written-5.jsonl");
+    push(data::jsonl("data/harassment/written-6.jsonl", "written6")?, "harassment/written-6.jsonl");
 
     let mut seen: HashSet<String> = HashSet::new();
     let (mut dup, mut faq_urgent) = (0, 0);
