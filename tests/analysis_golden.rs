@@ -95,3 +95,27 @@ fn hostile_input_never_panics() {
         assert!(a.terms.iter().all(|t| !t.key.is_empty()));
     }
 }
+
+/// The index analyzes answers with `analyze_keys`: the same terms as
+/// `analyze` (keys, readings, kinds, spans), on every text of the bundled
+/// corpus, with the parts nothing reads left empty.
+#[test]
+fn keys_only_analysis_gives_the_same_terms() {
+    let analyzer = Analyzer::new().expect("run scripts/setup-dictionary.sh first");
+    let kb = madoguchi::knowledge::load_corpus("faq-corpus".as_ref()).unwrap();
+    let mut texts = 0;
+    for e in kb.entries() {
+        for text in std::iter::once(&e.question).chain(&e.alternatives).chain(std::iter::once(&e.answer)) {
+            let (full, keys) = (analyzer.analyze(text), analyzer.analyze_keys(text));
+            let view = |a: &madoguchi::tokenize::Analysis| -> Vec<_> {
+                a.terms.iter().map(|t| (t.key.clone(), t.reading.clone(), t.kind, t.span, t.pos.clone())).collect()
+            };
+            assert_eq!(view(&full), view(&keys), "{text}");
+            assert_eq!(full.normalized, keys.normalized);
+            assert!(keys.reading_text.is_empty() && keys.boundaries.is_empty());
+            assert!(keys.terms.iter().all(|t| t.surface.is_empty() && t.parts.is_empty()));
+            texts += 1;
+        }
+    }
+    assert!(texts > 500, "{texts} texts");
+}

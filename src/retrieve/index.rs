@@ -89,8 +89,8 @@ pub struct EntryAnalysis {
     pub alternatives: Vec<Analysis>,
     /// Each keyword.
     pub keywords: Vec<Analysis>,
-    /// The answer: terms only ([`Analyzer::analyze_terms`]; no reading
-    /// text or boundaries, which nothing reads of an answer).
+    /// The answer's keys ([`Analyzer::analyze_keys`]: the index reads
+    /// nothing else of an answer).
     pub answer: Analysis,
 }
 
@@ -107,27 +107,25 @@ pub const CHUNK: usize = 64;
 
 /// Analyzes a slice of entries on all cores.
 pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 16);
-    let per_thread = chunk.len().div_ceil(threads).max(1);
+    parallel_map(chunk, |e| EntryAnalysis {
+        question: analyzer.analyze(&e.question),
+        alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
+        keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
+        answer: analyzer.analyze_keys(&e.answer),
+    })
+}
+
+/// `f` of each item, in order, on all cores.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
+    let per_thread = items.len().div_ceil(threads).max(1);
+    let f = &f;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = chunk
-            .chunks(per_thread)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|e| EntryAnalysis {
-                            question: analyzer.analyze(&e.question),
-                            alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
-                            keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
-                            answer: analyzer.analyze_terms(&e.answer),
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        // Analysis never panics (it degrades to no terms), so a join error
-        // would be a bug in the standard library.
-        handles.into_iter().flat_map(|h| h.join().expect("analysis thread")).collect()
+        let handles: Vec<_> =
+            items.chunks(per_thread).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
+        // Analysis never panics (it degrades to no terms); a panic in `f`
+        // is the caller's own, passed on.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     })
 }
 

@@ -191,12 +191,14 @@ impl VocabularyBuilder {
                 keys.insert(w.clone(), w);
             }
         }
-        for (key, surface) in self.compounds {
-            if impacts.word(&key).is_none() {
-                continue;
-            }
-            // The reading of the whole compound, prefixes (再 → さい) included.
-            let reading: String = analyzer.analyze(&surface).reading_text.chars().filter(|c| !is_symbol(*c)).collect();
+        let compounds: Vec<(String, String)> =
+            self.compounds.into_iter().filter(|(key, _)| impacts.word(key).is_some()).collect();
+        // The reading of the whole compound, prefixes (再 → さい) included.
+        // The build's other threads are done by now: analyze on all cores.
+        let readings = super::index::parallel_map(&compounds, |(_, surface)| {
+            analyzer.analyze(surface).reading_text.chars().filter(|c| !is_symbol(*c)).collect::<String>()
+        });
+        for ((key, _), reading) in compounds.into_iter().zip(readings) {
             if !reading.is_empty() {
                 keys.entry(reading).or_insert_with(|| key.clone());
             }
