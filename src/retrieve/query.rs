@@ -15,7 +15,7 @@
 //! ```
 
 use super::params::RankingParams;
-use crate::tokenize::{Analysis, Relation, SynonymDictionary, Synonyms, TermKind, bigrams};
+use crate::tokenize::{Analysis, Relation, SynonymDictionary, Synonyms, TermKind};
 
 /// Where an alternative form comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -229,12 +229,12 @@ pub fn plan(analysis: &Analysis, lexicon: Lexicon<'_>, params: &RankingParams) -
     }
     concepts.retain(|c| !c.alternatives.is_empty());
     if params.bigram > 0.0 {
-        let mut seen = std::collections::HashSet::new();
-        for b in bigrams(&analysis.reading_text) {
-            if seen.insert(b.clone()) {
-                concepts.push(Concept::new(&b, params.bigram, ConceptKind::Bigram, Source::Bigram));
+        let mut seen: std::collections::HashSet<&str, crate::fnv::BuildFnv> = Default::default();
+        crate::tokenize::for_each_bigram(&analysis.reading_text, |b| {
+            if seen.insert(b) {
+                concepts.push(Concept::new(b, params.bigram, ConceptKind::Bigram, Source::Bigram));
             }
-        }
+        });
     }
     QueryPlan { concepts }
 }

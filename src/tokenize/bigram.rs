@@ -18,7 +18,7 @@ pub fn bigrams(text: &str) -> Vec<String> {
 }
 
 /// Calls `f` with each of [`bigrams`], borrowed from `text` (no allocation).
-pub(crate) fn for_each_bigram(text: &str, mut f: impl FnMut(&str)) {
+pub(crate) fn for_each_bigram<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     for run in text.split(is_symbol).filter(|r| !r.is_empty()) {
         // Where each character of the run ends.
         let mut ends = run.char_indices().skip(1).map(|(i, _)| i).chain(std::iter::once(run.len()));

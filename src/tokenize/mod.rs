@@ -21,6 +21,7 @@ mod word_info;
 
 pub use analyzer::{Analysis, Analyzer, AnalyzerBuilder, Term, TermKind};
 pub use bigram::bigrams;
+pub(crate) use bigram::for_each_bigram;
 pub use dictionary::{
     IPADIC_COLUMNS, UserWord, build_system_dictionary, default_dictionary_dir,
     load_system_dictionary, load_user_dictionary, parse_user_dictionary,

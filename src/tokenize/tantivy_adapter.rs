@@ -106,7 +106,7 @@ pub fn morph_keys(analysis: &Analysis, out: &mut String) {
 /// The keys of [`bigram_tokens`], joined as in [`morph_keys`].
 pub fn bigram_keys(analysis: &Analysis, out: &mut String) {
     out.clear();
-    super::bigram::for_each_bigram(&analysis.reading_text, |b| push_key(out, b));
+    super::for_each_bigram(&analysis.reading_text, |b| push_key(out, b));
 }
 
 fn push_key(out: &mut String, key: &str) {
