@@ -52,11 +52,34 @@ pub struct TermPostings {
     /// The highest impact in the list (an upper bound for pruning).
     pub max_impact: f32,
     docs: Box<[u32]>,
-    impacts: Box<[f32]>,
+    /// Impacts in 16 bits, as multiples of `quantum`: within half a quantum
+    /// (1/131,070 of the list's highest impact) of the computed value, and
+    /// two bytes a posting instead of four (about 4 MiB on a 10k corpus).
+    impacts: Box<[u16]>,
+    quantum: f32,
     fields: Box<[u8]>,
 }
 
 impl TermPostings {
+    /// A list from its entries (ascending), their computed impacts (not
+    /// negative) and field bits.
+    fn new(id: u32, idf: f32, docs: Box<[u32]>, impacts: &[f32], fields: Box<[u8]>) -> Self {
+        let max = impacts.iter().copied().fold(0.0, f32::max);
+        let quantum = max / f32::from(u16::MAX);
+        let impacts = impacts
+            .iter()
+            .map(|&i| if quantum > 0.0 { (i / quantum).round().clamp(0.0, f32::from(u16::MAX)) as u16 } else { 0 })
+            .collect();
+        // The bound as the stored impacts give it back, so no impact read
+        // exceeds it.
+        let max_impact = f32::from(u16::MAX) * quantum;
+        TermPostings { id, idf, max_impact, docs, impacts, quantum, fields }
+    }
+
+    fn impact(&self, i: usize) -> f32 {
+        f32::from(self.impacts[i]) * self.quantum
+    }
+
     /// Number of entries containing the term.
     pub fn len(&self) -> usize {
         self.docs.len()
@@ -69,18 +92,19 @@ impl TermPostings {
 
     /// `(entry ordinal, impact, field bits)` in ascending entry order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, f32, u8)> + '_ {
-        self.docs.iter().zip(self.impacts.iter()).zip(self.fields.iter()).map(|((d, i), f)| (*d, *i, *f))
+        let q = self.quantum;
+        self.docs.iter().zip(self.impacts.iter()).zip(self.fields.iter()).map(move |((d, i), f)| (*d, f32::from(*i) * q, *f))
     }
 
     /// The impact and field bits for entry `doc`, if it contains the term.
     pub fn get(&self, doc: u32) -> Option<(f32, u8)> {
-        self.docs.binary_search(&doc).ok().map(|i| (self.impacts[i], self.fields[i]))
+        self.docs.binary_search(&doc).ok().map(|i| (self.impact(i), self.fields[i]))
     }
 
     /// True when both lists hold the same entries with the same impacts (a
     /// kanji word and its reading, when no other word shares the reading).
     pub fn same_entries(&self, other: &TermPostings) -> bool {
-        self.docs == other.docs && self.impacts == other.impacts
+        self.docs == other.docs && self.impacts == other.impacts && self.quantum == other.quantum
     }
 
     /// For each of `docs` (ascending), the postings that contain it, as
@@ -104,7 +128,7 @@ impl TermPostings {
             lo = pos;
             if pos < n && self.docs[pos] == d {
                 lo = pos + 1;
-                Some((d, self.impacts[pos], self.fields[pos]))
+                Some((d, self.impact(pos), self.fields[pos]))
             } else {
                 None
             }
@@ -112,7 +136,7 @@ impl TermPostings {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.docs.len() * (4 + 4 + 1)
+        self.docs.len() * (4 + 2 + 1)
     }
 }
 
@@ -352,14 +376,7 @@ impl RawIndex {
                 }
             }
             words.insert(term, id);
-            word_postings.push(TermPostings {
-                id,
-                idf: term_idf,
-                max_impact: impacts.iter().copied().fold(0.0, f32::max),
-                docs: docs.into(),
-                impacts: impacts.into(),
-                fields: bits.into(),
-            });
+            word_postings.push(TermPostings::new(id, term_idf, docs.into(), &impacts, bits.into()));
         }
         let bavg = {
             let (sum, n) = self.bigram_lengths.iter().filter(|l| **l > 0).fold((0u64, 0u64), |(s, n), l| (s + *l as u64, n + 1));
@@ -380,14 +397,13 @@ impl RawIndex {
             let id = bigrams.len() as u32;
             bigrams.insert(
                 term,
-                TermPostings {
+                TermPostings::new(
                     id,
-                    idf: term_idf,
-                    max_impact: impacts.iter().copied().fold(0.0, f32::max),
-                    docs: postings.iter().map(|p| p.0).collect(),
-                    impacts: impacts.into(),
-                    fields: vec![QUESTION_SIDE; postings.len()].into(),
-                },
+                    term_idf,
+                    postings.iter().map(|p| p.0).collect(),
+                    &impacts,
+                    vec![QUESTION_SIDE; postings.len()].into(),
+                ),
             );
         }
         let questions = questions.into_iter().map(Vec::into_boxed_slice).collect();
