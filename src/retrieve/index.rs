@@ -79,8 +79,9 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// Every text of one entry, analyzed once and shared by the index fields and
-/// the confidence model.
+/// Every text of one entry, analyzed once for the index build: the word
+/// and bigram counts, the type-ahead vocabulary and, on disk, Tantivy's
+/// fields (see [`analyze_chunk`]: the answer is analyzed for its keys only).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryAnalysis {
     /// The question.
@@ -105,7 +106,9 @@ impl EntryAnalysis {
 /// once, see [`analyze_pipelined`]): bounds the memory of a build.
 pub const CHUNK: usize = 64;
 
-/// Analyzes a slice of entries on all cores.
+/// Analyzes a slice of entries on all cores, as the index needs them: the
+/// answers for their keys only ([`Analyzer::analyze_keys`]; analyze an
+/// answer with [`Analyzer::analyze`] for its reading text or boundaries).
 pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {
     parallel_map(chunk, |e| EntryAnalysis {
         question: analyzer.analyze(&e.question),
@@ -129,8 +132,9 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     })
 }
 
-/// Analyzes `entries` chunk by chunk and hands each chunk with its
-/// analyses to `consume` (with the ordinal of its first entry), in order.
+/// Analyzes `entries` chunk by chunk ([`analyze_chunk`]) and hands each
+/// chunk with its analyses to `consume` (with the ordinal of its first
+/// entry), in order.
 /// The next chunk is analyzed while `consume` handles the current one, so
 /// counting and indexing overlap with analysis instead of waiting for it.
 pub fn analyze_pipelined<'a>(

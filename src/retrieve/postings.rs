@@ -65,10 +65,17 @@ impl TermPostings {
     /// negative) and field bits.
     fn new(id: u32, idf: f32, docs: Box<[u32]>, impacts: &[f32], fields: Box<[u8]>) -> Self {
         let max = impacts.iter().copied().fold(0.0, f32::max);
-        let quantum = max / f32::from(u16::MAX);
+        // Parameters outside their validated ranges could make an infinite
+        // impact; such a list keeps no impact rather than infinite ones.
+        let quantum = if max.is_finite() { max / f32::from(u16::MAX) } else { 0.0 };
         let impacts = impacts
             .iter()
-            .map(|&i| if quantum > 0.0 { (i / quantum).round().clamp(0.0, f32::from(u16::MAX)) as u16 } else { 0 })
+            .map(|&i| match quantum > 0.0 && i > 0.0 {
+                // At least one quantum: an entry holding the term still
+                // matches on it, however small its impact.
+                true => (i / quantum).round().clamp(1.0, f32::from(u16::MAX)) as u16,
+                false => 0,
+            })
             .collect();
         // The bound as the stored impacts give it back, so no impact read
         // exceeds it.
@@ -435,9 +442,10 @@ impl RawIndexBuilder {
         RawIndexBuilder { raw, keys: String::new() }
     }
 
-    /// Adds entry number `ordinal` (below `docs`; others are ignored).
-    /// Entries must come in ascending order (a term's postings are appended
-    /// in entry order, and an entry's repeated keys counted on its last one).
+    /// Adds entry number `ordinal` (below `docs`; others are ignored), each
+    /// ordinal once, in any order: an entry's repeated keys are counted on
+    /// its list's last posting, and [`RawIndexBuilder::finish`] sorts the
+    /// lists (cheaply when, as in a build, entries come in order).
     pub fn add(&mut self, ordinal: usize, a: &EntryAnalysis) {
         if ordinal >= self.raw.docs {
             return;
@@ -533,4 +541,31 @@ fn for_each_posting(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stored impacts come back within half a quantum, never above the
+    /// list's bound, and an entry with a tiny positive impact still has one.
+    #[test]
+    fn quantized_impacts_keep_order_bound_and_presence() {
+        let computed = [0.0, 1e-9, 0.37, 2.5, 2.5 - 1e-6, 7.25];
+        let list = TermPostings::new(0, 1.0, (0..computed.len() as u32).collect(), &computed, vec![1; computed.len()].into());
+        let read: Vec<f32> = list.iter().map(|(_, i, _)| i).collect();
+        let quantum = 7.25 / 65535.0;
+        for (c, r) in computed.iter().zip(&read) {
+            assert!(*r <= list.max_impact, "{r} above the bound {}", list.max_impact);
+            assert_eq!(*c > 0.0, *r > 0.0, "presence of {c}");
+            if *c >= quantum {
+                assert!((c - r).abs() <= quantum / 2.0 + 1e-6, "{c} read back as {r}");
+            }
+        }
+        assert_eq!(list.get(3).map(|(i, _)| i), Some(read[3]));
+        let zeros = TermPostings::new(1, 1.0, vec![0, 1].into(), &[0.0, 0.0], vec![1, 1].into());
+        assert!(zeros.iter().all(|(_, i, _)| i == 0.0) && zeros.max_impact == 0.0);
+        let infinite = TermPostings::new(2, 1.0, vec![0].into(), &[f32::INFINITY], vec![1].into());
+        assert!(infinite.iter().all(|(_, i, _)| i.is_finite()));
+    }
 }
