@@ -391,11 +391,7 @@ impl RuleSet {
     /// ```
     pub fn check_analysis(&self, analysis: &Analysis) -> RuleMatches {
         let folded = fold_text(&analysis.normalized);
-        if folded.len() == analysis.normalized.len() && !analysis.boundaries.is_empty() {
-            self.check_folded(&folded, &Boundaries::Tokens(&analysis.boundaries))
-        } else {
-            self.check_folded(&folded, &Boundaries::Script(&folded))
-        }
+        self.check_folded(&folded, &boundaries(analysis, &folded))
     }
 
     /// When a message raises no harassment but spells a word out letter by
@@ -454,13 +450,18 @@ impl RuleSet {
                 matched,
             })
             .collect();
-        let mut masked = self.harassment.mask_ranges(folded);
-        masked.extend(self.lexicon.innocent_spans(folded));
-        let words = self.lexicon.find(folded, bounds, &masked);
-        let aimed_at = self.lexicon.aim(folded, bounds, &masked);
+        let (words, aimed_at) = self.lexicon_in(folded, bounds);
         let probability = self.classifier.as_ref().map(|c| c.probability_with(folded, &self.evidence(folded, bounds, &words, aimed_at.is_some())));
         combine(&mut hits, &self.lexicon, &words, aimed_at.as_deref(), probability, &self.policy.harassment.model);
         HarassmentReading { hits, aimed_at, probability }
+    }
+
+    /// The lexicon's words and the aim word in `folded`, outside what the
+    /// harassment masks blank and the lexicon's innocent spans.
+    fn lexicon_in(&self, folded: &str, bounds: &Boundaries<'_>) -> (Vec<LexiconHit>, Option<String>) {
+        let mut masked = self.harassment.mask_ranges(folded);
+        masked.extend(self.lexicon.innocent_spans(folded));
+        (self.lexicon.find(folded, bounds, &masked), self.lexicon.aim(folded, bounds, &masked))
     }
 
     fn evidence(&self, folded: &str, bounds: &Boundaries<'_>, words: &[LexiconHit], aimed: bool) -> Evidence {
@@ -476,13 +477,9 @@ impl RuleSet {
     /// text: for training a classifier on the features the engine will give it.
     pub fn harassment_evidence(&self, analysis: &Analysis) -> (String, Evidence) {
         let folded = fold_text(&analysis.normalized);
-        let tokens = folded.len() == analysis.normalized.len() && !analysis.boundaries.is_empty();
-        let bounds = if tokens { Boundaries::Tokens(&analysis.boundaries) } else { Boundaries::Script(&folded) };
-        let mut masked = self.harassment.mask_ranges(&folded);
-        masked.extend(self.lexicon.innocent_spans(&folded));
-        let words = self.lexicon.find(&folded, &bounds, &masked);
-        let aimed = self.lexicon.aim(&folded, &bounds, &masked).is_some();
-        let evidence = self.evidence(&folded, &bounds, &words, aimed);
+        let bounds = boundaries(analysis, &folded);
+        let (words, aimed_at) = self.lexicon_in(&folded, &bounds);
+        let evidence = self.evidence(&folded, &bounds, &words, aimed_at.is_some());
         (folded, evidence)
     }
 
@@ -586,6 +583,17 @@ pub(crate) fn unobfuscate(folded: &str) -> Option<String> {
         }
     }
     drop.iter().any(|d| *d).then(|| chars.iter().zip(&drop).filter(|(_, d)| !**d).map(|(c, _)| *c).collect())
+}
+
+/// Word boundaries for matching `folded` (the folded normalized text of
+/// `analysis`): the analysis's tokens when folding kept every byte offset,
+/// else by script.
+fn boundaries<'a>(analysis: &'a Analysis, folded: &'a str) -> Boundaries<'a> {
+    if folded.len() == analysis.normalized.len() && !analysis.boundaries.is_empty() {
+        Boundaries::Tokens(&analysis.boundaries)
+    } else {
+        Boundaries::Script(folded)
+    }
 }
 
 /// What the harassment layers found on one reading of a message.
