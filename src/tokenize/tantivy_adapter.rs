@@ -113,22 +113,18 @@ fn push_key(out: &mut String, key: &str) {
     // Base forms and readings come from dictionary columns, which a user
     // dictionary could fill with anything: a separator inside a key would
     // split it in two, and an empty key is no word.
-    if !key.contains(KEY_SEPARATOR) {
-        if !key.is_empty() {
-            if !out.is_empty() {
-                out.push(KEY_SEPARATOR);
-            }
-            out.push_str(key);
-        }
-        return;
-    }
     if key.chars().all(|c| c == KEY_SEPARATOR) {
         return;
     }
     if !out.is_empty() {
         out.push(KEY_SEPARATOR);
     }
-    out.extend(key.chars().filter(|c| *c != KEY_SEPARATOR));
+    // Copied whole unless it holds a separator (dictionary keys never do).
+    if key.contains(KEY_SEPARATOR) {
+        out.extend(key.chars().filter(|c| *c != KEY_SEPARATOR));
+    } else {
+        out.push_str(key);
+    }
 }
 
 /// Splits a value joined by [`morph_keys`] or [`bigram_keys`] back into its
