@@ -66,10 +66,11 @@ pub struct QueryStats {
 }
 
 /// One form of one concept, with everything scoring needs.
-struct Unit<'i> {
+struct Unit<'a, 'i> {
     concept: usize,
-    /// All required (a multi-word form); usually one.
-    postings: Vec<&'i TermPostings>,
+    /// All required (a multi-word form); usually one. A slice of the plan's
+    /// one list of postings (one allocation per query, not one per form).
+    postings: &'a [&'i TermPostings],
     /// Concept weight × form weight.
     weight: f32,
     /// The most this form can give any entry.
@@ -78,8 +79,8 @@ struct Unit<'i> {
     single: bool,
 }
 
-impl<'i> Unit<'i> {
-    fn new(concept: usize, postings: Vec<&'i TermPostings>, weight: f32, single: bool) -> Self {
+impl<'a, 'i> Unit<'a, 'i> {
+    fn new(concept: usize, postings: &'a [&'i TermPostings], weight: f32, single: bool) -> Self {
         let bound = weight * postings.iter().map(|p| p.max_impact).fold(0.0, f32::max);
         Unit { concept, postings, weight, bound, single }
     }
@@ -88,7 +89,7 @@ impl<'i> Unit<'i> {
     /// (a multi-word form: the mean impact, when the entry has every word).
     fn value(&self, doc: u32) -> Option<(f32, bool)> {
         let (mut sum, mut question) = (0.0f32, false);
-        for p in &self.postings {
+        for p in self.postings {
             let (impact, fields) = p.get(doc)?;
             sum += impact;
             question |= fields & QUESTION_SIDE != 0;
@@ -142,6 +143,15 @@ struct Scratch {
     stride: usize,
     /// Reused buffer for the k-th best score.
     scores: Vec<f32>,
+    /// Reused per-query buffers of `accumulate`: the bound of the units
+    /// still to come, each concept's next bound, the entries in the running,
+    /// and a multi-word form's entries, impact sums and question sides
+    /// (with their next round).
+    rest: Vec<f32>,
+    next_bound: Vec<f32>,
+    candidates: Vec<u32>,
+    multi: (Vec<u32>, Vec<f32>, Vec<bool>),
+    multi_next: (Vec<u32>, Vec<f32>, Vec<bool>),
 }
 
 impl Scratch {
@@ -255,7 +265,9 @@ pub fn score(
     top_k: usize,
     filter: impl Fn(u32) -> bool,
 ) -> (Vec<Scored>, QueryStats) {
-    let (concepts, mut units, stats, idf_weights) = resolve(index, plan);
+    let Resolved { concepts, lists, forms, stats, idf_weights } = resolve(index, plan);
+    let mut units: Vec<Unit<'_, '_>> =
+        forms.iter().map(|f| Unit::new(f.concept, &lists[f.lists.clone()], f.weight, f.single)).collect();
     // Every word form the query brings, for the question-match feature.
     let mut said: Vec<u32> = units
         .iter()
@@ -270,7 +282,7 @@ pub fn score(
     units.sort_by(|a, b| b.bound.total_cmp(&a.bound));
     // The form of each one-form concept: its values are looked up for the
     // hits' features instead of being kept in the value table.
-    let mut only_form: Vec<Option<&Unit<'_>>> = vec![None; concepts.len()];
+    let mut only_form: Vec<Option<&Unit<'_, '_>>> = vec![None; concepts.len()];
     for u in units.iter().filter(|u| u.single) {
         only_form[u.concept] = Some(u);
     }
@@ -340,7 +352,7 @@ pub fn score(
 /// reading only the entries still in the running once the rest cannot lift
 /// a newcomer into the top `k` (see the module docs). Leaves the scored
 /// entries in `s.touched`.
-fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) {
+fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) {
     let query = s.next_query();
     s.touched.clear();
     s.leaders.clear();
@@ -348,9 +360,13 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
     // rest[i]: the most the units after position i can still add to an
     // entry: per concept, the bound of its next unit (units are sorted, so
     // each concept's units come strongest first).
-    let mut rest = vec![0.0f32; units.len() + 1];
+    let mut rest = std::mem::take(&mut s.rest);
     {
-        let mut next = vec![0.0f32; concepts];
+        rest.clear();
+        rest.resize(units.len() + 1, 0.0);
+        let next = &mut s.next_bound;
+        next.clear();
+        next.resize(concepts, 0.0);
         let mut sum = 0.0f32;
         for i in (0..units.len()).rev() {
             rest[i + 1] = sum.max(0.0);
@@ -360,29 +376,41 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         }
         rest[0] = sum.max(0.0);
     }
-    let mut candidates: Option<Vec<u32>> = None;
+    // The entries still in the running once pruning began.
+    let mut cands = std::mem::take(&mut s.candidates);
+    cands.clear();
+    let mut pruning = false;
     let mut max_acc = 0.0f32;
     let mut refreshed_at = f32::INFINITY;
     // Entries scored in full ahead of time (see `seed`) raise `s.bar`, a
     // lower bound of the final k-th best score, once.
     let mut seeded = false;
     for (i, u) in units.iter().enumerate() {
-        let (c, single) = (u.concept, u.single);
-        match (u.postings.as_slice(), &candidates) {
-            ([one], None) => {
-                for (doc, impact, fields) in one.iter() {
-                    if let Some(a) = s.give(query, c, single, doc, u.weight * impact, fields & QUESTION_SIDE != 0) {
-                        max_acc = max_acc.max(a);
+        let (c, single, w) = (u.concept, u.single, u.weight);
+        match u.postings {
+            [one] if !pruning => {
+                if single {
+                    for (doc, impact, _) in one.iter() {
+                        let value = w * impact;
+                        if value > 0.0 {
+                            max_acc = max_acc.max(s.add(query, doc, value));
+                        }
+                    }
+                } else {
+                    for (doc, impact, fields) in one.iter() {
+                        if let Some(a) = s.offer(query, c, doc, w * impact, fields & QUESTION_SIDE != 0) {
+                            max_acc = max_acc.max(a);
+                        }
                     }
                 }
             }
-            ([one], Some(cands)) => {
+            [one] => {
                 // Few entries left: look each up. Many: walk the list and
                 // keep the postings of live entries.
                 if one.len() > cands.len() * LOOKUP_RATIO {
                     for &doc in cands.iter() {
                         if let Some((impact, fields)) = one.get(doc)
-                            && let Some(a) = s.give(query, c, single, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
+                            && let Some(a) = s.give(query, c, single, doc, w * impact, fields & QUESTION_SIDE != 0)
                         {
                             max_acc = max_acc.max(a);
                         }
@@ -390,50 +418,57 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
                 } else {
                     for (doc, impact, fields) in one.iter() {
                         if s.entry[doc as usize].live == query
-                            && let Some(a) = s.give(query, c, single, doc, u.weight * impact, fields & QUESTION_SIDE != 0)
+                            && let Some(a) = s.give(query, c, single, doc, w * impact, fields & QUESTION_SIDE != 0)
                         {
                             max_acc = max_acc.max(a);
                         }
                     }
                 }
             }
-            (many, cands) => {
+            many => {
                 // All forms required: the mean impact over entries that
                 // have every one of them. The entries start as those of the
                 // shortest list (or the live ones); each list in the forms'
                 // order then keeps, by a galloping merge, the entries it
                 // has and adds its impact (so the sum runs in that order).
-                let mut docs: Vec<u32> = match cands {
-                    None => {
-                        let shortest = many.iter().min_by_key(|p| p.len()).expect("a unit has postings");
-                        shortest.iter().map(|(d, _, _)| d).collect()
-                    }
-                    Some(c) => {
-                        let mut c = c.clone();
-                        c.sort_unstable();
-                        c
-                    }
-                };
-                let mut sum = vec![0.0f32; docs.len()];
-                let mut question = vec![false; docs.len()];
+                let (mut docs, mut sum, mut question) = std::mem::take(&mut s.multi);
+                let (mut next_docs, mut next_sum, mut next_question) = std::mem::take(&mut s.multi_next);
+                docs.clear();
+                if pruning {
+                    docs.extend_from_slice(&cands);
+                    docs.sort_unstable();
+                } else {
+                    let shortest = many.iter().min_by_key(|p| p.len()).expect("a unit has postings");
+                    docs.extend(shortest.iter().map(|(d, _, _)| d));
+                }
+                sum.clear();
+                sum.resize(docs.len(), 0.0);
+                question.clear();
+                question.resize(docs.len(), false);
                 for p in many {
                     let mut j = 0;
-                    let mut next = (Vec::new(), Vec::new(), Vec::new());
+                    next_docs.clear();
+                    next_sum.clear();
+                    next_question.clear();
                     for (doc, impact, fields) in p.intersect(&docs) {
                         while docs[j] != doc {
                             j += 1;
                         }
-                        next.0.push(doc);
-                        next.1.push(sum[j] + impact);
-                        next.2.push(question[j] | (fields & QUESTION_SIDE != 0));
+                        next_docs.push(doc);
+                        next_sum.push(sum[j] + impact);
+                        next_question.push(question[j] | (fields & QUESTION_SIDE != 0));
                     }
-                    (docs, sum, question) = next;
+                    std::mem::swap(&mut docs, &mut next_docs);
+                    std::mem::swap(&mut sum, &mut next_sum);
+                    std::mem::swap(&mut question, &mut next_question);
                 }
                 for (j, doc) in docs.iter().enumerate() {
-                    if let Some(a) = s.give(query, c, single, *doc, u.weight * sum[j] / many.len() as f32, question[j]) {
+                    if let Some(a) = s.give(query, c, single, *doc, w * sum[j] / many.len() as f32, question[j]) {
                         max_acc = max_acc.max(a);
                     }
                 }
+                s.multi = (docs, sum, question);
+                s.multi_next = (next_docs, next_sum, next_question);
             }
         }
         // Could an entry not yet in the running still make the top k? The
@@ -445,10 +480,13 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         if remaining <= 0.0 || k == 0 {
             continue;
         }
-        if !seeded && candidates.is_none() && remaining <= rest[0] * SEED_AT {
-            seeded = true;
-            let floor = seed(s, units, i + 1, concepts, k, filter);
-            s.bar = s.bar.max(floor);
+        if !seeded && !pruning && remaining <= rest[0] * SEED_AT {
+            // Too few entries yet to have a k-th best: try again after the
+            // next unit (seeding once with none would leave the bar at 0).
+            if let Some(floor) = seed(s, units, i + 1, concepts, k, filter) {
+                seeded = true;
+                s.bar = s.bar.max(floor);
+            }
         }
         if remaining >= max_acc.max(s.bar) {
             continue;
@@ -457,40 +495,33 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_>], concepts: usize, k: usize, fi
         // when the rest has shrunk by a tenth since the last time, not after
         // every form: skipping a refresh only delays pruning, and every
         // prune uses a fresh threshold, so the result stays exact.
-        if remaining > refreshed_at * REFRESH {
+        // (Not yet pruning with the rest already below the bar: prune now.)
+        if remaining > refreshed_at * REFRESH && (pruning || remaining >= s.bar) {
             continue;
         }
         refreshed_at = remaining;
-        match candidates.as_mut() {
-            None => {
-                if let Some(threshold) = kth_score(s, k, filter, query).filter(|t| remaining < *t) {
-                    let alive: Vec<u32> = s
-                        .touched
-                        .iter()
-                        .copied()
-                        .filter(|d| filter(*d) && s.acc(*d) + remaining >= threshold)
-                        .collect();
-                    for d in &alive {
-                        s.entry[*d as usize].live = query;
-                    }
-                    candidates = Some(alive);
+        if !pruning {
+            if let Some(threshold) = kth_score(s, k, filter, query).filter(|t| remaining < *t) {
+                cands.extend(s.touched.iter().copied().filter(|d| filter(*d) && s.acc(*d) + remaining >= threshold));
+                for d in &cands {
+                    s.entry[*d as usize].live = query;
                 }
+                pruning = true;
             }
-            Some(alive) => {
-                if let Some(threshold) = kth_score(s, k, filter, query) {
-                    let entry = &mut s.entry;
-                    alive.retain(|d| {
-                        let e = &mut entry[*d as usize];
-                        let keep = e.acc + remaining >= threshold;
-                        if !keep {
-                            e.live = 0;
-                        }
-                        keep
-                    });
+        } else if let Some(threshold) = kth_score(s, k, filter, query) {
+            let entry = &mut s.entry;
+            cands.retain(|d| {
+                let e = &mut entry[*d as usize];
+                let keep = e.acc + remaining >= threshold;
+                if !keep {
+                    e.live = 0;
                 }
-            }
+                keep
+            });
         }
     }
+    s.rest = rest;
+    s.candidates = cands;
 }
 
 /// The leading entries are scored in full (`seed`) once the units still
@@ -504,11 +535,18 @@ const SEED_POOL: usize = 2;
 /// those exact scores (slightly lowered against rounding): every entry the
 /// final top k holds scores at least that much, so pruning may start long
 /// before the partial scores alone would allow it.
-fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) -> f32 {
+fn seed(
+    s: &mut Scratch,
+    units: &[Unit<'_, '_>],
+    from: usize,
+    concepts: usize,
+    k: usize,
+    filter: &impl Fn(u32) -> bool,
+) -> Option<f32> {
     let m = k.saturating_mul(SEED_POOL);
     let mut docs: Vec<u32> = s.touched.iter().copied().filter(|d| filter(*d)).collect();
     if docs.len() < k {
-        return 0.0;
+        return None;
     }
     if docs.len() > m {
         docs.select_nth_unstable_by(m - 1, |a, b| s.acc(*b).total_cmp(&s.acc(*a)));
@@ -523,7 +561,7 @@ fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: us
         }
     }
     for u in &units[from..] {
-        match u.postings.as_slice() {
+        match u.postings {
             [one] => {
                 let mut j = 0;
                 for (doc, impact, _) in one.intersect(&docs) {
@@ -557,7 +595,7 @@ fn seed(s: &mut Scratch, units: &[Unit<'_>], from: usize, concepts: usize, k: us
         })
         .collect();
     let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-    *kth * (1.0 - 1e-4)
+    Some(*kth * (1.0 - 1e-4))
 }
 
 /// A form's postings are looked up entry by entry when the list is more
@@ -618,17 +656,35 @@ fn best(s: &Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Vec<(u32, f32)>
     ranked
 }
 
+/// A form of a concept as `resolve` found it: its postings are
+/// `Resolved::lists[lists]`.
+struct Form {
+    concept: usize,
+    lists: std::ops::Range<usize>,
+    weight: f32,
+    single: bool,
+}
+
+/// What `resolve` found of a plan in the index.
+struct Resolved<'i> {
+    /// What scoring needs to know of each concept found.
+    concepts: Vec<ConceptInfo>,
+    /// The postings of every form, form after form.
+    lists: Vec<&'i TermPostings>,
+    forms: Vec<Form>,
+    stats: QueryStats,
+    /// The IDF weight of each word concept's coverage bit.
+    idf_weights: Vec<(u64, f32)>,
+}
+
 /// Looks up every form of the plan in the index. Returns what scoring needs
-/// of each concept, one unit per form found, the query statistics, and the
-/// IDF weight of each word concept's coverage bit.
-#[allow(clippy::type_complexity)]
-fn resolve<'i>(
-    index: &'i ImpactIndex,
-    plan: &QueryPlan,
-) -> (Vec<ConceptInfo>, Vec<Unit<'i>>, QueryStats, Vec<(u64, f32)>) {
+/// of each concept, one form per alternative found, the query statistics,
+/// and the IDF weight of each word concept's coverage bit.
+fn resolve<'i>(index: &'i ImpactIndex, plan: &QueryPlan) -> Resolved<'i> {
     let mut stats = QueryStats::default();
     let mut concepts = Vec::new();
-    let mut units = Vec::new();
+    let mut lists: Vec<&'i TermPostings> = Vec::new();
+    let mut forms: Vec<Form> = Vec::new();
     let mut idf_weights = Vec::new();
     let (mut unseen_weight, mut word_weight) = (0.0f32, 0.0f32);
     for c in &plan.concepts {
@@ -638,26 +694,43 @@ fn resolve<'i>(
         // of the postings a query reads.
         let lookup =
             |t: &str| if bigram { index.bigram(t).filter(|p| p.idf >= BIGRAM_MIN_IDF) } else { index.word(t) };
-        let mut forms: Vec<(Vec<&'i TermPostings>, f32)> = Vec::with_capacity(c.alternatives.len());
+        // This concept's forms start here (concept ordinal filled in below).
+        let first = forms.len();
         for a in &c.alternatives {
-            let Some(postings) = a.terms.iter().map(|t| lookup(t)).collect::<Option<Vec<&TermPostings>>>() else {
+            let start = lists.len();
+            for t in &a.terms {
+                match lookup(t) {
+                    Some(p) => lists.push(p),
+                    None => break,
+                }
+            }
+            if lists.len() - start != a.terms.len() || a.terms.is_empty() {
+                lists.truncate(start);
                 continue;
-            };
+            }
             // A reading in exactly the entries of its word (暗証 /
             // あんしよう) can never beat the word: reading it again would
             // only cost time.
-            let shadowed = match postings.as_slice() {
-                [p] => forms.iter().any(|(q, w)| matches!(q.as_slice(), [q] if *w >= a.weight && q.same_entries(p))),
+            let shadowed = match &lists[start..] {
+                [p] => forms[first..].iter().any(|f| {
+                    matches!(&lists[f.lists.clone()], [q] if f.weight >= a.weight && q.same_entries(p))
+                }),
                 _ => false,
             };
-            if !shadowed && !postings.is_empty() {
-                forms.push((postings, a.weight));
+            if shadowed {
+                lists.truncate(start);
+                continue;
             }
+            forms.push(Form { concept: 0, lists: start..lists.len(), weight: a.weight, single: false });
         }
+        let found = &mut forms[first..];
         // The concept's own strength: the best its forms can give.
-        let upper = forms
+        let upper = found
             .iter()
-            .map(|(p, w)| w * p.iter().map(|p| p.idf).sum::<f32>() / p.len() as f32)
+            .map(|f| {
+                let p = &lists[f.lists.clone()];
+                f.weight * p.iter().map(|p| p.idf).sum::<f32>() / p.len() as f32
+            })
             .fold(0.0f32, f32::max);
         let mut bit = 0;
         match c.kind {
@@ -666,9 +739,9 @@ fn resolve<'i>(
             ConceptKind::Word => {
                 // An unknown word weighs as much as the rarest word could: a
                 // question about 火星の天気 is not covered by 天気 alone.
-                let w = c.weight * if forms.is_empty() { index.unseen_idf() } else { upper.max(1e-3) };
+                let w = c.weight * if found.is_empty() { index.unseen_idf() } else { upper.max(1e-3) };
                 word_weight += w;
-                if forms.is_empty() {
+                if found.is_empty() {
                     unseen_weight += w;
                 }
                 bit = 1u64 << stats.words.min(MASK_BITS - 1);
@@ -676,14 +749,18 @@ fn resolve<'i>(
                 idf_weights.push((bit, w));
             }
         }
-        if !forms.is_empty() {
+        if !found.is_empty() {
             stats.max_score += c.weight * upper;
             let ci = concepts.len();
             concepts.push(ConceptInfo { kind: c.kind, bit });
-            let single = forms.len() == 1;
-            units.extend(forms.into_iter().map(|(p, w)| Unit::new(ci, p, c.weight * w, single)));
+            let single = found.len() == 1;
+            for f in found {
+                f.concept = ci;
+                f.weight *= c.weight;
+                f.single = single;
+            }
         }
     }
     stats.unseen = if word_weight > 0.0 { unseen_weight / word_weight } else { 0.0 };
-    (concepts, units, stats, idf_weights)
+    Resolved { concepts, lists, forms, stats, idf_weights }
 }
