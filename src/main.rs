@@ -59,13 +59,13 @@ impl CorpusArgs {
     fn engine(&self, quiet: bool) -> Result<Engine> {
         let config = self.config()?;
         let mut builder = Engine::builder().config(EngineConfig::from_config(&config));
-        if self.rules.is_some() || self.urgent_model.is_some() {
-            builder = builder.rules(madoguchi::decide::RuleSet::from_files(self.rules.as_deref(), self.urgent_model.as_deref())?);
-        }
         if let Some(path) = &self.routes {
             builder = builder.calendar(madoguchi::decide::Calendar::load(path)?);
         }
-        builder.build(retriever(self, quiet)?)
+        builder.build_concurrently(
+            || madoguchi::decide::RuleSet::from_files(self.rules.as_deref(), self.urgent_model.as_deref()),
+            || retriever(self, quiet),
+        )
     }
 }
 

@@ -199,6 +199,38 @@ impl EngineBuilder {
         super::validate::validate(&rules, &calendar, "the routes file", &config, None)?;
         Ok(Engine { retriever: RwLock::new(Arc::new(retriever)), rules, calendar, config })
     }
+
+    /// Builds the engine with the rules `rules` compiles on another thread
+    /// while `retriever` makes the retriever: compiling the bundled rules
+    /// (about 580 patterns) takes as long as indexing a few thousand
+    /// entries, so a start-up need not wait for one after the other. Errors
+    /// of the retriever come first, as with [`EngineBuilder::build`].
+    ///
+    /// ```
+    /// use madoguchi::decide::{Engine, RuleSet};
+    /// use madoguchi::knowledge::{FaqEntry, KnowledgeBase};
+    /// use madoguchi::retrieve::Retriever;
+    /// let kb = KnowledgeBase::new(vec![FaqEntry::new("pay", "支払日はいつですか", "毎月27日です。")])?;
+    /// let engine = Engine::builder().build_concurrently(RuleSet::bundled, || Retriever::builder().build(kb))?;
+    /// assert_eq!(engine.retriever().knowledge_base().len(), 1);
+    /// # Ok::<(), madoguchi::Error>(())
+    /// ```
+    pub fn build_concurrently(
+        mut self,
+        rules: impl FnOnce() -> Result<RuleSet> + Send,
+        retriever: impl FnOnce() -> Result<Retriever>,
+    ) -> Result<Engine> {
+        let (rules, retriever) = std::thread::scope(|s| {
+            let rules = s.spawn(rules);
+            let retriever = retriever();
+            // Compiling rules reports problems as errors; a panic there is
+            // a bug, passed on.
+            (rules.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), retriever)
+        });
+        let retriever = retriever?;
+        self.rules = Some(rules?);
+        self.build(retriever)
+    }
 }
 
 fn is_unreadable(text: &str) -> bool {
@@ -244,8 +276,8 @@ impl Engine {
     /// Loads a corpus (directory or file) with the default dictionaries,
     /// rules and routes.
     pub fn from_corpus(path: impl AsRef<std::path::Path>) -> Result<Engine> {
-        let kb = crate::knowledge::load_corpus(path.as_ref())?;
-        Engine::builder().build(Retriever::builder().build(kb)?)
+        let path = path.as_ref();
+        Engine::builder().build_concurrently(RuleSet::bundled, || Retriever::builder().build(crate::knowledge::load_corpus(path)?))
     }
 
     /// The retriever in use (a cheap `Arc` clone).

@@ -197,16 +197,6 @@ impl AnalyzerBuilder {
     pub fn build(self) -> Result<Analyzer> {
         let dict_dir = self.dictionary_dir.unwrap_or_else(default_dictionary_dir);
         let resources = dict_dir.parent().map(Path::to_path_buf).unwrap_or_default();
-        let system = load_system_dictionary(&dict_dir)?;
-        let table = word_table(&dict_dir)?;
-        if table.len() != system.prefix_dictionary.words_idx_data.len() / 4 {
-            return Err(Error::Dictionary {
-                path: dict_dir,
-                message: "the dictionary changed while it was loaded; load it again".into(),
-            });
-        }
-        let plain = Segmenter::new(Mode::Normal, system.clone(), None);
-
         let pick = |explicit: Option<PathBuf>, name: &str| -> Option<PathBuf> {
             if self.no_resources {
                 return None;
@@ -216,7 +206,51 @@ impl AnalyzerBuilder {
         let user_path = pick(self.user_dictionary, "user-dictionary.csv");
         let synonyms_path = pick(self.synonyms, "synonyms.txt");
         let general_path = pick(self.general_synonyms, "sudachi/synonyms.txt");
+        // The general synonym dictionary (megabytes of text to parse) loads
+        // on another core while the system dictionary and its word table do.
+        let (general, segmenter) = std::thread::scope(|s| {
+            let general = s.spawn(|| general_path.map(|p| load_general(&p)).transpose());
+            let segmenter = Self::segmenter(&dict_dir, user_path);
+            // Loading never panics on bad input (it returns errors); a panic
+            // is a bug, passed on.
+            (general.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), segmenter)
+        });
+        let (segmenter, table, compound_parts) = segmenter?;
+        let mut analyzer = Analyzer {
+            inner: Arc::new(Inner {
+                segmenter,
+                workers: Mutex::new(Vec::new()),
+                compound_parts,
+                synonyms: Synonyms::default(),
+                general: general?,
+                words: table,
+            }),
+        };
+        if let Some(path) = synonyms_path {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let synonyms = Synonyms::parse(&text, &path, &analyzer)?;
+            Arc::get_mut(&mut analyzer.inner).expect("not shared yet").synonyms = synonyms;
+        }
+        Ok(analyzer)
+    }
 
+    /// The segmenter of the system dictionary in `dict_dir` (with the user
+    /// dictionary, if any), its word table, and the parts of the user
+    /// dictionary's compounds.
+    #[allow(clippy::type_complexity)]
+    fn segmenter(
+        dict_dir: &Path,
+        user_path: Option<PathBuf>,
+    ) -> Result<(Segmenter, Arc<WordTable>, HashMap<String, Vec<(String, Option<String>)>>)> {
+        let system = load_system_dictionary(dict_dir)?;
+        let table = word_table(&dict_dir)?;
+        if table.len() != system.prefix_dictionary.words_idx_data.len() / 4 {
+            return Err(Error::Dictionary {
+                path: dict_dir.to_path_buf(),
+                message: "the dictionary changed while it was loaded; load it again".into(),
+            });
+        }
+        let plain = Segmenter::new(Mode::Normal, system.clone(), None);
         let mut compound_parts = HashMap::new();
         let segmenter = match user_path {
             Some(path) => {
@@ -234,22 +268,7 @@ impl AnalyzerBuilder {
             }
             None => plain,
         };
-        let mut analyzer = Analyzer {
-            inner: Arc::new(Inner {
-                segmenter,
-                workers: Mutex::new(Vec::new()),
-                compound_parts,
-                synonyms: Synonyms::default(),
-                general: general_path.map(|p| load_general(&p)).transpose()?,
-                words: table,
-            }),
-        };
-        if let Some(path) = synonyms_path {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let synonyms = Synonyms::parse(&text, &path, &analyzer)?;
-            Arc::get_mut(&mut analyzer.inner).expect("not shared yet").synonyms = synonyms;
-        }
-        Ok(analyzer)
+        Ok((segmenter, table, compound_parts))
     }
 }
 
