@@ -151,6 +151,9 @@ class Verb:
                 "kamo": None, "ndesuga": base + "ないんですが",
                 "kansai": [base + "へん", base + "へんねん", base + "んようになってもうた"],
                 "casual": [base + "ないんだけど", base + "なくて焦ってる", base + "なくなったっぽい"],
+                "keigo": [masu + "ませんが", base + "ないのですが", base + "ないようです"],
+                "kansai2": [base + "へんねんけど", base + "んようになってしもた"],
+                "casual2": [base + "ないっぽい", base + "ないんですけど"],
             }
         ta = te[:-1] + ("だ" if te.endswith("で") else "た")
         chatta = te[:-1] + ("じゃった" if te.endswith("で") else "ちゃった")
@@ -161,6 +164,9 @@ class Verb:
             "kamo": ta + "かもしれません", "ndesuga": ta + "んですが",
             "kansai": [te + "しもた", te + "もうた", ta + "んや", te + "ん", te + "しもてん"],
             "casual": [ta + "っぽい", chatta + "んだけど", ta + "わ", chatta + "かも", ta + "っす"],
+            "keigo": [stem + "ましたが", te + "しまったのですが", ta + "ようです", te + "しまいまして"],
+            "kansai2": [te + "もうたわ", ta + "みたいやねん", te + "しもたんやけど"],
+            "casual2": [ta + "んですけど", chatta + "みたい", ta + "っぽいです"],
         }
 
 
@@ -370,36 +376,39 @@ def join(head, tail, ending):
     return head + sep + tail
 
 
-def prefix_pool(event, tpl):
+def prefix_pool(cfg, event, tpl):
     if event in ("loss", "theft"):
-        return PREFIX_SINCE if tpl[1].kind == "neg" else PREFIX_PLACE
-    return PREFIX_FRAUD if event == "fraud" else PREFIX_TIME
+        return cfg["PREFIX_SINCE"] if tpl[1].kind == "neg" else cfg["PREFIX_PLACE"]
+    return cfg["PREFIX_FRAUD"] if event == "fraud" else cfg["PREFIX_TIME"]
 
 
-def request_pool(thing):
+def request_pool(cfg, thing):
     if thing == "account":
-        return REQ_ACCOUNT
+        return cfg["REQ_ACCOUNT"]
     if thing == "secret":
-        return REQ_FRAUD
-    return REQ_STOP
+        return cfg["REQ_FRAUD"]
+    return cfg["REQ_STOP"]
 
 
-def build_positive(thing_name, event, tpl, thing, ending, framing, orth, rng):
+def build_positive(cfg, thing_name, event, tpl, thing, ending, framing, orth, rng):
     kana = orth == "kana"
     head = clause(tpl, thing, kana) + ending_form(tpl[1], ending, kana, rng)
     if framing == "prefix":
-        head = pick(rng.choice(prefix_pool(event, tpl)), kana) + head
+        pool = prefix_pool(cfg, event, tpl)
+        if cfg.get("PLACED_GET_TIME") and tpl[0] not in ("{T}を", "{T}が"):
+            pool = cfg["PREFIX_TIME"]  # the template already names a place
+        head = pick(rng.choice(pool), kana) + head
     elif framing == "family":
-        who = pick(rng.choice(FAMILY), kana)
+        who = pick(rng.choice(cfg["FAMILY"]), kana)
         if head.startswith(pick(thing, kana) + "が"):
             head = who[:-1] + "の" + head
         else:
             head = who + head
     msg = head
     if framing == "request":
-        msg = join(head, pick(rng.choice(request_pool(thing_name)), kana), ending)
+        msg = join(head, pick(rng.choice(request_pool(cfg, thing_name)), kana), ending)
     elif framing == "angry":
-        msg = join(head, pick(rng.choice(ANGRY), kana), ending)
+        msg = join(head, pick(rng.choice(cfg["ANGRY"]), kana), ending)
     elif rng.random() < 0.4 and ending not in ("casual", "kansai", "ndesuga"):
         msg += "。"
     return msg
@@ -427,7 +436,7 @@ def load_existing():
     import glob
     seen = set()
     for path in sorted(glob.glob(EXISTING_GLOB + "/*.jsonl")):
-        if path.endswith("urgent-grid.jsonl"):
+        if path.endswith("urgent-grid.jsonl") or path.endswith("urgent-grid-b.jsonl"):
             continue
         with open(path, encoding="utf-8") as fh:
             for line in fh:
@@ -439,10 +448,10 @@ def load_existing():
     return seen
 
 
-def generate():
-    rng = random.Random(SEED)
-    seen = load_existing()
+def generate(cfg, seen):
+    rng = random.Random(cfg["SEED"])
     rows = []
+    NOTE = cfg["NOTE"]
 
     def add(query, expect, note):
         if query in seen:
@@ -452,20 +461,20 @@ def generate():
         return True
 
     # ---- positives
-    for thing_name, event, tpls in PAIRS:
+    for thing_name, event, tpls in cfg["PAIRS"]:
         framings = ["bare", "prefix", "request", "angry"]
         if event in ("loss", "theft"):
             framings.append("family")
-        combos = [(e, f) for e in ENDINGS for f in framings]
+        combos = [(e, f) for e in cfg["ENDINGS"] for f in framings]
         rng.shuffle(combos)
         tpl_cycle = [t for t in tpls if not skipped(thing_name, t)]
         rng.shuffle(tpl_cycle)
-        things = list(THINGS[thing_name])
+        things = list(cfg["THINGS"][thing_name])
         rng.shuffle(things)
         orths = ["std"] * 6 + ["kana", "hw", "fw", "kana"]
         made = ti = si = oi = 0
         for ending, framing in combos:
-            if made >= PER_PAIR:
+            if made >= cfg["PER_PAIR"]:
                 break
             for _attempt in range(len(tpl_cycle)):
                 tpl = tpl_cycle[ti % len(tpl_cycle)]
@@ -482,43 +491,45 @@ def generate():
             oi += 1
             msg = None
             for o in (orth, "std"):
-                raw = build_positive(thing_name, event, tpl, thing, ending, framing, o, rng)
+                raw = build_positive(cfg, thing_name, event, tpl, thing, ending, framing, o, rng)
                 msg = finish_orth(raw, o)
                 if msg is not None:
                     orth = o
                     break
-            note = "round 7: grid (thing=%s, event=%s, ending=%s, framing=%s, orth=%s)" % (
+            note = NOTE + " (thing=%s, event=%s, ending=%s, framing=%s, orth=%s)" % (
                 thing_name, event, ending, framing, orth)
             if add(msg, "handoff:urgent", note):
                 made += 1
 
     # ---- negatives from the same clauses
-    for thing_name, event, tpls in PAIRS:
+    for thing_name, event, tpls in cfg["PAIRS"]:
         tpl_cycle = [t for t in tpls if not skipped(thing_name, t)]
         rng.shuffle(tpl_cycle)
-        things = list(THINGS[thing_name])
+        things = list(cfg["THINGS"][thing_name])
         rng.shuffle(things)
         k = 0
 
         def nxt():
             nonlocal k
-            tpl = tpl_cycle[k % len(tpl_cycle)]
-            thing = things[k % len(things)]
-            k += 1
-            return tpl, thing
+            while True:
+                tpl = tpl_cycle[k % len(tpl_cycle)]
+                thing = things[k % len(things)]
+                k += 1
+                if tpl[1].only is None or "plain" in tpl[1].only:
+                    return tpl, thing
 
         def note(kind, extra=""):
-            return "round 7: grid negative (thing=%s, event=%s, kind=%s%s)" % (thing_name, event, kind, extra)
+            return NOTE + " negative (thing=%s, event=%s, kind=%s%s)" % (thing_name, event, kind, extra)
 
-        for pre, post in rng.sample(HYPO, 3):
+        for pre, post in rng.sample(cfg["HYPO"], cfg.get("N_HYPO", 3)):
             tpl, thing = nxt()
             c = clause(tpl, thing, False) + tpl[1].forms()["ta"]
             add(pre + c + post, "self_service", note("hypothetical"))
-        for pre, post in rng.sample(PROC, 2):
+        for pre, post in rng.sample(cfg["PROC"], cfg.get("N_PROC", 2)):
             tpl, thing = nxt()
             c = clause(tpl, thing, False) + tpl[1].forms()["ta"]
             add(pre + c + post, "self_service", note("procedure"))
-        for _ in range(2):
+        for _ in range(cfg.get("N_NEG", 2)):
             for _try in range(len(tpl_cycle)):
                 tpl, thing = nxt()
                 if tpl[1].neg and tpl[1].kind == "v":
@@ -529,19 +540,19 @@ def generate():
             t = pick(thing, False)
             if c.startswith(t + "を") or c.startswith(t + "が"):
                 c = t + "は" + c[len(t) + 1:]
-            add(c + tpl[1].forms()["te"] + "いません。" + rng.choice(UNRELATED), "self_service",
+            add(c + tpl[1].forms()["te"] + "いません。" + rng.choice(cfg["UNRELATED"]), "self_service",
                 note("negation"))
         if event in ("loss", "theft"):
-            for tail in rng.sample(NEG_FOUND_TAIL, 2):
+            for tail in rng.sample(cfg["NEG_FOUND_TAIL"], 2):
                 tpl, thing = nxt()
                 f = tpl[1].forms()
                 base = f["nai"] if tpl[1].kind == "neg" else f["ta"]
                 add(clause(tpl, thing, False) + base + tail[0], "self_service", note("found again"))
             tpl, thing = nxt()
-            add(clause(tpl, thing, False) + tpl[1].forms()["masu"] + rng.choice(NEG_FOUND_MASU_TAIL)[0],
+            add(clause(tpl, thing, False) + tpl[1].forms()["masu"] + rng.choice(cfg["NEG_FOUND_MASU_TAIL"])[0],
                 "self_service", note("found again"))
         else:
-            for tail in NEG_RESOLVED[event]:
+            for tail in cfg["NEG_RESOLVED"][event]:
                 tpl, thing = nxt()
                 add(clause(tpl, thing, False) + tpl[1].forms()["ta"] + tail[0], "self_service",
                     note("resolved"))
@@ -562,34 +573,159 @@ def generate():
             add(q, "self_service", note("third party", ", who=" + form))
 
     # ---- things that are not this deployment's, with the loss/theft clauses
-    for i, thing in enumerate(NOT_OURS):
-        for event, tpls in (("loss", LOSS), ("theft", THEFT)):
+    for i, thing in enumerate(cfg["NOT_OURS"]):
+        for event, tpls in (("loss", cfg["LOSS"]), ("theft", cfg["THEFT"])):
             sample = rng.sample(tpls, 3)
             for j, tpl in enumerate(sample):
-                ending = ENDINGS[(i * 3 + j + (0 if event == "loss" else 5)) % len(ENDINGS)]
+                ending = cfg["ENDINGS"][(i * 3 + j + (0 if event == "loss" else 5)) % len(cfg["ENDINGS"])]
                 if not allowed(tpl[1], ending):
-                    ending = "plain"
+                    ending = "plain" if allowed(tpl[1], "plain") else "masu"
                 head = clause(tpl, thing, False) + ending_form(tpl[1], ending, False, rng)
                 r = rng.random()
                 if r < 0.3:
-                    head = rng.choice(PREFIX_SINCE if tpl[1].kind == "neg" else PREFIX_PLACE)[0] + head
+                    head = rng.choice(cfg["PREFIX_SINCE"] if tpl[1].kind == "neg" else cfg["PREFIX_PLACE"])[0] + head
                 elif r < 0.6:
                     head = join(head, rng.choice(["どうすればいいですか", "再発行できますか", "どこに届け出ればいいですか"]), ending)
                 add(head, "self_service",
-                    "round 7: grid negative (thing=not_ours:%s, event=%s, ending=%s)" % (thing[0], event, ending))
+                    NOTE + " negative (thing=not_ours:%s, event=%s, ending=%s)" % (thing[0], event, ending))
     return rows
 
 
+PART_A = dict(
+    SEED=SEED, PER_PAIR=PER_PAIR, NOTE="round 7: grid", OUT=OUT, THINGS=THINGS, PAIRS=PAIRS, NOT_OURS=NOT_OURS,
+    ENDINGS=ENDINGS, LOSS=LOSS, THEFT=THEFT,
+    PREFIX_PLACE=PREFIX_PLACE, PREFIX_SINCE=PREFIX_SINCE, PREFIX_TIME=PREFIX_TIME, PREFIX_FRAUD=PREFIX_FRAUD,
+    REQ_STOP=REQ_STOP, REQ_ACCOUNT=REQ_ACCOUNT, REQ_FRAUD=REQ_FRAUD, ANGRY=ANGRY, FAMILY=FAMILY,
+    HYPO=HYPO, PROC=PROC, UNRELATED=UNRELATED, NEG_FOUND_TAIL=NEG_FOUND_TAIL,
+    NEG_FOUND_MASU_TAIL=NEG_FOUND_MASU_TAIL, NEG_RESOLVED=NEG_RESOLVED,
+)
+PARTS = [PART_A]
+
+
+# ---------------------------------------------------------------- part B
+# Written after part A's fixes and measured before any further change: new
+# spellings, verbs, endings (keigo, more Kansai, casual), framings
+# (greetings, questions) and negatives (worry, denial, other things), so the
+# round's fixes can be judged on combinations they were not made for.
+
+THINGS_B = {
+    "card": [W("まどかゴールドカード"), W("法人カード"), W("ゴールドカード"), W("クレジットのカード"),
+             W("まどかのカード"), W("クレカ2枚")],
+    "phone": [W("スマートホン"), W("ガラケー", "がらけー"), W("iPhone15"), W("Androidのスマホ"),
+              W("仕事用の携帯"), W("タブレット")],
+    "sim": [W("まどかのSIM"), W("データSIM"), W("SIMカード2枚"), W("ＳＩＭ")],
+    "wallet": [W("二つ折り財布"), W("カードホルダー"), W("ウォレット"), W("小銭入れ"), W("ポーチごと財布")],
+    "account": [W("マイアカウント"), W("会員ページ"), W("まどかアプリのアカウント"), W("会員ID")],
+    "secret": [W("カードの暗証番号"), W("ワンタイムパスワード"), W("認証コード"), W("カード裏の3桁の番号"),
+               W("CVV")],
+}
+LOSS_B = [
+    ("{T}を", Verb("紛失いたし", only={"masu"}, neg=False), None),
+    ("{T}が", Verb("行方不明になり", "行方不明になって"), None),
+    ("{T}を", Verb("見失い", "見失って"), None),
+    ("{T}をタクシーに", Verb("置きっぱなしにしてき"), None),
+    ("{T}をどこかで", Verb("落とし", kana="おとし"), "{T}をどこかで"),
+    ("{T}が", Verb("どこにも見当たら", "どこにも見当たり", kind="neg"), None),
+]
+THEFT_B = [
+    ("{T}を", Verb("盗られ", kana="とられ"), "{T}を"),
+    ("{T}を", Verb("持ち去られ"), None),
+    ("{T}を", Verb("奪われ"), None),
+    ("空き巣に入られて{T}を", Verb("盗まれ", neg=False), None),
+    ("満員電車で{T}を", Verb("すられ"), None),
+]
+FRAUD_CARD_B = [
+    ("{T}が不正に", Verb("使われ"), None),
+    ("{T}で勝手に", Verb("キャッシングされ"), None),
+    ("{T}が誰かに", Verb("使われ"), None),
+    ("{T}の利用通知に覚えのない買い物が", Verb("届き", "届いて", only={"plain", "masu", "mitai", "ndesuga", "keigo"}, neg=False), None),
+]
+FRAUD_PHONE_B = [
+    ("{T}で勝手に有料アプリを", Verb("買われ"), None),
+    ("{T}の請求に覚えのない課金が", Verb("あり", "あって", only={"plain", "masu", "mitai", "ndesuga"}, neg=False), None),
+    ("{T}の料金に知らない請求が", Verb("来", "来て"), None),
+]
+FRAUD_ACCOUNT_B = [
+    ("{T}のポイントを誰かに", Verb("使われ"), None),
+    ("{T}で知らない注文を", Verb("され"), None),
+    ("{T}で勝手に高額な買い物を", Verb("され"), None),
+]
+TAKEOVER_ACCOUNT_B = [
+    ("{T}のパスワードを誰かに", Verb("変えられ"), None),
+    ("{T}に海外から", Verb("ログインされ"), None),
+    ("{T}が誰かに", Verb("乗っ取られ"), None),
+    ("{T}の登録メールアドレスを", Verb("書き換えられ"), None),
+]
+TAKEOVER_SIM_B = [
+    ("{T}が勝手に別の端末に", Verb("移され"), None),
+    ("{T}を知らないうちに", Verb("再発行され"), None),
+    ("{T}を誰かに", Verb("乗っ取られ"), None),
+]
+LEAK_B = [
+    ("{T}が", Verb("盗まれ"), None),
+    ("{T}を", Verb("覗き見され"), None),
+    ("{T}が他人に", Verb("バレ"), None),
+    ("{T}が", Verb("流出し"), None),
+]
+PHISHING_B = [
+    ("偽メールのリンクから{T}を", Verb("入れ"), None),
+    ("宅配業者を名乗るSMSから{T}を", Verb("入力し"), None),
+    ("警察を名乗る人に{T}を", Verb("伝え"), None),
+    ("本物そっくりのサイトに{T}を", Verb("入れ"), None),
+]
+PAIRS_B = [
+    ("card", "loss", LOSS_B), ("card", "theft", THEFT_B), ("card", "fraud", FRAUD_CARD_B),
+    ("phone", "loss", LOSS_B), ("phone", "theft", THEFT_B), ("phone", "fraud", FRAUD_PHONE_B),
+    ("sim", "loss", LOSS_B), ("sim", "theft", THEFT_B), ("sim", "takeover", TAKEOVER_SIM_B),
+    ("wallet", "loss", LOSS_B), ("wallet", "theft", THEFT_B),
+    ("account", "takeover", TAKEOVER_ACCOUNT_B), ("account", "fraud", FRAUD_ACCOUNT_B),
+    ("secret", "leak", LEAK_B), ("secret", "phishing", PHISHING_B),
+]
+PART_B = dict(
+    SEED=8, PER_PAIR=14, NOTE="round 7b: grid", PLACED_GET_TIME=True, N_HYPO=2, N_PROC=1, N_NEG=1,
+    OUT="tests/decisions/dev/urgent-grid-b.jsonl", THINGS=THINGS_B, PAIRS=PAIRS_B,
+    NOT_OURS=[W("Suica"), W("パスポート"), W("家の合鍵"), W("車のキー"), W("印鑑"), W("通帳"),
+              W("年金手帳"), W("障害者手帳")],
+    ENDINGS=["plain", "masu", "keigo", "kansai2", "casual2", "shimatta", "chatta", "mitai"],
+    LOSS=LOSS_B, THEFT=THEFT_B,
+    PREFIX_PLACE=[W("お世話になっております。先ほど駅のホームで"), W("すみません、昨日タクシーで"),
+                  W("夜分にすみません。帰り道で"), W("海外旅行中に")],
+    PREFIX_SINCE=[W("お世話になっております。朝から"), W("すみません、さっきから")],
+    PREFIX_TIME=[W("お世話になっております。昨日"), W("すみません、今日"), W("夜分にすみません。さっき")],
+    PREFIX_FRAUD=[W("お世話になっております。昨日"), W("利用通知を見たら"), W("すみません、今月")],
+    REQ_STOP=[W("今すぐ止められますか？"), W("どうしたらいいでしょうか"), W("使えないようにしてもらえますか")],
+    REQ_ACCOUNT=[W("どうしたらいいでしょうか"), W("ログインを止めてもらえますか")],
+    REQ_FRAUD=[W("どうしたらいいでしょうか"), W("カードは止めたほうがいいですか")],
+    ANGRY=[W("いい加減にしろ"), W("早く何とかしろ、役立たず"), W("どうなってんだよ")],
+    FAMILY=[W("父が"), W("妻が"), W("娘が")],
+    HYPO=[("", "らどうしようと心配です"), ("", "ときに備えて何をしておけばいいですか"),
+          ("", "ときって、警察にも届けるんですか"), ("もし", "ら、すぐ止めてもらえますか")],
+    PROC=[("", "場合の連絡先を教えてください"), ("", "ときの再発行の流れを知りたいです")],
+    UNRELATED=["年会費を知りたいです", "引き落とし日を教えてください"],
+    NEG_FOUND_TAIL=[W("と思ったら、ポケットに入っていました"), W("けど、見つかりました")],
+    NEG_FOUND_MASU_TAIL=[W("。でも、車の中にありました"), W("。その後、駅に届いていました")],
+    NEG_RESOLVED={
+        "fraud": [W("と思ったら、自分で申し込んだものでした")],
+        "takeover": [W("と思いましたが、気のせいでした")],
+        "leak": [W("かと思いましたが、勘違いでした")],
+        "phishing": [W("と思ったら、本物のサイトでした")],
+    },
+)
+PARTS.append(PART_B)
+
+
 def main():
-    rows = generate()
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    if "--stdout" in sys.argv:
-        sys.stdout.write(text)
-        return
-    with open(OUT, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    pos = sum(1 for r in rows if r["expect"] == "handoff:urgent")
-    print("wrote %s: %d positives, %d negatives" % (OUT, pos, len(rows) - pos), file=sys.stderr)
+    seen = load_existing()
+    for part in PARTS:
+        rows = generate(part, seen)
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        if "--stdout" in sys.argv:
+            sys.stdout.write(text)
+            continue
+        with open(part["OUT"], "w", encoding="utf-8") as fh:
+            fh.write(text)
+        pos = sum(1 for r in rows if r["expect"] == "handoff:urgent")
+        print("wrote %s: %d positives, %d negatives" % (part["OUT"], pos, len(rows) - pos), file=sys.stderr)
 
 
 if __name__ == "__main__":

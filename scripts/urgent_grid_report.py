@@ -4,7 +4,7 @@
 Reads the failure lists of the two evaluators from files (or runs them when
 given --run) and joins them with the grid's notes:
 
-    python3 scripts/urgent_grid_report.py --run [--rules dictionaries/rules.json]
+    python3 scripts/urgent_grid_report.py [-v] [--rules dictionaries/rules.json] [--grid FILE]
 
 Rule level: `rules_eval -v` (MISS / FALSE lines of urgent-grid.jsonl).
 Engine level: `madoguchi eval --cases tests/decisions/dev/urgent-grid.jsonl`.
@@ -29,6 +29,9 @@ def args():
 
 def main():
     rules, _run, verbose = args()
+    global GRID
+    if "--grid" in sys.argv:
+        GRID = sys.argv[sys.argv.index("--grid") + 1]
     rows = [json.loads(l) for l in open(GRID, encoding="utf-8") if l.strip()]
     re_out = subprocess.run([BIN + "/rules_eval", "--rules", rules, "-v"], capture_output=True, text=True).stdout
     ev_out = subprocess.run([BIN + "/madoguchi", "eval", "--corpus", "faq-corpus", "--cases", GRID, "--rules", rules,
