@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Round 7 of issue 9: a grammar-generated grid of urgent / non-urgent messages.
 
-Writes tests/decisions/dev/urgent-grid.jsonl (deterministic: fixed seed, fixed
-iteration order; standard library only).  Run from the repository root:
+Writes tests/decisions/dev/urgent-grid.jsonl (part A, seed 7) and
+tests/decisions/dev/urgent-grid-b.jsonl (part B, seed 8) (deterministic: fixed
+seeds, fixed iteration order; standard library only; a query already in
+another dev file or in an earlier part is skipped).  Part B uses only words,
+verbs, endings and framings that part A does not (see PART_B below); it was
+written after part A's rule fixes and measured before its own, as a check on
+how far part A's fixes carry.  Run from the repository root:
 
     python3 scripts/urgent_grid.py            # writes the file
-    python3 scripts/urgent_grid.py --stdout   # prints it instead
+    python3 scripts/urgent_grid.py --stdout   # prints both parts instead
 
 Why a grammar: rounds 1-6 wrote dev sentences by hand and the rules were tuned
 on them.  Here every sentence is composed from a small grammar written from the
