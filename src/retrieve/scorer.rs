@@ -20,7 +20,8 @@
 //! query is still unread (a near-duplicate FAQ has hundreds of entries with
 //! the same first words). So once the units read carry 10 % of the bound,
 //! the `2k` leading entries are scored in full by looking them up in the
-//! rest, and the `k`-th best of those exact scores becomes the threshold:
+//! rest (once at least `k` entries have been reached; until then after
+//! every unit), and the `k`-th best of those exact scores becomes the threshold:
 //! on the 10k synthetic corpus pruning then starts after a few word lists
 //! instead of after most bigrams. The top `k` and their features are
 //! exactly those of a full pass (`tests/retrieval.rs` checks this on the
@@ -544,6 +545,9 @@ fn seed(
     filter: &impl Fn(u32) -> bool,
 ) -> Option<f32> {
     let m = k.saturating_mul(SEED_POOL);
+    if s.touched.len() < k {
+        return None;
+    }
     let mut docs: Vec<u32> = s.touched.iter().copied().filter(|d| filter(*d)).collect();
     if docs.len() < k {
         return None;

@@ -128,6 +128,9 @@ pub struct Analyzer {
     inner: Arc<Inner>,
 }
 
+/// Folded user-dictionary word → its parts (key, reading).
+type CompoundParts = HashMap<String, Vec<(String, Option<String>)>>;
+
 struct Inner {
     segmenter: Segmenter,
     /// Idle segmenters with their Viterbi lattices, one per caller at a
@@ -137,7 +140,7 @@ struct Inner {
     workers: Mutex<Vec<SegmentWorker>>,
     /// Folded parts of each user-dictionary word, so compounds stay searchable
     /// by their inner words.
-    compound_parts: HashMap<String, Vec<(String, Option<String>)>>,
+    compound_parts: CompoundParts,
     synonyms: Synonyms,
     general: Option<Arc<SynonymDictionary>>,
     /// The four detail fields of every system word (see `word_info`).
@@ -209,11 +212,11 @@ impl AnalyzerBuilder {
         // The general synonym dictionary (megabytes of text to parse) loads
         // on another core while the system dictionary and its word table do.
         let (general, segmenter) = std::thread::scope(|s| {
-            let general = s.spawn(|| general_path.map(|p| load_general(&p)).transpose());
+            let general = general_path.map(|p| s.spawn(move || load_general(&p)));
             let segmenter = Self::segmenter(&dict_dir, user_path);
             // Loading never panics on bad input (it returns errors); a panic
             // is a bug, passed on.
-            (general.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), segmenter)
+            (general.map(|g| g.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).transpose(), segmenter)
         });
         let (segmenter, table, compound_parts) = segmenter?;
         let mut analyzer = Analyzer {
@@ -237,13 +240,9 @@ impl AnalyzerBuilder {
     /// The segmenter of the system dictionary in `dict_dir` (with the user
     /// dictionary, if any), its word table, and the parts of the user
     /// dictionary's compounds.
-    #[allow(clippy::type_complexity)]
-    fn segmenter(
-        dict_dir: &Path,
-        user_path: Option<PathBuf>,
-    ) -> Result<(Segmenter, Arc<WordTable>, HashMap<String, Vec<(String, Option<String>)>>)> {
+    fn segmenter(dict_dir: &Path, user_path: Option<PathBuf>) -> Result<(Segmenter, Arc<WordTable>, CompoundParts)> {
         let system = load_system_dictionary(dict_dir)?;
-        let table = word_table(&dict_dir)?;
+        let table = word_table(dict_dir)?;
         if table.len() != system.prefix_dictionary.words_idx_data.len() / 4 {
             return Err(Error::Dictionary {
                 path: dict_dir.to_path_buf(),
@@ -428,7 +427,7 @@ fn segment(
     worker: &mut SegmentWorker,
     words: &WordTable,
     normalized: &str,
-    compounds: &HashMap<String, Vec<(String, Option<String>)>>,
+    compounds: &CompoundParts,
     spell: Spell,
 ) -> Result<(Vec<Term>, String, Vec<usize>)> {
     let full = spell == Spell::Full;
