@@ -7,8 +7,12 @@
 //! the messages from labelled query files (one JSON object with a `query`
 //! per line) and runs each of them N times.
 //!
+//! Every message runs once before the timed passes, so the figures are of
+//! texts the rules have seen (their lazy DFAs hold the states); a message's
+//! real first turn costs more (README, Speed, eighth round).
+//!
 //! With `PROBE_PAUSE=SECONDS` it prints `ready` after building the engine
-//! and one warm-up turn, then sleeps: under
+//! and that warm-up pass, then sleeps: under
 //! `valgrind --tool=callgrind --instr-atstart=no` that is the moment for
 //! `callgrind_control -i on`, so the (slow) emulated build is not
 //! instrumented and the count holds turns only.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per turn (Engine::respond_at), counted by callgrind, without
 # the index build: the probe builds the engine natively-fast under valgrind
-# with instrumentation off, prints "ready", and only then is it switched on.
+# with instrumentation off, runs every message once (so the counts are of
+# texts the rules have seen), prints "ready", and only then is it switched on.
 # Instruction counts repeat exactly for the same binary and inputs, whatever
 # else the machine is doing; wall-clock time on this VM does not.
 #
