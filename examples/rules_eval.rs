@@ -1,7 +1,9 @@
 //! Dev figures for the rule layer alone (no retrieval): how often the urgent,
 //! hand-off request and harassment checks fire on labelled decision cases,
-//! and false alarms on texts that must raise nothing. Reads a rule file at
-//! run time, so rules can be edited without rebuilding.
+//! and false alarms on texts that must raise nothing. With `--rules` it reads
+//! that rule file at run time, so rules can be edited without rebuilding;
+//! without it, it checks the rules compiled into the binary (the bundled
+//! `dictionaries/rules.json` as of the last build).
 //!
 //! Run: `cargo run --release --example rules_eval -- [--rules dictionaries/rules.json] [--model PATH] [-v] [--faq-urgent] [--probe TEXT]`
 //!
