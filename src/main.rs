@@ -54,6 +54,19 @@ impl CorpusArgs {
         }
     }
 
+    /// Checks the decision files given on the command line for commands
+    /// that only search (`ask`, `categories`): they do not use them, but a
+    /// missing or broken file must not pass unnoticed.
+    fn check_decision_files(&self) -> Result<()> {
+        if self.rules.is_some() || self.urgent_model.is_some() {
+            madoguchi::decide::RuleSet::from_files(self.rules.as_deref(), self.urgent_model.as_deref())?;
+        }
+        if let Some(path) = &self.routes {
+            madoguchi::decide::Calendar::load(path)?;
+        }
+        self.config().map(drop)
+    }
+
     /// The engine over this corpus, configured by `--config`, `--rules`
     /// and `--routes`.
     fn engine(&self, quiet: bool) -> Result<Engine> {
@@ -238,6 +251,7 @@ fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
 
 /// The engine with the rules and routes of `args`, checked against each other.
 fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Option<String>) -> Result<()> {
+    args.check_decision_files()?;
     let r = retriever(args, json)?;
     let result = r.search(question, &SearchOptions { top_k: top, category });
     if json {
@@ -340,6 +354,14 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
     let (cases, bad) = madoguchi::eval::load_cases(cases_path)?;
     for (_, msg) in &bad {
         eprintln!("{msg} (skipped)");
+    }
+    // Figures over no case would read as a pass.
+    if cases.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{}: no usable cases ({} bad line(s), listed above)",
+            cases_path.display(),
+            bad.len()
+        )));
     }
     let default_at = match at {
         Some(a) => chrono::DateTime::parse_from_rfc3339(a).map_err(|e| Error::InvalidInput(format!("--at {a:?}: {e}")))?,
@@ -459,6 +481,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
 }
 
 fn categories(category: Option<String>, args: &CorpusArgs, json: bool) -> Result<()> {
+    args.check_decision_files()?;
     let kb = load_corpus(&args.corpus)?;
     match (category, json) {
         (None, true) => println!("{}", serde_json::to_string_pretty(&kb.categories()).unwrap_or_default()),

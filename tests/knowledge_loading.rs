@@ -106,6 +106,26 @@ fn binary_and_empty_inputs_get_clear_errors() {
     assert!(err.contains("not UTF-8"), "{err}");
     let empty = temp_dir("empty");
     assert!(load_corpus(&empty).unwrap_err().to_string().contains("no .jsonl"));
+    // Files that hold no entry (an emptied or truncated export) are an
+    // error too: a server reloading them would answer nothing.
+    let blank = temp_dir("blank");
+    fs::write(blank.join("faq.jsonl"), "\n# only a comment\n").unwrap();
+    fs::write(blank.join("more.csv"), "id,question,answer\n").unwrap();
+    let err = load_corpus(&blank).unwrap_err().to_string();
+    assert!(err.contains("no FAQ entries"), "{err}");
+}
+
+#[test]
+fn unknown_csv_columns_are_errors() {
+    let dir = temp_dir("csv-columns");
+    let path = dir.join("faq.csv");
+    fs::write(&path, "id,question,answer,catgory\na,支払日は？,27日です。,カード\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains(":1:") && err.contains("unknown column \"catgory\""), "{err}");
+    // The known optional columns still load.
+    fs::write(&path, "id,question,answer,category,keywords\na,支払日は？,27日です。,カード,支払日|引き落とし\n").unwrap();
+    let entries = load_file(&path).unwrap();
+    assert_eq!(entries[0].keywords, vec!["支払日", "引き落とし"]);
 }
 
 #[test]

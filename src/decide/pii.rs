@@ -163,9 +163,10 @@ fn is_digitish(c: char) -> bool {
 
 fn fold(orig: &[char]) -> Vec<char> {
     let mut f: Vec<char> = orig.iter().map(|&c| fold_char(c)).collect();
-    // ー / ｰ are long-vowel marks in words but hyphens between digits.
+    // ー / ｰ are long-vowel marks in words but hyphens between digits, and
+    // so is の when a number is read out in groups (090の1234の5678).
     for i in 1..f.len().saturating_sub(1) {
-        if matches!(orig[i], 'ー' | 'ｰ') && is_digitish(f[i - 1]) && is_digitish(f[i + 1]) {
+        if matches!(orig[i], 'ー' | 'ｰ' | 'の') && is_digitish(f[i - 1]) && is_digitish(f[i + 1]) {
             f[i] = '-';
         }
     }
@@ -585,6 +586,10 @@ mod tests {
             ("03(1234)5678", "03(****)**78", &[PhoneNumber]),
             ("(03)1234-5678", "(03)****-**78", &[PhoneNumber]),
             ("０９０－１２３４－５６７８", "０９０－****－**７８", &[PhoneNumber]),
+            ("電話は090の1234の5678です", "電話は090の****の**78です", &[PhoneNumber]),
+            ("〇九〇の一二三四の五六七八", "〇九〇の****の**七八", &[PhoneNumber]),
+            // の between digits that make no phone, card or code stays.
+            ("3の倍数と1の2の3番地", "3の倍数と1の2の3番地", &[]),
             ("+81-90-1234-5678", "+81-**-****-**78", &[PhoneNumber]),
             ("+81 3 1234 5678", "+81 * **** **78", &[PhoneNumber]),
             ("＋８１９０１２３４５６７８", "＋８１********７８", &[PhoneNumber]),

@@ -57,6 +57,11 @@ fn split_list(s: &str) -> Vec<String> {
     s.split('|').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect()
 }
 
+/// The columns a CSV/TSV corpus may have (`id`, `question` and `answer` are
+/// required).
+const CSV_COLUMNS: [&str; 10] =
+    ["id", "question", "answer", "category", "subcategory", "alternatives", "keywords", "cautions", "links", "escalation"];
+
 /// Parses CSV (`delimiter = b','`) or TSV (`b'\t'`) text with a header row.
 pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>> {
     let mut reader = csv::ReaderBuilder::new()
@@ -65,10 +70,19 @@ pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>
         .from_reader(text.as_bytes());
     let corpus_err = |line: usize, message: String| Error::Corpus { path: path.into(), line, message };
     let headers = reader.headers().map_err(|e| corpus_err(1, e.to_string()))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}') == name);
+    let name_of = |h: &str| h.trim().trim_start_matches('\u{feff}').to_string();
+    let col = |name: &str| headers.iter().position(|h| name_of(h) == name);
     let (Some(id), Some(q), Some(a)) = (col("id"), col("question"), col("answer")) else {
         return Err(corpus_err(1, "header must name the columns id, question and answer".into()));
     };
+    // A column nothing reads (a typo such as `catgory`, a CMS's own field)
+    // would be dropped without a word: an error, like an unknown JSON field.
+    if let Some(unknown) = headers.iter().map(name_of).find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
+        return Err(corpus_err(
+            1,
+            format!("unknown column \"{unknown}\" (the columns are {}; remove the others)", CSV_COLUMNS.join(", ")),
+        ));
+    }
     let optional = |name| col(name);
     let (cat, sub, alts, kws, cautions, links, esc) = (
         optional("category"),
@@ -174,6 +188,11 @@ pub fn load_corpus(path: &Path) -> Result<KnowledgeBase> {
     }
     if let Some(e) = Error::from_problems(errors) {
         return Err(e);
+    }
+    // Files without a single entry are a truncated export, not an FAQ: a
+    // server reloading them would answer nothing from then on.
+    if entries.is_empty() {
+        return Err(Error::Corpus { path: path.into(), line: 0, message: "no FAQ entries in the corpus files".into() });
     }
     KnowledgeBase::new(entries)
 }
