@@ -115,3 +115,30 @@ fn metric_definitions() {
     assert!((m.recall_at_10 - 0.75).abs() < 1e-9);
     assert!(m.ndcg_at_10 < m.success_at_3);
 }
+
+#[test]
+fn eval_without_usable_cases_fails() {
+    let dir = std::env::temp_dir().join(format!("madoguchi-eval-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = dir.join("cases.jsonl");
+    std::fs::write(&cases, "not json\n").unwrap();
+    let out = bin().current_dir(root()).args(["eval", "--cases"]).arg(&cases).output().unwrap();
+    assert!(!out.status.success(), "figures over no case must not read as a pass");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no usable cases") && err.contains("cases.jsonl:1:"), "{err}");
+}
+
+#[test]
+fn check_accepts_a_corpus_of_other_categories_and_says_where_phone_hand_offs_go() {
+    let out = bin().current_dir(root()).args(["check", "--corpus", "corpora/city"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("note: the built-in phone routes name the categories クレジットカード"), "{text}");
+}
+
+#[test]
+fn ask_checks_the_decision_files_it_is_given() {
+    let out = bin().current_dir(root()).args(["ask", "カード", "--rules", "/nonexistent/rules.json"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/rules.json"));
+}

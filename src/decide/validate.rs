@@ -33,7 +33,10 @@ pub fn validate(
 ) -> Result<()> {
     let mut errors = Vec::new();
     let known = |id: &str| calendar.route(id).is_some();
-    let config_err = |message: String| Error::Resource { path: PathBuf::from("EngineConfig"), line: 0, message };
+    // The engine configuration is built in or set by the embedding code:
+    // it has no file and line of its own.
+    let config_err =
+        |message: String| Error::Resource { path: PathBuf::from("engine configuration (EngineConfig)"), line: 0, message };
     for hint in rules.route_hints() {
         if hint.route != "phone" && !known(hint.route) {
             errors.push(Error::Resource {
