@@ -719,6 +719,35 @@ fn an_exposed_server_without_an_admin_token_does_not_start() {
 }
 
 #[test]
+fn a_connection_that_stops_sending_is_closed() {
+    use std::io::{Read, Write};
+    let mut options = opts();
+    options.limits.read_idle = Duration::from_secs(1);
+    let server = Server::start(shared_engine(), options);
+    // Headers that never end (slowloris), and a body shorter than its
+    // Content-Length: both connections are closed, not held.
+    for partial in [
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n".to_string(),
+        "POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"chan".to_string(),
+    ] {
+        let mut conn = std::net::TcpStream::connect(server.addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.write_all(partial.as_bytes()).unwrap();
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        // Ends with EOF or a reset once the server lets go; a read timeout
+        // (the server still holding on after 10 s) fails the test.
+        match conn.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert!(e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut, "{e}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(8), "{partial:?} held for {:?}", started.elapsed());
+    }
+    // A complete request still gets its answer.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
 fn a_transcript_is_bounded_in_bytes() {
     let mut options = opts();
     options.limits.max_transcript_bytes = 4096;

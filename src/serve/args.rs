@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// Largest transcript of one session, in bytes.
     #[arg(long, default_value_t = 128 * 1024)]
     pub max_transcript_bytes: usize,
+    /// Close a connection that sends nothing for this many seconds (an
+    /// unfinished request, an idle keep-alive connection).
+    #[arg(long, default_value_t = 30)]
+    pub read_idle_secs: u64,
     /// Most hand-offs waiting for webhook delivery.
     #[arg(long, default_value_t = 10_000)]
     pub webhook_queue: usize,
@@ -134,6 +138,7 @@ impl ServeArgs {
         positive("suggest-rate-window-secs", self.suggest_rate_window_secs, &mut problems);
         positive("max-sessions", self.max_sessions as u64, &mut problems);
         positive("max-turns", self.max_turns.into(), &mut problems);
+        positive("read-idle-secs", self.read_idle_secs, &mut problems);
         positive("webhook-queue", self.webhook_queue as u64, &mut problems);
         positive("webhook-workers", self.webhook_workers as u64, &mut problems);
         if self.max_transcript_bytes < 4096 {
@@ -150,6 +155,7 @@ impl ServeArgs {
         l.max_sessions = self.max_sessions.max(1);
         l.max_turns = self.max_turns.max(1);
         l.max_transcript_bytes = self.max_transcript_bytes;
+        l.read_idle = Duration::from_secs(self.read_idle_secs.max(1));
         options.outbox = OutboxConfig { capacity: self.webhook_queue.max(1), workers: self.webhook_workers.clamp(1, 64) };
         options.admin_token = self.admin_token.clone().filter(|t| !t.is_empty());
         if options.admin_token.as_ref().is_some_and(|t| t.len() < 16) {

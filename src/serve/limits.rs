@@ -64,6 +64,10 @@ pub struct Limits {
     pub suggest_rate_max: u32,
     /// The sliding window of the suggestion rate limit.
     pub suggest_rate_window: Duration,
+    /// A connection that sends nothing for this long is closed: a request
+    /// whose headers or body never finish (slowloris) cannot hold a
+    /// connection, and an idle keep-alive connection is let go.
+    pub read_idle: Duration,
 }
 
 impl Default for Limits {
@@ -83,6 +87,7 @@ impl Default for Limits {
             max_suggest_chars: 200,
             suggest_rate_max: 120,
             suggest_rate_window: Duration::from_secs(60),
+            read_idle: Duration::from_secs(30),
         }
     }
 }

@@ -8,20 +8,40 @@
 //! `431` that carries no `content-type`. The server's own errors always carry
 //! `content-type: application/json`, so they pass through untouched; hyper
 //! closes the connection after such an answer, so nothing follows it.
+//!
+//! And one limit: a connection that sends nothing for
+//! [`Limits::read_idle`](super::Limits::read_idle) is closed (hyper, as
+//! axum runs it, has no header-read timeout of its own), so a request whose
+//! headers or body never finish cannot hold a connection for ever.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use std::future::Future;
+use std::time::Duration;
+
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Sleep;
 
 /// A TCP listener whose connections are wrapped in [`JsonErrors`].
 #[derive(Debug)]
-pub struct JsonErrorListener(pub TcpListener);
+pub struct JsonErrorListener {
+    listener: TcpListener,
+    read_idle: Duration,
+}
+
+impl JsonErrorListener {
+    /// Wraps `listener`; its connections are closed after `read_idle`
+    /// without a byte from the client.
+    pub fn new(listener: TcpListener, read_idle: Duration) -> Self {
+        Self { listener, read_idle }
+    }
+}
 
 /// The client's socket address (the `ConnectInfo` of [`JsonErrorListener`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +53,10 @@ impl Listener for JsonErrorListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.0.accept().await {
+            match self.listener.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    return (JsonErrors::new(stream), addr);
+                    return (JsonErrors::new(stream).read_idle(self.read_idle), addr);
                 }
                 // Out of file descriptors and the like: wait and go on
                 // (what axum's own TcpListener does).
@@ -49,7 +69,7 @@ impl Listener for JsonErrorListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.listener.local_addr()
     }
 }
 
@@ -60,7 +80,8 @@ impl Connected<IncomingStream<'_, JsonErrorListener>> for PeerAddr {
 }
 
 /// A connection whose bodiless 400/414/431 answers are replaced by JSON
-/// errors (see the module docs).
+/// errors, and which ends after a while without a byte from the client
+/// (see the module docs).
 #[derive(Debug)]
 pub struct JsonErrors<S> {
     inner: S,
@@ -68,12 +89,22 @@ pub struct JsonErrors<S> {
     pending: Vec<u8>,
     /// Everything after the replaced head is dropped.
     swallow: bool,
+    /// How long a read may wait for the client, and the running wait.
+    read_idle: Option<Duration>,
+    idle_timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> JsonErrors<S> {
-    /// Wraps a connection.
+    /// Wraps a connection (with no idle limit).
     pub fn new(inner: S) -> Self {
-        Self { inner, pending: Vec::new(), swallow: false }
+        Self { inner, pending: Vec::new(), swallow: false, read_idle: None, idle_timer: None }
+    }
+
+    /// Ends the connection (a read error) when the client sends nothing
+    /// for `limit`.
+    pub fn read_idle(mut self, limit: Duration) -> Self {
+        self.read_idle = Some(limit);
+        self
     }
 }
 
@@ -121,7 +152,23 @@ impl<S: AsyncWrite + Unpin> JsonErrors<S> {
 
 impl<S: AsyncRead + Unpin> AsyncRead for JsonErrors<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Pending => {
+                let Some(limit) = self.read_idle else { return Poll::Pending };
+                let timer = self.idle_timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "no data from the client")))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+            ready => {
+                // Data, end of stream or an error: the wait starts afresh.
+                self.idle_timer = None;
+                ready
+            }
+        }
     }
 }
 

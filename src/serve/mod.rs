@@ -424,7 +424,8 @@ pub async fn serve(
     let background = tasks::spawn(state.clone());
     let draining = state.clone();
     let app = router(state.clone()).into_make_service_with_connect_info::<PeerAddr>();
-    let result = axum::serve(listener::JsonErrorListener(listener), app)
+    let read_idle = state.options.limits.read_idle;
+    let result = axum::serve(listener::JsonErrorListener::new(listener, read_idle), app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             draining.accepting.store(false, Ordering::SeqCst);
