@@ -69,6 +69,18 @@ fn clarify_then_pick_by_repeating_words() {
 }
 
 #[test]
+fn a_word_every_choice_has_picks_none() {
+    let mut s = Session::new("clarify-shared-word");
+    let r = say(&mut s, "カード");
+    assert_eq!(r.kind, ReplyKind::Clarify, "{r:?}");
+    assert!(r.choices.iter().all(|c| c.question.contains("カード")), "{:?}", r.choices);
+    // The same word again fits every choice: no guess, the customer is
+    // asked again rather than answered with choice 1.
+    let r = say(&mut s, "カード");
+    assert_ne!(r.kind, ReplyKind::Answer, "{r:?}");
+}
+
+#[test]
 fn follow_up_resolves_against_the_previous_topic() {
     let mut s = Session::new("follow");
     // A first question the engine answers directly (the follow-up is what

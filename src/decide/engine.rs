@@ -557,11 +557,17 @@ impl Engine {
             Some(n) => pending.candidates.get(n.checked_sub(1)?).cloned(),
             None => {
                 // Repeated words: the candidate the message covers best, if
-                // clearly better than the others.
+                // clearly better than the others and if its question has
+                // more of the message's words than the next one's (a word
+                // every choice has, such as カード, picks none: ask again).
                 let analysis = retriever.analyzer().analyze(text);
                 let ranked = retriever.rank_among(&analysis, &pending.candidates);
                 match ranked.as_slice() {
-                    [best, ..] if best.features.question_coverage >= 0.5 && best.features.lead >= 0.1 => {
+                    [best, rest @ ..]
+                        if best.features.question_coverage >= 0.5
+                            && best.features.lead >= 0.1
+                            && rest.first().is_none_or(|next| next.features.question_coverage < best.features.question_coverage) =>
+                    {
                         Some(best.id.clone())
                     }
                     _ => None,
