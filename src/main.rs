@@ -131,9 +131,9 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
-        /// Number of entries to return.
-        #[arg(long, default_value_t = 5)]
-        top: usize,
+        /// Number of entries to return (at least 1).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+        top: u16,
         /// Only entries of this category.
         #[arg(long)]
         category: Option<String>,
@@ -298,15 +298,25 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
     // A fresh id per run, so two runs are two sessions in the report.
     let id = format!("cli-{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
     let mut session = Session::new(id).with_channel("cli");
-    println!("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。");
+    // With --json, stdout carries only the replies (one JSON value each);
+    // the greeting and the prompt go to stderr.
+    let say = |text: &str, newline: bool| {
+        let out: &mut dyn Write = if json { &mut std::io::stderr() } else { &mut std::io::stdout() };
+        let _ = if newline { writeln!(out, "{text}") } else { write!(out, "{text}") };
+        let _ = out.flush();
+    };
+    say("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。", true);
     let stdin = std::io::stdin();
     let mut line = String::new();
     loop {
-        print!("> ");
-        std::io::stdout().flush().ok();
+        say("> ", false);
         line.clear();
-        if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-            println!("ご利用ありがとうございました。");
+        // Not UTF-8, or the terminal went away: say so, not a silent end.
+        if let Err(e) = stdin.lock().read_line(&mut line) {
+            return Err(Error::InvalidInput(format!("stdin: {e}")));
+        }
+        if line.trim().is_empty() {
+            say("ご利用ありがとうございました。", true);
             return Ok(());
         }
         let at = chrono::Utc::now().with_timezone(&engine.calendar().offset());
@@ -608,7 +618,7 @@ fn run(cli: Cli) -> Result<()> {
             corpus.as_deref(),
             topic_questions,
         ),
-        Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top, category),
+        Command::Ask { question, corpus, json, top, category } => ask(&question, &corpus, json, top.into(), category),
         Command::Check { corpus } => check(&corpus),
         Command::Eval { corpus, cases, json, at, no_failures } => eval(&corpus, &cases, json, at.as_deref(), no_failures),
         Command::Categories { category, corpus, json } => categories(category, &corpus, json),

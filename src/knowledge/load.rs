@@ -144,10 +144,11 @@ pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>
 /// Loads the entries of one file, choosing the format by extension.
 pub fn load_file(path: &Path) -> Result<Vec<FaqEntry>> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::Corpus {
-        path: path.into(),
-        line: 0,
-        message: format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        // The line of the first bad byte, so the operator can find it.
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        Error::Corpus { path: path.into(), line, message: format!("not UTF-8 (byte {at})") }
     })?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("jsonl") | Some("json") => parse_jsonl(&text, path),
