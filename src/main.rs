@@ -472,21 +472,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
     match (rules, routes) {
         (Ok(rules), Ok(routes)) => {
             let config = madoguchi::decide::EngineConfig::default();
-            // The phone routes by category are built in (no file sets them),
-            // so a corpus of other categories is not an error the operator
-            // could fix: say what happens instead.
-            if let Some(cats) = &categories {
-                let missing: Vec<&str> =
-                    config.phone_routes.iter().map(|(c, _)| c.as_str()).filter(|c| !cats.iter().any(|k| k == c)).collect();
-                if !missing.is_empty() {
-                    println!(
-                        "note: the built-in phone routes name the categories {}, which this corpus does not have; phone hand-offs go to `{}` instead",
-                        missing.join(", "),
-                        config.default_phone_route
-                    );
-                }
-            }
-            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, None) {
+            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, categories.as_deref()) {
                 Ok(()) => println!(
                     "ok: {} rules from {}, routes from {}",
                     rules.len(),

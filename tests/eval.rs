@@ -129,11 +129,23 @@ fn eval_without_usable_cases_fails() {
 }
 
 #[test]
-fn check_accepts_a_corpus_of_other_categories_and_says_where_phone_hand_offs_go() {
+fn phone_routes_by_category_are_the_routes_files_and_check_holds_them_to_the_corpus() {
+    // The bundled routes file routes calls by the bundled corpus's
+    // categories: check names the file and the category a city corpus lacks.
     let out = bin().current_dir(root()).args(["check", "--corpus", "corpora/city"]).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("note: the built-in phone routes name the categories クレジットカード"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("dictionaries/routes.json") && err.contains("phone.by_category: category `クレジットカード`"), "{err}");
+    // An operator's own routes file without those categories passes.
+    let dir = std::env::temp_dir().join(format!("madoguchi-routes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut routes: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("dictionaries/routes.json")).unwrap()).unwrap();
+    routes["phone"] = serde_json::json!({"default_route": "callback_form"});
+    let file = dir.join("routes.json");
+    std::fs::write(&file, routes.to_string()).unwrap();
+    let out = bin().current_dir(root()).args(["check", "--corpus", "corpora/city", "--routes"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -87,9 +87,12 @@ pub struct EngineConfig {
     /// Route for complaint hand-offs.
     pub complaint_route: String,
     /// Routes to prefer for a requested phone hand-off, by category of the
-    /// conversation's last answer (`[category, route]` pairs).
+    /// conversation's last answer (`[category, route]` pairs). Empty (the
+    /// default): the routes file's `phone.by_category` decides.
     pub phone_routes: Vec<(String, String)>,
-    /// Phone route when the conversation has no category yet.
+    /// Phone route when the conversation has no category yet. Empty (the
+    /// default): the routes file's `phone.default_route`, else
+    /// `operator_route`.
     pub default_phone_route: String,
 }
 
@@ -107,12 +110,10 @@ impl Default for EngineConfig {
             urgent_route: "lost_stolen_desk".into(),
             operator_route: "chat_operator".into(),
             complaint_route: "complaints_desk".into(),
-            phone_routes: vec![
-                ("クレジットカード".into(), "card_center".into()),
-                ("モバイル".into(), "mobile_center".into()),
-                ("オンラインストア".into(), "shop_center".into()),
-            ],
-            default_phone_route: "mobile_center".into(),
+            // The bundled routes file names the phone lines of its
+            // categories (`phone`); nothing of one operator is built in.
+            phone_routes: Vec::new(),
+            default_phone_route: String::new(),
         }
     }
 }
@@ -626,13 +627,22 @@ impl Engine {
 
     fn requested_route(&self, session: &Session, hint: Option<&str>) -> String {
         match hint {
-            Some("phone") => session
-                .last_category
-                .as_ref()
-                .and_then(|c| self.config.phone_routes.iter().find(|(cat, _)| cat == c))
-                .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| self.config.default_phone_route.clone())
-                .to_string(),
+            Some("phone") => {
+                let category = session.last_category.as_deref();
+                let configured = category
+                    .and_then(|c| self.config.phone_routes.iter().find(|(cat, _)| cat == c))
+                    .map(|(_, r)| r.as_str())
+                    .or(Some(self.config.default_phone_route.as_str()).filter(|r| !r.is_empty()));
+                // The configuration overrides the routes file when it sets
+                // anything; with neither, the operator route takes the call.
+                let from_file = || self.calendar.phone.route_for(category);
+                let chosen = if self.config.phone_routes.is_empty() && self.config.default_phone_route.is_empty() {
+                    from_file()
+                } else {
+                    configured
+                };
+                chosen.unwrap_or(&self.config.operator_route).to_string()
+            }
             Some(route) if self.calendar.route(route).is_some() => route.to_string(),
             _ => self.config.operator_route.clone(),
         }

@@ -252,10 +252,48 @@ pub struct Calendar {
     pub timezone_offset_hours: i32,
     /// The routes.
     pub routes: Vec<Route>,
+    /// Which phone route a request for a call gets.
+    #[serde(default, skip_serializing_if = "PhoneRoutes::is_empty")]
+    pub phone: PhoneRoutes,
 }
 
 fn default_offset_hours() -> i32 {
     9
+}
+
+/// Which phone route a request for a call (「電話で話したい」) gets: the
+/// route of the category of the conversation's last answer, else the
+/// default route, else the operator route. Data of the routes file, so an
+/// operator with other categories and lines sets their own.
+///
+/// ```
+/// use madoguchi::decide::hours::PhoneRoutes;
+/// let p: PhoneRoutes = serde_json::from_str(r#"{"default_route":"tel","by_category":{"税金":"tax_line"}}"#).unwrap();
+/// assert_eq!(p.route_for(Some("税金")), Some("tax_line"));
+/// assert_eq!(p.route_for(Some("ごみ")), Some("tel"));
+/// assert_eq!(PhoneRoutes::default().route_for(Some("ごみ")), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneRoutes {
+    /// Route by category name.
+    #[serde(default)]
+    pub by_category: std::collections::BTreeMap<String, String>,
+    /// Route when no category applies.
+    #[serde(default)]
+    pub default_route: Option<String>,
+}
+
+impl PhoneRoutes {
+    /// True when nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.by_category.is_empty() && self.default_route.is_none()
+    }
+
+    /// The route for a conversation whose last answer had `category`.
+    pub fn route_for(&self, category: Option<&str>) -> Option<&str> {
+        category.and_then(|c| self.by_category.get(c)).or(self.default_route.as_ref()).map(String::as_str)
+    }
 }
 
 /// Whether a route is open at a moment, and what to offer if it is not.
@@ -438,6 +476,16 @@ impl Calendar {
                     out.push(format!("route `{id}`: unknown fallback_route `{fb}`"));
                 }
             }
+        }
+        for (category, route) in &self.phone.by_category {
+            if self.route(route).is_none() {
+                out.push(format!("phone.by_category: `{category}` → unknown route `{route}`"));
+            }
+        }
+        if let Some(route) = &self.phone.default_route
+            && self.route(route).is_none()
+        {
+            out.push(format!("phone.default_route: unknown route `{route}`"));
         }
         out.extend(self.fallback_loops());
         out

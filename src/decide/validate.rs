@@ -52,12 +52,28 @@ pub fn validate(
         ("operator_route", config.operator_route.as_str()),
         ("complaint_route", config.complaint_route.as_str()),
     ];
-    if uses_phone {
+    if uses_phone && !config.default_phone_route.is_empty() {
         named.push(("default_phone_route", config.default_phone_route.as_str()));
     }
     for (what, id) in named {
         if !known(id) {
             errors.push(config_err(format!("{what} `{id}` is not a route of {routes_file}")));
+        }
+    }
+    // The routes file's own phone routes were checked when it was loaded;
+    // only their categories are left to check against the corpus.
+    if let Some(cats) = categories {
+        for category in calendar.phone.by_category.keys() {
+            if !cats.iter().any(|c| c == category) {
+                errors.push(Error::Resource {
+                    path: PathBuf::from(routes_file),
+                    line: 0,
+                    message: format!(
+                        "phone.by_category: category `{category}` is not a category of the corpus (it has: {})",
+                        cats.join(", ")
+                    ),
+                });
+            }
         }
     }
     for (category, route) in &config.phone_routes {
