@@ -116,6 +116,22 @@ fn binary_and_empty_inputs_get_clear_errors() {
 }
 
 #[test]
+fn syntax_errors_and_the_problems_of_the_other_lines_are_listed_together() {
+    let dir = temp_dir("all-problems");
+    let file = dir.join("faq.jsonl");
+    fs::write(
+        &file,
+        "{\"id\":\"a\",\"question\":\"q\",\"answer\":\"x\"}\nnot json\n{\"id\":\"a\",\"question\":\"q2\",\"answer\":\"y\"}\n{\"id\":\"c\",\"question\":\"\",\"answer\":\"z\"}\n",
+    )
+    .unwrap();
+    let err = load_corpus(&dir).unwrap_err().to_string();
+    let f = file.display().to_string();
+    assert!(err.contains(&format!("{f}:2:")), "the syntax error: {err}");
+    assert!(err.contains(&format!("{f}:3: duplicate id \"a\"")), "the duplicate, in the same report: {err}");
+    assert!(err.contains(&format!("{f}:4:")) && err.contains("empty question"), "the empty field: {err}");
+}
+
+#[test]
 fn unknown_csv_columns_are_errors() {
     let dir = temp_dir("csv-columns");
     let path = dir.join("faq.csv");

@@ -27,6 +27,12 @@ use crate::error::{Error, Result};
 /// assert!(err.to_string().starts_with("f.jsonl:2:"));
 /// ```
 pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<FaqEntry>> {
+    let (entries, errors) = jsonl_parts(text, path);
+    Error::from_many(errors).map_or(Ok(entries), Err)
+}
+
+/// The entries of the lines that parse, and an error for each that does not.
+fn jsonl_parts(text: &str, path: &Path) -> (Vec<FaqEntry>, Vec<Error>) {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     let file = path.display().to_string();
@@ -50,7 +56,7 @@ pub fn parse_jsonl(text: &str, path: &Path) -> Result<Vec<FaqEntry>> {
             Err(err) => errors.push(Error::Corpus { path: path.into(), line: i + 1, message: err.to_string() }),
         }
     }
-    Error::from_many(errors).map_or(Ok(entries), Err)
+    (entries, errors)
 }
 
 fn split_list(s: &str) -> Vec<String> {
@@ -64,6 +70,20 @@ const CSV_COLUMNS: [&str; 10] =
 
 /// Parses CSV (`delimiter = b','`) or TSV (`b'\t'`) text with a header row.
 pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>> {
+    let (entries, errors) = csv_parts(text, path, delimiter);
+    Error::from_many(errors).map_or(Ok(entries), Err)
+}
+
+/// The entries of the records that parse, and an error for each that does
+/// not (or one for a header nothing can be read with).
+fn csv_parts(text: &str, path: &Path, delimiter: u8) -> (Vec<FaqEntry>, Vec<Error>) {
+    match csv_records(text, path, delimiter) {
+        Ok(parts) => parts,
+        Err(e) => (Vec::new(), vec![e]),
+    }
+}
+
+fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>, Vec<Error>)> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(false)
@@ -138,11 +158,33 @@ pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>
         e.source = Source { file: file.clone(), line };
         entries.push(e);
     }
-    Error::from_many(errors).map_or(Ok(entries), Err)
+    Ok((entries, errors))
 }
 
 /// Loads the entries of one file, choosing the format by extension.
 pub fn load_file(path: &Path) -> Result<Vec<FaqEntry>> {
+    let (entries, errors) = file_parts(path);
+    Error::from_many(errors).map_or(Ok(entries), Err)
+}
+
+/// The entries of one file that parse, and its problems.
+fn file_parts(path: &Path) -> (Vec<FaqEntry>, Vec<Error>) {
+    match read_text(path) {
+        Ok(text) => match path.extension().and_then(|e| e.to_str()) {
+            Some("jsonl") | Some("json") => jsonl_parts(&text, path),
+            Some("csv") => csv_parts(&text, path, b','),
+            Some("tsv") => csv_parts(&text, path, b'\t'),
+            _ => (
+                Vec::new(),
+                vec![Error::Corpus { path: path.into(), line: 0, message: "unknown format (use .jsonl, .csv or .tsv)".into() }],
+            ),
+        },
+        Err(e) => (Vec::new(), vec![e]),
+    }
+}
+
+/// A corpus file as UTF-8 text.
+fn read_text(path: &Path) -> Result<String> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -150,12 +192,7 @@ pub fn load_file(path: &Path) -> Result<Vec<FaqEntry>> {
         let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
         Error::Corpus { path: path.into(), line, message: format!("not UTF-8 (byte {at})") }
     })?;
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("jsonl") | Some("json") => parse_jsonl(&text, path),
-        Some("csv") => parse_csv(&text, path, b','),
-        Some("tsv") => parse_csv(&text, path, b'\t'),
-        _ => Err(Error::Corpus { path: path.into(), line: 0, message: "unknown format (use .jsonl, .csv or .tsv)".into() }),
-    }
+    Ok(text)
 }
 
 /// The corpus files under `path`: the file itself, or every `*.jsonl`,
@@ -182,13 +219,18 @@ pub fn load_corpus(path: &Path) -> Result<KnowledgeBase> {
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     for file in corpus_files(path)? {
-        match load_file(&file) {
-            Ok(mut e) => entries.append(&mut e),
-            Err(e) => errors.push(e),
-        }
+        let (mut e, mut problems) = file_parts(&file);
+        entries.append(&mut e);
+        errors.append(&mut problems);
     }
-    if let Some(e) = Error::from_problems(errors) {
-        return Err(e);
+    if !errors.is_empty() {
+        // Every problem at once: the entries that did parse are checked too
+        // (empty fields, duplicate ids), so fixing the syntax errors does
+        // not reveal a second list.
+        if let Err(e) = KnowledgeBase::new(entries) {
+            errors.push(e);
+        }
+        return Err(Error::from_problems(errors).expect("not empty"));
     }
     // Files without a single entry are a truncated export, not an FAQ: a
     // server reloading them would answer nothing from then on.
