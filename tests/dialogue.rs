@@ -442,3 +442,76 @@ fn ordinary_questions_raise_nothing() {
     }
     assert!(alarms.is_empty(), "{} false alarms:\n{}", alarms.len(), alarms.join("\n"));
 }
+
+#[test]
+fn thanks_and_yes_after_an_answer_never_hand_off() {
+    // Three polite lines after an answer used to be three failed searches:
+    // an `unresolved` hand-off for a satisfied customer.
+    let mut s = Session::new("smalltalk-thanks");
+    let answer = say(&mut s, "カードの暗証番号を変えたい");
+    assert_eq!(answer.kind, ReplyKind::Answer, "{answer:?}");
+    for line in ["ありがとう", "はい", "わかりました", "ありがとうございました！"] {
+        let r = say(&mut s, line);
+        assert_eq!(r.kind, ReplyKind::Smalltalk, "{line}: {r:?}");
+        assert!(r.handoff.is_none());
+    }
+    assert!(!s.handed_off);
+    // The typed ありがとう counted as the answer's feedback: the button
+    // cannot give a second one.
+    let err = engine().feedback_at(&mut s, answer.turn, false, at(OPEN)).unwrap_err();
+    assert_eq!(err, madoguchi::decide::FeedbackError::AlreadyGiven { turn: answer.turn });
+}
+
+#[test]
+fn a_typed_no_after_an_answer_works_like_the_button() {
+    let mut s = Session::new("smalltalk-no");
+    let answer = say(&mut s, "カードの暗証番号を変えたい");
+    assert_eq!(answer.kind, ReplyKind::Answer, "{answer:?}");
+    let answered = answer.answer.as_ref().unwrap().id.clone();
+    let r = say(&mut s, "いいえ、違います");
+    assert!(matches!(r.kind, ReplyKind::Clarify | ReplyKind::Fallback), "{r:?}");
+    assert!(r.choices.iter().all(|c| c.id != answered), "the answer again: {r:?}");
+    if r.kind == ReplyKind::Clarify {
+        // The other hits are for the question answered, not for 「いいえ」.
+        assert!(r.choices.iter().any(|c| c.question.contains("暗証番号")), "{r:?}");
+        let pick = say(&mut s, "1");
+        assert_eq!(pick.kind, ReplyKind::Answer, "{pick:?}");
+    }
+    // A no counts toward the unresolved hand-off like the button's.
+    let mut s = Session::new("smalltalk-no-3");
+    say(&mut s, "カードの暗証番号を変えたい");
+    say(&mut s, "いいえ");
+    say(&mut s, "ぴよぴよぴよ");
+    let r = say(&mut s, "ふがふがふが");
+    assert_eq!(r.handoff.as_ref().map(|h| h.reason), Some(HandoffReason::Unresolved), "{r:?}");
+}
+
+#[test]
+fn no_during_a_clarification_withdraws_the_choices() {
+    let mut s = Session::new("smalltalk-clarify");
+    let first = say(&mut s, "カードについて");
+    assert_eq!(first.kind, ReplyKind::Clarify, "{first:?}");
+    let yes = say(&mut s, "はい");
+    assert_eq!(yes.kind, ReplyKind::Smalltalk, "{yes:?}");
+    assert!(yes.message.contains("番号"), "{yes:?}");
+    let r = say(&mut s, "どれでもないです");
+    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+    assert!(r.choices.is_empty() && s.pending.is_none());
+    let late = say(&mut s, "2");
+    assert_eq!(late.kind, ReplyKind::Fallback, "no choices are on offer any more: {late:?}");
+}
+
+#[test]
+fn greetings_and_goodbyes_are_answered_without_a_search() {
+    let mut s = Session::new("smalltalk-greeting");
+    for (line, kind) in [("こんにちは", ReplyKind::Smalltalk), ("はい", ReplyKind::Smalltalk), ("さようなら", ReplyKind::Smalltalk)] {
+        let r = say(&mut s, line);
+        assert_eq!(r.kind, kind, "{line}: {r:?}");
+    }
+    assert_eq!(s.consecutive_failures, 0);
+    // Words to look up are not small talk, and urgent rules still come first.
+    let r = say(&mut s, "はい、カードの再発行の手数料は？");
+    assert_ne!(r.kind, ReplyKind::Smalltalk, "{r:?}");
+    let r = say(&mut s, "いいえ、カードを落としました");
+    assert_eq!(r.handoff.as_ref().map(|h| h.reason), Some(HandoffReason::Urgent), "{r:?}");
+}

@@ -28,12 +28,17 @@
 //!    or the alternative when closed. One hand-off per need: once the
 //!    session is handed off, another request (or the same urgent situation
 //!    again) gets the same route again with `handoff.repeat = true`.
-//! 8. A pending clarification is resolved by number (`2`, `２番`, `2つ目`) or
+//! 8. Small talk — a whole message of thanks, yes, no, greetings or
+//!    goodbyes (the rules file's `smalltalk` words) — gets a `smalltalk`
+//!    reply and is not searched: right after an answer, yes/thanks records
+//!    it as resolved and no works like the いいえ button; during a
+//!    clarification no withdraws the choices ([`crate::decide::smalltalk`]).
+//! 9. A pending clarification is resolved by number (`2`, `２番`, `2つ目`) or
 //!    by repeated words.
-//! 9. Retrieval: `answer` when confident and clear, `clarify` when middling or
+//! 10. Retrieval: `answer` when confident and clear, `clarify` when middling or
 //!    close, `fallback` when nothing fits. A short message pointing back
 //!    (`それの手数料は？`) is searched together with the previous topic.
-//! 10. After [`Policy::unresolved_turns`](super::rules::Policy) consecutive turns without an answer:
+//! 11. After [`Policy::unresolved_turns`](super::rules::Policy) consecutive turns without an answer:
 //!    `handoff:unresolved`. Complaints may hand off too
 //!    ([`EngineConfig::complaint_handoff`]).
 
@@ -411,6 +416,12 @@ impl Engine {
         if let Some(hit) = &matches.handoff_request {
             let route = self.requested_route(session, hit.route.as_deref());
             let r = self.handoff(session, flags, voc, HandoffReason::Requested, None, &route, at);
+            return self.finish(session, r, at);
+        }
+
+        // Thanks, yes, no, greetings: nothing to search (see `smalltalk`).
+        if let Some(act) = self.rules.smalltalk(&text) {
+            let r = self.smalltalk_reply(session, act, flags, voc, at);
             return self.finish(session, r, at);
         }
 

@@ -65,8 +65,8 @@ pub struct Feedback {
     pub reply: Option<Reply>,
 }
 
-const SORRY: &str = "お役に立てず申し訳ありません。";
-const PERSON: &str = "担当者との対応をご希望の場合は「担当者と話したい」とお送りください。";
+pub(super) const SORRY: &str = "お役に立てず申し訳ありません。";
+pub(super) const PERSON: &str = "担当者との対応をご希望の場合は「担当者と話したい」とお送りください。";
 
 impl Engine {
     /// Records the customer's feedback on the answer of `turn` at the
@@ -119,16 +119,32 @@ impl Engine {
 
         session.turns += 1;
         session.last_active = at.timestamp();
-        let (flags, voc) = (Flags::default(), VocClass::Inquiry);
-        session.consecutive_failures += 1;
-        let reply = if session.consecutive_failures >= self.rules().policy().unresolved_turns {
-            let route = self.config().operator_route.clone();
-            self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at)
-        } else {
-            self.other_hits(session, turn, &entry_id)
-        };
+        let reply = self.not_resolved(session, turn, &entry_id, Flags::default(), VocClass::Inquiry, at);
         let reply = self.finish(session, reply, at);
         Ok(Feedback { turn, entry_id, resolved, reply: Some(reply) })
+    }
+
+    /// The reply to いいえ about the answer of `turn` (the button, or a typed
+    /// 「違います」 right after it): a turn without an answer toward the
+    /// unresolved hand-off, else the other hits for the same question.
+    pub(super) fn not_resolved(
+        &self,
+        session: &mut Session,
+        turn: u32,
+        entry_id: &str,
+        flags: Flags,
+        voc: VocClass,
+        at: DateTime<FixedOffset>,
+    ) -> Reply {
+        session.consecutive_failures += 1;
+        if session.consecutive_failures >= self.rules().policy().unresolved_turns {
+            let route = self.config().operator_route.clone();
+            return self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at);
+        }
+        let mut r = self.other_hits(session, turn, entry_id);
+        r.flags = flags;
+        r.voc = voc;
+        r
     }
 
     /// The other hits for the question answered on `turn`, as a clarify; a

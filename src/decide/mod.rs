@@ -12,6 +12,7 @@ pub mod pii;
 pub mod reply;
 pub mod rules;
 pub mod session;
+pub mod smalltalk;
 pub mod validate;
 mod weights;
 

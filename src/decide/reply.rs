@@ -32,6 +32,9 @@ pub enum ReplyKind {
     Warn,
     /// The session is closed under the harassment policy.
     End,
+    /// Thanks, yes, no, a greeting or a goodbye with nothing to look up: a
+    /// courteous line (see [`crate::decide::smalltalk`]).
+    Smalltalk,
 }
 
 impl ReplyKind {
@@ -44,6 +47,7 @@ impl ReplyKind {
             ReplyKind::Handoff => "handoff",
             ReplyKind::Warn => "warn",
             ReplyKind::End => "end",
+            ReplyKind::Smalltalk => "smalltalk",
         }
     }
 }

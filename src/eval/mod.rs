@@ -216,6 +216,7 @@ pub fn reply_label(reply: &Reply) -> String {
         ReplyKind::Handoff => format!("handoff:{}", reply.handoff.as_ref().map(|h| h.reason.as_str()).unwrap_or("?")),
         ReplyKind::Warn => "abuse".into(),
         ReplyKind::End => "end".into(),
+        ReplyKind::Smalltalk => "smalltalk".into(),
     }
 }
 
@@ -224,7 +225,9 @@ fn accepted(expect: &Expectation, reply: &Reply) -> bool {
     match expect {
         Expectation::Faq(id) => reply.answer.as_ref().is_some_and(|a| &a.id == id),
         Expectation::Relevant(m) => reply.answer.as_ref().is_some_and(|a| m.contains_key(&a.id)),
-        Expectation::SelfService => matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback),
+        Expectation::SelfService => {
+            matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback | ReplyKind::Smalltalk)
+        }
         Expectation::Abuse => matches!(reply.kind, ReplyKind::Warn | ReplyKind::End),
         other => other.label() == label,
     }

@@ -3,7 +3,7 @@
 //!
 //! | metric | type | labels |
 //! |---|---|---|
-//! | `madoguchi_turns_total` | counter | `kind` (answer, clarify, fallback, handoff, warn, end) |
+//! | `madoguchi_turns_total` | counter | `kind` (answer, clarify, fallback, handoff, warn, end, smalltalk) |
 //! | `madoguchi_handoffs_total` | counter | `reason` (urgent, requested, unresolved, complaint), `repeat` |
 //! | `madoguchi_turn_duration_seconds` | histogram | (engine + store, per turn) |
 //! | `madoguchi_store_errors_total` | counter | `store` (sessions, rate, outbox, reload) |

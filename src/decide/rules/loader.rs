@@ -10,6 +10,7 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
+use super::smalltalk::{Act, Smalltalk, fold_word};
 use super::types::*;
 use super::{NO_MODEL_THRESHOLD, RuleSet};
 use crate::decide::harassment::{Lexicon, LexiconEntry, ModelThresholds};
@@ -37,6 +38,27 @@ struct RawFile {
     harassment: RawGroup,
     #[serde(default)]
     voc: RawGroup,
+    #[serde(default)]
+    smalltalk: RawSmalltalk,
+}
+
+/// `smalltalk`: whole-message words per act (see [`super::smalltalk`]).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSmalltalk {
+    #[serde(default)]
+    #[allow(dead_code)] // documentation only
+    description: Option<String>,
+    #[serde(default)]
+    thanks: Vec<String>,
+    #[serde(default)]
+    yes: Vec<String>,
+    #[serde(default)]
+    no: Vec<String>,
+    #[serde(default)]
+    greeting: Vec<String>,
+    #[serde(default)]
+    bye: Vec<String>,
 }
 
 /// The policy as written; `warn_strikes` is read only to reject it.
@@ -395,6 +417,7 @@ impl<'a> Loader<'a> {
         });
         let voc = self.group("voc", raw.voc, |r| tag_of(r, &["class"], |r| r.class));
         let lexicon = self.lexicon(raw.lexicon);
+        let smalltalk = self.smalltalk(raw.smalltalk);
         if let Some(e) = Error::from_many(self.errors) {
             return Err(e);
         }
@@ -408,8 +431,42 @@ impl<'a> Loader<'a> {
             voc,
             policy,
             lexicon,
+            smalltalk,
             classifier: None,
         })
+    }
+
+    /// Reads the small-talk words: folded, each in one act only.
+    fn smalltalk(&mut self, raw: RawSmalltalk) -> Smalltalk {
+        let mut table = Smalltalk::default();
+        let mut acts: HashMap<String, Act> = HashMap::new();
+        let gline = self.line_of("\"smalltalk\"");
+        let lists = [
+            (Act::Thanks, raw.thanks),
+            (Act::Yes, raw.yes),
+            (Act::No, raw.no),
+            (Act::Greeting, raw.greeting),
+            (Act::Bye, raw.bye),
+        ];
+        for (act, words) in lists {
+            for word in words {
+                let line = self.line_of_string(&word, gline);
+                match fold_word(&word) {
+                    Err(e) => self.err(line, format!("smalltalk.{}: {e}", act.as_str())),
+                    Ok(folded) => match acts.get(&folded) {
+                        Some(other) if *other != act => self.err(
+                            line,
+                            format!("smalltalk.{}: {word:?} is also listed under {} (one act per word)", act.as_str(), other.as_str()),
+                        ),
+                        _ => {
+                            acts.insert(folded.clone(), act);
+                            table.insert(folded, act);
+                        }
+                    },
+                }
+            }
+        }
+        table
     }
 
     /// Reads the lexicon: plain words (no regex), folded like messages.

@@ -28,7 +28,9 @@
 //!   },
 //!   "handoff_request": {"rules": [{"id": "…", "route": "chat_operator", …}]},
 //!   "harassment": {"rules": [{"id": "…", "category": "threat", "severity": "severe", …}]},
-//!   "voc": {"rules": [{"id": "…", "class": "complaint", …}]}
+//!   "voc": {"rules": [{"id": "…", "class": "complaint", …}]},
+//!   "smalltalk": {"thanks": ["ありがとう"], "yes": ["はい"], "no": ["いいえ"],
+//!                 "greeting": ["こんにちは"], "bye": ["さようなら"]}
 //! }
 //! ```
 //!
@@ -73,6 +75,13 @@
 //!   them sparingly, since a real situation may share a message with a
 //!   question ("カードを落としたので再発行の手数料は？" must still fire).
 //!
+//! # Small talk
+//!
+//! `smalltalk` lists whole-message words per act (plain words, no regex):
+//! a message every part of which is such a word ([`RuleSet::smalltalk`],
+//! [`Smalltalk::act`]) is answered as thanks, yes, no, a greeting or a
+//! goodbye instead of being searched (see the engine's order of decisions).
+//!
 //! # The urgent model
 //!
 //! When no urgent rule fires, a statistical detector may still raise an
@@ -107,6 +116,7 @@
 
 mod loader;
 mod matcher;
+mod smalltalk;
 mod types;
 #[cfg(test)]
 mod tests;
@@ -115,6 +125,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+pub use smalltalk::{Act, Smalltalk};
 pub use types::*;
 
 use crate::decide::harassment::combine::combine;
@@ -174,6 +185,7 @@ pub struct RuleSet {
     voc: Group<VocClass>,
     policy: Policy,
     lexicon: Lexicon,
+    smalltalk: Smalltalk,
     classifier: Option<Arc<Classifier>>,
 }
 
@@ -251,6 +263,19 @@ impl RuleSet {
         self.harassment.sections.extend(other.harassment.sections);
         self.voc.sections.extend(other.voc.sections);
         self.lexicon.extend(&other.lexicon);
+        self.smalltalk.extend(&other.smalltalk);
+    }
+
+    /// The act of a small-talk message (thanks, yes, no, a greeting, a
+    /// goodbye), when every part of it is a word of the rules file's
+    /// `smalltalk` section; see [`Smalltalk::act`].
+    pub fn smalltalk(&self, message: &str) -> Option<Act> {
+        self.smalltalk.act(message)
+    }
+
+    /// The small-talk words (see [`RuleSet::smalltalk`]).
+    pub fn smalltalk_words(&self) -> &Smalltalk {
+        &self.smalltalk
     }
 
     /// The harassment classifier in use (the bundled

@@ -94,6 +94,32 @@ fn voc_golden() {
 }
 
 #[test]
+fn smalltalk_golden() {
+    run_golden("tests/golden/rules/smalltalk.tsv", include_str!("../../../tests/golden/rules/smalltalk.tsv"), |m| {
+        rules().smalltalk(m).map_or("-".into(), |a| a.as_str().to_string())
+    });
+}
+
+#[test]
+fn smalltalk_words_are_checked() {
+    let bad = r#"{
+  "smalltalk": {
+    "thanks": ["ありがとう", "どうも。"],
+    "no": ["ありがとう"],
+    "bye": ["またね笑", ""]
+  }
+}"#;
+    let err = RuleSet::from_json_str(bad, "r.json").unwrap_err().to_string();
+    assert!(err.contains("r.json:3:") && err.contains("without punctuation"), "{err}");
+    assert!(err.contains("\"ありがとう\" is also listed under thanks"), "{err}");
+    assert!(err.contains("r.json:5:") && err.contains("trailing 笑"), "{err}");
+    assert!(err.contains("an empty word"), "{err}");
+    let ok = RuleSet::from_json_str(r#"{"smalltalk": {"yes": ["ハイ", "はい"]}}"#, "r.json").unwrap();
+    assert_eq!(ok.smalltalk_words().len(), 1);
+    assert!(RuleSet::from_json_str(r#"{"smalltalk": {"maybe": ["たぶん"]}}"#, "r.json").is_err());
+}
+
+#[test]
 fn hits_carry_ids_and_folded_span() {
     let m = rules().check("ｶｰﾄﾞなくした");
     let hit = m.urgent.unwrap();

@@ -8,6 +8,7 @@ pub const REPLY_KINDS: &[(&str, &str)] = &[
     ("handoff", "担当者へ引き継ぎ"),
     ("warn", "警告"),
     ("end", "対応終了"),
+    ("smalltalk", "あいさつ・お礼"),
 ];
 
 /// Hand-off reasons.

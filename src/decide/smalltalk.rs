@@ -1,0 +1,89 @@
+//! Replies to small talk: thanks, yes, no, greetings and goodbyes (the words
+//! are the rules file's `smalltalk` section, see
+//! [`RuleSet::smalltalk`](super::rules::RuleSet::smalltalk)).
+//!
+//! * Right after an answer, yes and thanks mean it helped: recorded like
+//!   the はい button (the turn's feedback is given), the failure count
+//!   starts over. No (「違います」) works like the いいえ button: a turn
+//!   without an answer, and the other hits for the same question.
+//! * During a clarification, no means none of the choices: they are
+//!   withdrawn and the customer is asked in other words (a turn without an
+//!   answer); yes asks for a number.
+//! * Anywhere else, a greeting, thanks or goodbye gets a courteous line and
+//!   a bare yes or no asks for the question. None of these count toward the
+//!   unresolved hand-off.
+
+use chrono::{DateTime, FixedOffset};
+
+use super::engine::Engine;
+use super::feedback::{PERSON, SORRY};
+use super::reply::{Flags, HandoffReason, Reply, ReplyKind};
+use super::rules::{Act, VocClass};
+use super::session::{Session, Speaker};
+
+impl Engine {
+    /// The reply to a small-talk message of act `act` (the customer's line
+    /// is already in the transcript).
+    pub(super) fn smalltalk_reply(
+        &self,
+        session: &mut Session,
+        act: Act,
+        flags: Flags,
+        voc: VocClass,
+        at: DateTime<FixedOffset>,
+    ) -> Reply {
+        let answered = self.answer_awaiting_feedback(session);
+        let line = |engine: &Engine, session: &Session, text: &str| {
+            let mut r = engine.base(session, ReplyKind::Smalltalk, flags, voc);
+            r.message = text.to_string();
+            r
+        };
+        match (act, answered, &session.pending) {
+            (Act::No, Some((turn, entry)), _) => {
+                session.feedback.push(turn);
+                session.pending = None;
+                self.not_resolved(session, turn, &entry, flags, voc, at)
+            }
+            (Act::No, None, Some(_)) => {
+                session.pending = None;
+                session.consecutive_failures += 1;
+                if session.consecutive_failures >= self.rules().policy().unresolved_turns {
+                    let route = self.config().operator_route.clone();
+                    return self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at);
+                }
+                let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
+                r.message = format!(
+                    "{SORRY}お探しの内容を別の言葉でお聞かせいただくか、次のカテゴリからお探しください。\n{PERSON}"
+                );
+                r.suggestions = self.category_names();
+                r
+            }
+            (Act::Yes | Act::Thanks, Some((turn, _)), _) => {
+                session.feedback.push(turn);
+                session.consecutive_failures = 0;
+                line(self, session, "お役に立ててよかったです。ほかにもご質問があればどうぞ。")
+            }
+            (Act::Yes, None, Some(p)) => {
+                let text = format!("1〜{}の番号でお選びいただくか、ご質問を文章でお聞かせください。", p.candidates.len());
+                line(self, session, &text)
+            }
+            (Act::Thanks | Act::Bye, _, _) => {
+                session.pending = None;
+                line(self, session, "ご利用ありがとうございました。ほかにもご質問があれば、いつでもお気軽にどうぞ。")
+            }
+            (Act::Greeting, _, _) => line(self, session, "お問い合わせありがとうございます。ご質問をどうぞ。"),
+            (Act::Yes | Act::No, _, _) => line(self, session, "ご用件をお聞かせください。ご質問を文章でどうぞ。"),
+        }
+    }
+
+    /// The previous turn's answer (turn, entry id) when it is the bot's last
+    /// reply and no feedback was given on it yet.
+    fn answer_awaiting_feedback(&self, session: &Session) -> Option<(u32, String)> {
+        let turn = session.turns.checked_sub(1).filter(|t| *t > 0)?;
+        let bot = session.transcript.iter().rev().find(|l| l.speaker == Speaker::Bot)?;
+        match (bot.turn == turn, bot.kind.as_deref(), &bot.entry_id) {
+            (true, Some("answer"), Some(id)) if !session.feedback.contains(&turn) => Some((turn, id.clone())),
+            _ => None,
+        }
+    }
+}
