@@ -364,3 +364,34 @@ fn a_year_of_days_renders() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_typed_verdict_counts_like_the_buttons_and_is_no_topic() {
+    let dir = temp_dir("typed-verdict");
+    let sink = JsonlSink::new(&dir).unwrap();
+    let engine = engine();
+    let t = at("2026-11-16T10:00:00+09:00");
+    // Session a: an answer, then 「違います」; session b: an answer, then 「ありがとう」.
+    let mut a = Session::new("typed-a").with_channel("web");
+    let mut b = Session::new("typed-b").with_channel("web");
+    let mut entries = Vec::new();
+    for (s, second) in [(&mut a, "違います"), (&mut b, "ありがとう")] {
+        let first = engine.respond_at(s, "カードの暗証番号を変えたい", t);
+        assert_eq!(first.kind, ReplyKind::Answer, "{first:?}");
+        entries.push(first.answer.as_ref().unwrap().id.clone());
+        sink.record(&Event::turn(s, &first, t)).unwrap();
+        let r = engine.respond_at(s, second, t);
+        let v = r.verdict.clone().expect("a typed verdict");
+        assert_eq!((v.turn, v.entry_id.as_str(), v.resolved), (first.turn, entries[0].as_str(), second == "ありがとう"));
+        let e = Event::turn(s, &r, t);
+        assert_eq!((e.resolved, e.entry.as_deref()), (Some(v.resolved), Some(entries[0].as_str())));
+        sink.record(&e).unwrap();
+    }
+    drop(sink);
+    let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+    assert_eq!((r.totals.feedback_yes, r.totals.feedback_no), (1, 1));
+    assert_eq!(r.totals.resolved_sessions, 1, "b said thanks, a said no");
+    assert_eq!(r.entries.most_unhelpful.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [entries[0].as_str()]);
+    assert_eq!(r.topics.questions, 0, "「違います」 is not a question to write an entry for");
+    let _ = std::fs::remove_dir_all(dir);
+}

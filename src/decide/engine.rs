@@ -789,6 +789,7 @@ impl Engine {
             harassment: None,
             flags,
             voc,
+            verdict: None,
         }
     }
 

@@ -20,7 +20,9 @@ pub use engine::{Engine, EngineBuilder, EngineConfig};
 pub use feedback::{Feedback, FeedbackError};
 pub use hours::{Availability, Calendar};
 pub use pii::{Masked, PiiKind, mask};
-pub use reply::{AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind};
+pub use reply::{
+    AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, Verdict,
+};
 pub use rules::RuleSet;
 pub use session::{
     InMemorySessionStore, PendingClarification, Session, SessionStore, Speaker, StoreError, StoreFuture, StoreLimits,

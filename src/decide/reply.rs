@@ -203,4 +203,20 @@ pub struct Reply {
     pub flags: Flags,
     /// Voice-of-customer class of the message.
     pub voc: VocClass,
+    /// The customer's typed verdict on the answer just before
+    /// (「ありがとう」, 「違います」; see [`crate::decide::smalltalk`]),
+    /// recorded like the はい/いいえ buttons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+}
+
+/// A typed verdict on an earlier answer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Verdict {
+    /// The turn whose answer was judged.
+    pub turn: u32,
+    /// The entry that answered it.
+    pub entry_id: String,
+    /// Helped (yes, thanks) or not (no).
+    pub resolved: bool,
 }

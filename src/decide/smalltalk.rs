@@ -5,7 +5,10 @@
 //! * Right after an answer, yes and thanks mean it helped: recorded like
 //!   the はい button (the turn's feedback is given), the failure count
 //!   starts over. No (「違います」) works like the いいえ button: a turn
-//!   without an answer, and the other hits for the same question.
+//!   without an answer, and the other hits for the same question. Either
+//!   way the reply carries the [`Verdict`](super::Verdict), and the turn's
+//!   event counts in the report like a button press (not as an unanswered
+//!   question).
 //! * During a clarification, no means none of the choices: they are
 //!   withdrawn and the customer is asked in other words (a turn without an
 //!   answer); yes asks for a number.
@@ -17,7 +20,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::engine::Engine;
 use super::feedback::{PERSON, SORRY};
-use super::reply::{Flags, HandoffReason, Reply, ReplyKind};
+use super::reply::{Flags, HandoffReason, Reply, ReplyKind, Verdict};
 use super::rules::{Act, VocClass};
 use super::session::{Session, Speaker};
 
@@ -42,7 +45,9 @@ impl Engine {
             (Act::No, Some((turn, entry)), _) => {
                 session.feedback.push(turn);
                 session.pending = None;
-                self.not_resolved(session, turn, &entry, flags, voc, at)
+                let mut r = self.not_resolved(session, turn, &entry, flags, voc, at);
+                r.verdict = Some(Verdict { turn, entry_id: entry, resolved: false });
+                r
             }
             (Act::No, None, Some(_)) => {
                 session.pending = None;
@@ -58,10 +63,12 @@ impl Engine {
                 r.suggestions = self.category_names();
                 r
             }
-            (Act::Yes | Act::Thanks, Some((turn, _)), _) => {
+            (Act::Yes | Act::Thanks, Some((turn, entry)), _) => {
                 session.feedback.push(turn);
                 session.consecutive_failures = 0;
-                line(self, session, "お役に立ててよかったです。ほかにもご質問があればどうぞ。")
+                let mut r = line(self, session, "お役に立ててよかったです。ほかにもご質問があればどうぞ。");
+                r.verdict = Some(Verdict { turn, entry_id: entry, resolved: true });
+                r
             }
             (Act::Yes, None, Some(p)) => {
                 let text = format!("1〜{}の番号でお選びいただくか、ご質問を文章でお聞かせください。", p.candidates.len());

@@ -11,15 +11,15 @@
 //! | `session` | 16 hex digits | always | SHA-256 of the session id, cut: joins a session's events, cannot be turned back into the id |
 //! | `channel` | string | when known | `web`, `app`, `cli`, … |
 //! | `turn` | integer | always | the turn of the reply (for feedback: the turn the answer was on) |
-//! | `reply` | reply kind | when the bot replied | `answer`, `clarify`, `fallback`, `handoff`, `warn`, `end` (feedback: the reply to いいえ, absent for はい) |
-//! | `entry` | string | answers, feedback | FAQ entry id |
+//! | `reply` | reply kind | when the bot replied | `answer`, `clarify`, `fallback`, `handoff`, `warn`, `end`, `smalltalk` (feedback: the reply to いいえ, absent for はい) |
+//! | `entry` | string | answers, feedback, typed verdicts | FAQ entry id (of a verdict: the entry judged) |
 //! | `confidence` | number | answers | retrieval confidence in [0, 1] |
 //! | `handoff` | object | hand-offs | `reason`, `route`, `outside_hours` (route closed at `at`), `repeat` (same need again) |
 //! | `voc` | `inquiry` \| `opinion_request` \| `complaint` | turns | voice-of-customer class |
 //! | `harassment` | list | when detected | harassment categories of the message |
 //! | `text` | string | turns | the customer's message **masked** like the transcript (card and phone numbers, PINs, e-mail, …) |
 //! | `truncated` | bool | when true | only the start of an over-long message was read |
-//! | `resolved` | bool | feedback | はい (`true`) or いいえ (`false`) |
+//! | `resolved` | bool | feedback, typed verdicts | はい (`true`) or いいえ (`false`); on a turn, the customer typed it about the answer just before (「ありがとう」, 「違います」) |
 //!
 //! New optional fields may be added within a version; a change of meaning
 //! or a removed field bumps [`EVENT_VERSION`].
@@ -162,14 +162,14 @@ impl Event {
             channel: session.channel.clone(),
             turn: reply.turn,
             reply: Some(reply.kind),
-            entry: reply.answer.as_ref().map(|a| a.id.clone()),
+            entry: reply.answer.as_ref().map(|a| a.id.clone()).or_else(|| reply.verdict.as_ref().map(|v| v.entry_id.clone())),
             confidence: reply.answer.as_ref().map(|a| a.confidence),
             handoff: handoff_of(reply),
             voc: Some(reply.voc),
             harassment,
             text,
             truncated: reply.flags.truncated,
-            resolved: None,
+            resolved: reply.verdict.as_ref().map(|v| v.resolved),
         }
     }
 

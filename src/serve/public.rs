@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::decide::{
-    AnswerPayload, Availability, Candidate, Flags, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind,
+    AnswerPayload, Availability, Candidate, Flags, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, Verdict,
 };
 use crate::decide::rules::{UrgentKind, VocClass};
 
@@ -65,6 +65,10 @@ pub struct PublicReply<'a> {
     pub flags: Flags,
     /// Voice-of-customer class.
     pub voc: VocClass,
+    /// A typed verdict on the previous answer (the widget marks that
+    /// answer's 「解決しましたか？」 as answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'a Verdict>,
 }
 
 impl<'a> From<&'a Reply> for PublicReply<'a> {
@@ -88,6 +92,7 @@ impl<'a> From<&'a Reply> for PublicReply<'a> {
             harassment: r.harassment.as_ref(),
             flags: r.flags,
             voc: r.voc,
+            verdict: r.verdict.as_ref(),
         }
     }
 }

@@ -47,3 +47,21 @@ test("いいえ under an answer offers the other candidates; はい thanks", asy
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a typed ありがとう answers 「解決しましたか？」 too", async () => {
+  const { page, errors } = await openChat();
+  await ask(page, "送料はいくらですか");
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  const group = answer.getByRole("group", { name: "解決しましたか？" });
+  await group.waitFor();
+  const bubbles = await page.locator(".mdg-log > *").count();
+  await ask(page, "ありがとうございました！");
+  await page.getByText("お役に立ててよかったです").waitFor();
+  assert.ok(await group.getByRole("button", { name: "はい" }).isDisabled());
+  assert.ok(await group.getByRole("button", { name: "いいえ" }).isDisabled());
+  await group.getByText("ご回答ありがとうございました").waitFor();
+  assert.ok((await page.locator(".mdg-log > *").count()) > bubbles, "the courteous line is shown");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -187,33 +187,43 @@ impl<'o> Tally<'o> {
                     (Some(ReplyKind::Handoff), Some(h)) if h.reason == HandoffReason::Unresolved => Some(Miss::Unanswered),
                     _ => None,
                 };
-                if let (Some(miss), Some(text)) = (miss, &e.text) {
+                // A typed verdict (「違います」) is not a question to write
+                // an entry for; it counts like the button.
+                if e.resolved.is_some() {
+                    self.verdict(e, date);
+                } else if let (Some(miss), Some(text)) = (miss, &e.text) {
                     self.topics.add(text, miss);
                 }
             }
-            EventType::Feedback => {
-                let entry = e.entry.as_ref().map(|id| self.entries.entry(id.clone()).or_default());
-                match e.resolved {
-                    Some(true) => {
-                        day.yes += 1;
-                        if rec.flags & SAID_NO != 0 {
-                            rec.flags |= SAID_YES_AFTER_NO;
-                        }
-                        if let Some(entry) = entry {
-                            entry.yes += 1;
-                        }
-                    }
-                    Some(false) => {
-                        day.no += 1;
-                        rec.flags |= SAID_NO;
-                        rec.flags &= !SAID_YES_AFTER_NO;
-                        if let Some(entry) = entry {
-                            entry.no += 1;
-                        }
-                    }
-                    None => {}
+            EventType::Feedback => self.verdict(e, date),
+        }
+    }
+
+    /// A verdict on an answer: the はい/いいえ buttons (a feedback event) or
+    /// the same typed in a turn (「ありがとう」, 「違います」).
+    fn verdict(&mut self, e: &Event, date: NaiveDate) {
+        let day = self.days.entry(date).or_default();
+        let Some(rec) = self.sessions.get_mut(&session_key(&e.session)) else { return };
+        let entry = e.entry.as_ref().map(|id| self.entries.entry(id.clone()).or_default());
+        match e.resolved {
+            Some(true) => {
+                day.yes += 1;
+                if rec.flags & SAID_NO != 0 {
+                    rec.flags |= SAID_YES_AFTER_NO;
+                }
+                if let Some(entry) = entry {
+                    entry.yes += 1;
                 }
             }
+            Some(false) => {
+                day.no += 1;
+                rec.flags |= SAID_NO;
+                rec.flags &= !SAID_YES_AFTER_NO;
+                if let Some(entry) = entry {
+                    entry.no += 1;
+                }
+            }
+            None => {}
         }
     }
 

@@ -220,7 +220,7 @@
        /v1/sessions/{id}/feedback; いいえ shows the reply the server gives
        (other candidates, or a person). */
     function feedbackBlock(reply) {
-      var box = el("div", { className: "mdg-feedback", role: "group", "aria-label": "解決しましたか？" });
+      var box = el("div", { className: "mdg-feedback", role: "group", "aria-label": "解決しましたか？", "data-turn": String(reply.turn) });
       box.appendChild(el("p", { className: "mdg-feedback-q", text: "解決しましたか？" }));
       [["はい", true], ["いいえ", false]].forEach(function (choice) {
         box.appendChild(el("button", {
@@ -261,6 +261,15 @@
         busy = false;
         if (!ended) input.focus();
       });
+    }
+    /* A typed 「ありがとう」 or 「違います」 answered the question too. */
+    function markVerdict(verdict) {
+      var box = log.querySelector('.mdg-feedback[data-turn="' + verdict.turn + '"]');
+      if (!box) return;
+      disableButtons(box);
+      var pick = box.querySelector(verdict.resolved ? ".mdg-feedback-yes" : ".mdg-feedback-no");
+      if (pick) pick.classList.add("mdg-picked");
+      feedbackNote(box, "ご回答ありがとうございました。");
     }
     /* --- end of feedback --- */
 
@@ -365,6 +374,7 @@
     }
 
     function render(reply) {
+      if (reply.verdict) markVerdict(reply.verdict);
       switch (reply.kind) {
         case "answer": if (reply.answer) { renderAnswer(reply); break; } addBubble("bot", paragraphs(reply.message)); break;
         case "clarify": renderClarify(reply); break;
