@@ -285,11 +285,17 @@ pub(super) struct Loader<'a> {
     vocab: BTreeMap<String, String>,
     /// Rule id → line of its first definition.
     ids: HashMap<String, usize>,
+    /// Compiled regexes by source: the same mask, exclude or vocabulary
+    /// pattern written in several places (the urgent masks the model's gate
+    /// applies again, {FOUND_AGAIN} as three rules' exclude) shares one
+    /// compiled program — a clone shares it, only the search cache is its
+    /// own. Bounded gaps make each program large (tens to hundreds of KiB).
+    compiled: HashMap<String, Regex>,
 }
 
 impl<'a> Loader<'a> {
     pub(super) fn new(text: &'a str, path: &'a Path) -> Self {
-        Loader { text, path, errors: Vec::new(), vocab: BTreeMap::new(), ids: HashMap::new() }
+        Loader { text, path, errors: Vec::new(), vocab: BTreeMap::new(), ids: HashMap::new(), compiled: HashMap::new() }
     }
 
     fn err(&mut self, line: usize, message: String) {
@@ -544,13 +550,23 @@ impl<'a> Loader<'a> {
             self.err(line, format!("{what}: {}", problems.join("; ")));
             return None;
         }
-        match RegexBuilder::new(&fold_text(&expanded)).size_limit(SIZE_LIMIT).build() {
+        match self.compile(&fold_text(&expanded)) {
             Ok(re) => Some(re),
             Err(e) => {
                 self.err(line, format!("{what}: {}", e.to_string().replace('\n', " ")));
                 None
             }
         }
+    }
+
+    /// Compiles `source`, or clones the regex already compiled from it.
+    fn compile(&mut self, source: &str) -> std::result::Result<Regex, regex::Error> {
+        if let Some(re) = self.compiled.get(source) {
+            return Ok(re.clone());
+        }
+        let re = RegexBuilder::new(source).size_limit(SIZE_LIMIT).build()?;
+        self.compiled.insert(source.to_string(), re.clone());
+        Ok(re)
     }
 
     /// Compiles each pattern on its own, numbering them from 1 in errors
@@ -574,7 +590,7 @@ impl<'a> Loader<'a> {
             .collect::<Vec<_>>()
             .join("|");
         // Each part compiled alone, so only the size limit can fail here.
-        match RegexBuilder::new(&joined).size_limit(SIZE_LIMIT).build() {
+        match self.compile(&joined) {
             Ok(re) => Some(re),
             Err(e) => {
                 self.err(near, format!("{what}: {}", e.to_string().replace('\n', " ")));
