@@ -46,7 +46,9 @@ pub enum HarassmentCategory {
     OnlineExposure,
     /// Demands for an agent's private information.
     PrivateInfo,
-    /// The same demand again and again; counted by the engine, no patterns.
+    /// The same demand again and again: counted by the engine (the same
+    /// message `repeat_limit` times) and by rules for threats to keep calling,
+    /// coming or posting (何回でも電話するからな).
     PersistentRepetition,
 }
 
