@@ -515,3 +515,43 @@ fn greetings_and_goodbyes_are_answered_without_a_search() {
     let r = say(&mut s, "いいえ、カードを落としました");
     assert_eq!(r.handoff.as_ref().map(|h| h.reason), Some(HandoffReason::Urgent), "{r:?}");
 }
+
+#[test]
+fn no_again_reaches_a_person_and_thanks_keeps_the_choices() {
+    // Thanks during a clarification keeps the choices on offer.
+    let mut s = Session::new("smalltalk-keep");
+    let first = say(&mut s, "カードについて");
+    assert_eq!(first.kind, ReplyKind::Clarify, "{first:?}");
+    say(&mut s, "ありがとう");
+    assert_eq!(say(&mut s, "1").kind, ReplyKind::Answer);
+    // Choices (a turn without an answer), 「いいえ」 to them, 「いいえ」 again:
+    // the third turn without an answer is the unresolved hand-off.
+    let mut s = Session::new("smalltalk-no-again");
+    assert_eq!(say(&mut s, "カードについて").kind, ReplyKind::Clarify);
+    let r = say(&mut s, "いいえ");
+    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+    assert!(r.flags.smalltalk);
+    let r = say(&mut s, "いいえ");
+    let h = r.handoff.as_ref().expect("a person after three turns without an answer");
+    assert_eq!(h.reason, HandoffReason::Unresolved);
+    // The summary names the question, not 「いいえ」.
+    assert!(h.summary.contains("お客さまの用件: 「カードについて」"), "{}", h.summary);
+    assert!(!h.summary.contains("smalltalk"), "{}", h.summary);
+}
+
+#[test]
+fn a_polite_no_thanks_is_no_verdict_and_a_late_no_offers_the_other_hits() {
+    let mut s = Session::new("smalltalk-no-thanks");
+    let answer = say(&mut s, "カードの暗証番号を変えたい");
+    assert_eq!(answer.kind, ReplyKind::Answer, "{answer:?}");
+    let r = say(&mut s, "いいえ、ありがとう");
+    assert_eq!(r.kind, ReplyKind::Smalltalk, "{r:?}");
+    assert!(r.verdict.is_none(), "「いいえ、ありがとう」 is a polite close, not a verdict: {r:?}");
+    // はい by the button, then a typed 「違います」: the other hits, no second verdict.
+    let mut s = Session::new("smalltalk-changed-mind");
+    let answer = say(&mut s, "カードの暗証番号を変えたい");
+    engine().feedback_at(&mut s, answer.turn, true, at(OPEN)).unwrap();
+    let r = say(&mut s, "違います");
+    assert!(matches!(r.kind, ReplyKind::Clarify | ReplyKind::Fallback), "{r:?}");
+    assert!(r.verdict.is_none());
+}

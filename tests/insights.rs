@@ -387,11 +387,18 @@ fn a_typed_verdict_counts_like_the_buttons_and_is_no_topic() {
         assert_eq!((e.resolved, e.entry.as_deref()), (Some(v.resolved), Some(entries[0].as_str())));
         sink.record(&e).unwrap();
     }
+    // Session c: choices, then 「いいえ」 to them (a fallback, no verdict).
+    let mut c = Session::new("typed-c").with_channel("web");
+    for text in ["カードについて", "いいえ"] {
+        let reply = engine.respond_at(&mut c, text, t);
+        sink.record(&Event::turn(&c, &reply, t)).unwrap();
+    }
     drop(sink);
     let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
     assert_eq!((r.totals.feedback_yes, r.totals.feedback_no), (1, 1));
     assert_eq!(r.totals.resolved_sessions, 1, "b said thanks, a said no");
     assert_eq!(r.entries.most_unhelpful.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [entries[0].as_str()]);
-    assert_eq!(r.topics.questions, 0, "「違います」 is not a question to write an entry for");
+    assert_eq!(r.topics.questions, 1, "「違います」 and 「いいえ」 are no questions to write entries for");
+    assert_eq!(r.topics.list[0].label, "カードについて");
     let _ = std::fs::remove_dir_all(dir);
 }

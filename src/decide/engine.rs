@@ -721,17 +721,23 @@ impl Engine {
                 .and_then(|l| l.kind.as_deref())
         };
         let customer: Vec<&TranscriptLine> = session.transcript.iter().filter(|l| l.speaker == Speaker::Customer).collect();
-        let current = customer.last().map(|l| l.text.as_str()).unwrap_or("");
+        let current_line = customer.last();
+        let current = current_line.map(|l| l.text.as_str()).unwrap_or("");
+        // 「いいえ」 or 「ありがとう」 is no business of the customer's.
+        let said = |l: &&&TranscriptLine| self.rules.smalltalk(&l.text).is_none();
+        let last_said = customer.iter().rev().find(said).map_or(current, |l| l.text.as_str());
         let earlier_question = customer
             .iter()
             .rev()
-            .skip(1)
+            .filter(|l| current_line.is_none_or(|c| c.turn != l.turn))
+            .filter(said)
             .find(|l| matches!(kind_of(l.turn), Some("answer" | "clarify" | "fallback")))
             .map(|l| l.text.as_str());
         let retriever = self.retriever();
         let topic = session.last_entry.as_deref().and_then(|id| retriever.entry(id)).map(|e| format!("「{}」({})", e.question, e.id));
         let business = match reason {
-            HandoffReason::Urgent | HandoffReason::Unresolved | HandoffReason::Complaint => format!("「{current}」"),
+            HandoffReason::Urgent => format!("「{current}」"),
+            HandoffReason::Unresolved | HandoffReason::Complaint => format!("「{last_said}」"),
             HandoffReason::Requested => match (earlier_question, &topic) {
                 (Some(q), Some(t)) => format!("「{q}」（ボットが案内した話題: {t}）"),
                 (Some(q), None) => format!("「{q}」"),
@@ -751,6 +757,7 @@ impl Engine {
                 (Some("fallback"), _) => Some("該当なし".to_string()),
                 (Some("warn"), _) => Some("警告".to_string()),
                 (Some("handoff"), _) => Some("担当者へ引き継ぎ".to_string()),
+                (Some("smalltalk"), _) => None,
                 (Some(k), _) => Some(k.to_string()),
                 _ => None,
             })

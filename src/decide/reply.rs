@@ -174,6 +174,10 @@ pub struct Flags {
     pub truncated: bool,
     /// Answered as a follow-up on the previous topic.
     pub follow_up: bool,
+    /// The message was small talk (thanks, yes, no, a greeting, a goodbye):
+    /// nothing was searched, and it is no question for the FAQ's owners.
+    #[serde(default)]
+    pub smalltalk: bool,
 }
 
 /// One reply of the engine.

@@ -11,9 +11,11 @@
 //!   question).
 //! * During a clarification, no means none of the choices: they are
 //!   withdrawn and the customer is asked in other words (a turn without an
-//!   answer); yes asks for a number.
+//!   answer, a person on offer); yes asks for a number; thanks keeps them.
+//! * No again after nothing fitted counts as another turn without an
+//!   answer (repeated いいえ reaches the unresolved hand-off).
 //! * Anywhere else, a greeting, thanks or goodbye gets a courteous line and
-//!   a bare yes or no asks for the question. None of these count toward the
+//!   a bare yes or no asks for the question; these never count toward the
 //!   unresolved hand-off.
 
 use chrono::{DateTime, FixedOffset};
@@ -35,21 +37,30 @@ impl Engine {
         voc: VocClass,
         at: DateTime<FixedOffset>,
     ) -> Reply {
-        let answered = self.answer_awaiting_feedback(session);
+        let mut flags = flags;
+        flags.smalltalk = true;
+        let last = self.last_answer(session);
         let line = |engine: &Engine, session: &Session, text: &str| {
             let mut r = engine.base(session, ReplyKind::Smalltalk, flags, voc);
             r.message = text.to_string();
             r
         };
-        match (act, answered, &session.pending) {
-            (Act::No, Some((turn, entry)), _) => {
-                session.feedback.push(turn);
+        match (act, last, &session.pending) {
+            // No right after an answer: like the いいえ button (a verdict
+            // unless the button was already pressed: the customer changed
+            // their mind, and the other hits are offered all the same).
+            (Act::No, Some((turn, entry, given)), _) => {
                 session.pending = None;
                 let mut r = self.not_resolved(session, turn, &entry, flags, voc, at);
-                r.verdict = Some(Verdict { turn, entry_id: entry, resolved: false });
+                if !given {
+                    session.feedback.push(turn);
+                    r.verdict = Some(Verdict { turn, entry_id: entry, resolved: false });
+                }
                 r
             }
-            (Act::No, None, Some(_)) => {
+            // No to the choices, or no again after nothing fitted: a turn
+            // without an answer, with a person on offer.
+            (Act::No, None, pending) if pending.is_some() || session.consecutive_failures > 0 => {
                 session.pending = None;
                 session.consecutive_failures += 1;
                 if session.consecutive_failures >= self.rules().policy().unresolved_turns {
@@ -63,19 +74,19 @@ impl Engine {
                 r.suggestions = self.category_names();
                 r
             }
-            (Act::Yes | Act::Thanks, Some((turn, entry)), _) => {
+            (Act::Yes | Act::Thanks, Some((turn, entry, false)), _) => {
                 session.feedback.push(turn);
                 session.consecutive_failures = 0;
                 let mut r = line(self, session, "お役に立ててよかったです。ほかにもご質問があればどうぞ。");
                 r.verdict = Some(Verdict { turn, entry_id: entry, resolved: true });
                 r
             }
-            (Act::Yes, None, Some(p)) => {
+            (Act::Yes, _, Some(p)) => {
                 let text = format!("1〜{}の番号でお選びいただくか、ご質問を文章でお聞かせください。", p.candidates.len());
                 line(self, session, &text)
             }
+            // Thanks or goodbye: the choices on offer stay on offer.
             (Act::Thanks | Act::Bye, _, _) => {
-                session.pending = None;
                 line(self, session, "ご利用ありがとうございました。ほかにもご質問があれば、いつでもお気軽にどうぞ。")
             }
             (Act::Greeting, _, _) => line(self, session, "お問い合わせありがとうございます。ご質問をどうぞ。"),
@@ -83,13 +94,13 @@ impl Engine {
         }
     }
 
-    /// The previous turn's answer (turn, entry id) when it is the bot's last
-    /// reply and no feedback was given on it yet.
-    fn answer_awaiting_feedback(&self, session: &Session) -> Option<(u32, String)> {
+    /// The previous turn's answer (turn, entry id, whether its feedback was
+    /// already given) when it is the bot's last reply.
+    fn last_answer(&self, session: &Session) -> Option<(u32, String, bool)> {
         let turn = session.turns.checked_sub(1).filter(|t| *t > 0)?;
         let bot = session.transcript.iter().rev().find(|l| l.speaker == Speaker::Bot)?;
         match (bot.turn == turn, bot.kind.as_deref(), &bot.entry_id) {
-            (true, Some("answer"), Some(id)) if !session.feedback.contains(&turn) => Some((turn, id.clone())),
+            (true, Some("answer"), Some(id)) => Some((turn, id.clone(), session.feedback.contains(&turn))),
             _ => None,
         }
     }

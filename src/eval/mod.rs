@@ -48,7 +48,7 @@ pub enum Expectation {
     Faq(String),
     /// Graded relevance: entry id → grade (1 or 2).
     Relevant(BTreeMap<String, u8>),
-    /// Answer, clarify or fallback: no hand-off, no harassment.
+    /// Answer, clarify, fallback or small talk: no hand-off, no harassment.
     SelfService,
     /// A hand-off for this reason.
     Handoff(HandoffReason),

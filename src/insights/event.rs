@@ -19,6 +19,7 @@
 //! | `harassment` | list | when detected | harassment categories of the message |
 //! | `text` | string | turns | the customer's message **masked** like the transcript (card and phone numbers, PINs, e-mail, …) |
 //! | `truncated` | bool | when true | only the start of an over-long message was read |
+//! | `smalltalk` | bool | when true | the message was thanks, yes, no, a greeting or a goodbye (never a topic to write) |
 //! | `resolved` | bool | feedback, typed verdicts | はい (`true`) or いいえ (`false`); on a turn, the customer typed it about the answer just before (「ありがとう」, 「違います」) |
 //!
 //! New optional fields may be added within a version; a change of meaning
@@ -102,6 +103,10 @@ pub struct Event {
     /// Feedback: はい (`true`) or いいえ (`false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<bool>,
+    /// The message was small talk (thanks, yes, no, a greeting): not a
+    /// question to write an entry for.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub smalltalk: bool,
 }
 
 /// The session id as the event log keeps it: the first 16 hex digits of its
@@ -170,6 +175,7 @@ impl Event {
             text,
             truncated: reply.flags.truncated,
             resolved: reply.verdict.as_ref().map(|v| v.resolved),
+            smalltalk: reply.flags.smalltalk,
         }
     }
 
@@ -191,6 +197,7 @@ impl Event {
             text: None,
             truncated: false,
             resolved: Some(feedback.resolved),
+            smalltalk: false,
         }
     }
 

@@ -59,6 +59,8 @@ struct RawSmalltalk {
     greeting: Vec<String>,
     #[serde(default)]
     bye: Vec<String>,
+    #[serde(default)]
+    fillers: Vec<String>,
 }
 
 /// The policy as written; `warn_strikes` is read only to reject it.
@@ -454,6 +456,13 @@ impl<'a> Loader<'a> {
             (Act::Greeting, raw.greeting),
             (Act::Bye, raw.bye),
         ];
+        for word in raw.fillers {
+            let line = self.line_of_string(&word, gline);
+            match fold_word(&word) {
+                Err(e) => self.err(line, format!("smalltalk.fillers: {e}")),
+                Ok(folded) => table.insert_filler(folded),
+            }
+        }
         for (act, words) in lists {
             for word in words {
                 let line = self.line_of_string(&word, gline);

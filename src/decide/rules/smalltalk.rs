@@ -60,6 +60,9 @@ impl Act {
 #[derive(Debug, Clone, Default)]
 pub struct Smalltalk {
     words: HashMap<String, Act>,
+    /// Intensifiers and softeners (本当に, とても, 誠に) dropped from the
+    /// start of a part: 「本当にありがとうございました」 is thanks.
+    fillers: Vec<String>,
 }
 
 /// Longer messages are never small talk (and are not split at all).
@@ -72,9 +75,35 @@ impl Smalltalk {
         self.words.insert(word, act);
     }
 
+    /// Adds a filler (already folded and checked by the loader).
+    pub(super) fn insert_filler(&mut self, filler: String) {
+        if !self.fillers.contains(&filler) {
+            self.fillers.push(filler);
+            // Longest first, so 本当に is tried before 本当.
+            self.fillers.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        }
+    }
+
     /// Adds every word of `other` (see [`super::RuleSet::extend`]).
     pub(super) fn extend(&mut self, other: &Smalltalk) {
         self.words.extend(other.words.iter().map(|(w, a)| (w.clone(), *a)));
+        for f in &other.fillers {
+            self.insert_filler(f.clone());
+        }
+    }
+
+    /// The act of one part: the word itself, without leading fillers, or
+    /// without a drawn-out ending (ありがとう〜, はいー) when the word does
+    /// not end in ー (サンキュー).
+    fn part_act(&self, part: &str) -> Option<Act> {
+        let mut part = part.trim_end_matches(['笑', 'w']);
+        loop {
+            if let Some(a) = self.words.get(part).or_else(|| self.words.get(part.trim_end_matches('ー'))) {
+                return Some(*a);
+            }
+            let rest = self.fillers.iter().find_map(|f| part.strip_prefix(f.as_str()).filter(|r| !r.is_empty()))?;
+            part = rest;
+        }
     }
 
     /// Number of words.
@@ -89,26 +118,32 @@ impl Smalltalk {
 
     /// The act of `message` when every part of it is a listed word.
     ///
-    /// Several parts combine: no with thanks or bye (「いいえ、大丈夫です」)
-    /// is a polite close; no with yes contradicts itself and is not small
-    /// talk; otherwise yes beats thanks beats bye beats greeting
-    /// (「はい、ありがとう」 answers 「解決しましたか」).
+    /// Several parts combine: no with thanks or bye (「いいえ、ありがとう」,
+    /// 「いいえ、大丈夫です」) is a polite close, not a verdict; no with yes
+    /// contradicts itself and is not small talk; otherwise yes beats thanks
+    /// beats bye beats greeting (「はい、ありがとう」 answers 「解決しましたか」).
     pub fn act(&self, message: &str) -> Option<Act> {
         if self.words.is_empty() || message.chars().count() > MAX_CHARS {
             return None;
         }
         let folded = match_text(message);
+        // Words of several parts are listed joined (「thank you」 as thankyou).
+        let joined: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
+        if let Some(a) = self.words.get(&joined) {
+            return Some(*a);
+        }
         let mut seen = [false; 5];
         let mut any = false;
         for part in folded.split(|c: char| !c.is_alphanumeric()) {
-            let part = part.trim_end_matches(['笑', 'w']);
             if part.is_empty() {
                 continue;
             }
-            // A drawn-out ending (ありがとう〜, はいー) once the word
-            // itself does not end in ー (サンキュー).
-            let act = self.words.get(part).or_else(|| self.words.get(part.trim_end_matches('ー')))?;
-            seen[*act as usize] = true;
+            let act = match self.part_act(part) {
+                Some(a) => a,
+                None if self.fillers.iter().any(|f| f == part) => continue,
+                None => return None,
+            };
+            seen[act as usize] = true;
             any = true;
         }
         if !any {
@@ -116,10 +151,9 @@ impl Smalltalk {
         }
         let has = |a: Act| seen[a as usize];
         if has(Act::No) {
-            return match (has(Act::Yes), has(Act::Thanks), has(Act::Bye)) {
-                (true, _, _) => None,
-                (false, true, _) => Some(Act::Thanks),
-                (false, false, true) => Some(Act::Bye),
+            return match (has(Act::Yes), has(Act::Thanks) || has(Act::Bye)) {
+                (true, _) => None,
+                (false, true) => Some(Act::Bye),
                 _ => Some(Act::No),
             };
         }

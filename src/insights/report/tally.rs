@@ -191,6 +191,7 @@ impl<'o> Tally<'o> {
                 // an entry for; it counts like the button.
                 if e.resolved.is_some() {
                     self.verdict(e, date);
+                } else if e.smalltalk {
                 } else if let (Some(miss), Some(text)) = (miss, &e.text) {
                     self.topics.add(text, miss);
                 }

@@ -269,7 +269,7 @@
       disableButtons(box);
       var pick = box.querySelector(verdict.resolved ? ".mdg-feedback-yes" : ".mdg-feedback-no");
       if (pick) pick.classList.add("mdg-picked");
-      feedbackNote(box, "ご回答ありがとうございました。");
+      feedbackNote(box, verdict.resolved ? "ご回答ありがとうございました。" : "ご回答ありがとうございます。");
     }
     /* --- end of feedback --- */
 
