@@ -88,6 +88,7 @@ fn main() -> std::io::Result<()> {
                     text: Some(format!("{subject}{verb}（{}）", rng.below(3000))),
                     truncated: false,
                     resolved: None,
+                    smalltalk: false,
                 };
                 match roll {
                     0..=54 => {
