@@ -473,12 +473,22 @@ fn check(args: &CorpusArgs) -> Result<()> {
         (Ok(rules), Ok(routes)) => {
             let config = madoguchi::decide::EngineConfig::default();
             match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, categories.as_deref()) {
-                Ok(()) => println!(
-                    "ok: {} rules from {}, routes from {}",
-                    rules.len(),
-                    label(&args.rules, "dictionaries/rules.json"),
-                    label(&args.routes, "dictionaries/routes.json")
-                ),
+                Ok(()) => {
+                    println!(
+                        "ok: {} rules and {} small-talk words from {}, routes from {}",
+                        rules.len(),
+                        rules.smalltalk_words().len(),
+                        label(&args.rules, "dictionaries/rules.json"),
+                        label(&args.routes, "dictionaries/routes.json")
+                    );
+                    if rules.smalltalk_words().is_empty() {
+                        println!(
+                            "note: {} lists no smalltalk words: 「ありがとう」 or 「はい」 will be searched like questions \
+                             and count toward the unresolved hand-off (see the smalltalk section of the bundled dictionaries/rules.json)",
+                            label(&args.rules, "dictionaries/rules.json")
+                        );
+                    }
+                }
                 Err(e) => problems.push(e),
             }
         }

@@ -146,6 +146,24 @@ fn phone_routes_by_category_are_the_routes_files_and_check_holds_them_to_the_cor
     std::fs::write(&file, routes.to_string()).unwrap();
     let out = bin().current_dir(root()).args(["check", "--corpus", "corpora/city", "--routes"]).arg(&file).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("small-talk words") && !said.contains("lists no smalltalk words"), "{said}");
+    // A rules file without the smalltalk section works, with a note.
+    let mut rules: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("dictionaries/rules.json")).unwrap()).unwrap();
+    rules.as_object_mut().unwrap().remove("smalltalk");
+    let rules_file = dir.join("rules.json");
+    std::fs::write(&rules_file, rules.to_string()).unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args(["check", "--corpus", "corpora/city", "--routes"])
+        .arg(&file)
+        .arg("--rules")
+        .arg(&rules_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("lists no smalltalk words"));
 }
 
 #[test]
