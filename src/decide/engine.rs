@@ -518,10 +518,8 @@ impl Engine {
             return self.answer(session, retriever, entry, top.confidence, hits, flags, voc);
         }
 
-        session.consecutive_failures += 1;
-        if session.consecutive_failures >= self.rules.policy().unresolved_turns {
-            let route = cfg.operator_route.clone();
-            return self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at);
+        if let Some(handoff) = self.turn_without_answer(session, flags, voc, at) {
+            return handoff;
         }
         if cfg.complaint_handoff && voc == VocClass::Complaint {
             let route = cfg.complaint_route.clone();
@@ -554,6 +552,22 @@ impl Engine {
             .into();
         r.suggestions = self.category_names();
         r
+    }
+
+    /// Counts a turn without an answer; the unresolved hand-off when that
+    /// makes [`Policy::unresolved_turns`](super::rules::Policy) in a row.
+    pub(super) fn turn_without_answer(
+        &self,
+        session: &mut Session,
+        flags: Flags,
+        voc: VocClass,
+        at: DateTime<FixedOffset>,
+    ) -> Option<Reply> {
+        session.consecutive_failures += 1;
+        (session.consecutive_failures >= self.rules.policy().unresolved_turns).then(|| {
+            let route = self.config.operator_route.clone();
+            self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at)
+        })
     }
 
     fn resolve_clarification(
@@ -724,13 +738,12 @@ impl Engine {
         let current_line = customer.last();
         let current = current_line.map(|l| l.text.as_str()).unwrap_or("");
         // 「いいえ」 or 「ありがとう」 is no business of the customer's.
-        let said = |l: &&&TranscriptLine| self.rules.smalltalk(&l.text).is_none();
-        let last_said = customer.iter().rev().find(said).map_or(current, |l| l.text.as_str());
-        let earlier_question = customer
+        let said: Vec<&TranscriptLine> = customer.iter().copied().filter(|l| self.rules.smalltalk(&l.text).is_none()).collect();
+        let last_said = said.last().map_or(current, |l| l.text.as_str());
+        let earlier_question = said
             .iter()
             .rev()
             .filter(|l| current_line.is_none_or(|c| c.turn != l.turn))
-            .filter(said)
             .find(|l| matches!(kind_of(l.turn), Some("answer" | "clarify" | "fallback")))
             .map(|l| l.text.as_str());
         let retriever = self.retriever();

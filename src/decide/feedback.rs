@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::engine::{Engine, choice_number};
-use super::reply::{Flags, HandoffReason, Reply, ReplyKind};
+use super::reply::{Flags, Reply, ReplyKind};
 use super::rules::VocClass;
 use super::session::{PendingClarification, Session, Speaker};
 use crate::retrieve::SearchOptions;
@@ -65,8 +65,8 @@ pub struct Feedback {
     pub reply: Option<Reply>,
 }
 
-pub(super) const SORRY: &str = "お役に立てず申し訳ありません。";
-pub(super) const PERSON: &str = "担当者との対応をご希望の場合は「担当者と話したい」とお送りください。";
+const SORRY: &str = "お役に立てず申し訳ありません。";
+const PERSON: &str = "担当者との対応をご希望の場合は「担当者と話したい」とお送りください。";
 
 impl Engine {
     /// Records the customer's feedback on the answer of `turn` at the
@@ -136,14 +136,21 @@ impl Engine {
         voc: VocClass,
         at: DateTime<FixedOffset>,
     ) -> Reply {
-        session.consecutive_failures += 1;
-        if session.consecutive_failures >= self.rules().policy().unresolved_turns {
-            let route = self.config().operator_route.clone();
-            return self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at);
+        if let Some(handoff) = self.turn_without_answer(session, flags, voc, at) {
+            return handoff;
         }
         let mut r = self.other_hits(session, turn, entry_id);
         r.flags = flags;
         r.voc = voc;
+        r
+    }
+
+    /// Nothing more to offer: an apology, the categories to browse, and how
+    /// to reach a person.
+    pub(super) fn sorry_fallback(&self, session: &Session, flags: Flags, voc: VocClass) -> Reply {
+        let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
+        r.message = format!("{SORRY}言葉を変えてもう一度お聞かせいただくか、次のカテゴリからお探しください。\n{PERSON}");
+        r.suggestions = self.category_names();
         r
     }
 
@@ -156,10 +163,7 @@ impl Engine {
         let others = result.hits.iter().filter(|h| h.id != answered);
         let choices = self.candidates(&retriever, others, self.config().max_choices);
         if choices.is_empty() {
-            let mut r = self.base(session, ReplyKind::Fallback, Flags::default(), VocClass::Inquiry);
-            r.message = format!("{SORRY}言葉を変えてもう一度お聞かせいただくか、次のカテゴリからお探しください。\n{PERSON}");
-            r.suggestions = self.category_names();
-            return r;
+            return self.sorry_fallback(session, Flags::default(), VocClass::Inquiry);
         }
         let mut r = self.base(session, ReplyKind::Clarify, Flags::default(), VocClass::Inquiry);
         let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();

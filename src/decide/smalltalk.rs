@@ -21,8 +21,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::engine::Engine;
-use super::feedback::{PERSON, SORRY};
-use super::reply::{Flags, HandoffReason, Reply, ReplyKind, Verdict};
+use super::reply::{Flags, Reply, ReplyKind, Verdict};
 use super::rules::{Act, VocClass};
 use super::session::{Session, Speaker};
 
@@ -62,17 +61,7 @@ impl Engine {
             // without an answer, with a person on offer.
             (Act::No, None, pending) if pending.is_some() || session.consecutive_failures > 0 => {
                 session.pending = None;
-                session.consecutive_failures += 1;
-                if session.consecutive_failures >= self.rules().policy().unresolved_turns {
-                    let route = self.config().operator_route.clone();
-                    return self.handoff(session, flags, voc, HandoffReason::Unresolved, None, &route, at);
-                }
-                let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
-                r.message = format!(
-                    "{SORRY}お探しの内容を別の言葉でお聞かせいただくか、次のカテゴリからお探しください。\n{PERSON}"
-                );
-                r.suggestions = self.category_names();
-                r
+                self.turn_without_answer(session, flags, voc, at).unwrap_or_else(|| self.sorry_fallback(session, flags, voc))
             }
             (Act::Yes | Act::Thanks, Some((turn, entry, false)), _) => {
                 session.feedback.push(turn);

@@ -447,7 +447,6 @@ impl<'a> Loader<'a> {
     /// Reads the small-talk words: folded, each in one act only.
     fn smalltalk(&mut self, raw: RawSmalltalk) -> Smalltalk {
         let mut table = Smalltalk::default();
-        let mut acts: HashMap<String, Act> = HashMap::new();
         let gline = self.line_of("\"smalltalk\"");
         let lists = [
             (Act::Thanks, raw.thanks),
@@ -468,15 +467,12 @@ impl<'a> Loader<'a> {
                 let line = self.line_of_string(&word, gline);
                 match fold_word(&word) {
                     Err(e) => self.err(line, format!("smalltalk.{}: {e}", act.as_str())),
-                    Ok(folded) => match acts.get(&folded) {
-                        Some(other) if *other != act => self.err(
+                    Ok(folded) => match table.act_of(&folded) {
+                        Some(other) if other != act => self.err(
                             line,
                             format!("smalltalk.{}: {word:?} is also listed under {} (one act per word)", act.as_str(), other.as_str()),
                         ),
-                        _ => {
-                            acts.insert(folded.clone(), act);
-                            table.insert(folded, act);
-                        }
+                        _ => table.insert(folded, act),
                     },
                 }
             }

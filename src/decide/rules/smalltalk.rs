@@ -75,6 +75,11 @@ impl Smalltalk {
         self.words.insert(word, act);
     }
 
+    /// The act `word` (folded) is listed under.
+    pub(super) fn act_of(&self, word: &str) -> Option<Act> {
+        self.words.get(word).copied()
+    }
+
     /// Adds a filler (already folded and checked by the loader).
     pub(super) fn insert_filler(&mut self, filler: String) {
         if !self.fillers.contains(&filler) {

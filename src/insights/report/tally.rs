@@ -187,12 +187,11 @@ impl<'o> Tally<'o> {
                     (Some(ReplyKind::Handoff), Some(h)) if h.reason == HandoffReason::Unresolved => Some(Miss::Unanswered),
                     _ => None,
                 };
-                // A typed verdict (「違います」) is not a question to write
-                // an entry for; it counts like the button.
+                // A typed verdict (「違います」) counts like the button; no
+                // small talk is a question to write an entry for.
                 if e.resolved.is_some() {
                     self.verdict(e, date);
-                } else if e.smalltalk {
-                } else if let (Some(miss), Some(text)) = (miss, &e.text) {
+                } else if let (Some(miss), Some(text), false) = (miss, &e.text, e.smalltalk) {
                     self.topics.add(text, miss);
                 }
             }
