@@ -16,13 +16,19 @@ async function ask(page, text) {
   await input.press("Enter");
 }
 
-test("いいえ under an answer offers the other candidates; はい thanks", async () => {
-  const { page, errors } = await openChat();
-  await ask(page, "送料はいくらですか");
+/* Asks a question the FAQ answers; returns the answer's 「解決しましたか？」 group. */
+async function answered(page, text) {
+  await ask(page, text);
   const answer = page.locator(".mdg-answer").last();
   await answer.waitFor();
   const group = answer.getByRole("group", { name: "解決しましたか？" });
   await group.waitFor();
+  return group;
+}
+
+test("いいえ under an answer offers the other candidates; はい thanks", async () => {
+  const { page, errors } = await openChat();
+  const group = await answered(page, "送料はいくらですか");
   assert.match(await group.innerText(), /解決しましたか？/);
 
   await group.getByRole("button", { name: "いいえ" }).click();
@@ -50,11 +56,7 @@ test("いいえ under an answer offers the other candidates; はい thanks", asy
 
 test("a typed ありがとう answers 「解決しましたか？」 too", async () => {
   const { page, errors } = await openChat();
-  await ask(page, "送料はいくらですか");
-  const answer = page.locator(".mdg-answer").last();
-  await answer.waitFor();
-  const group = answer.getByRole("group", { name: "解決しましたか？" });
-  await group.waitFor();
+  const group = await answered(page, "送料はいくらですか");
   const bubbles = await page.locator(".mdg-log > *").count();
   await ask(page, "ありがとうございました！");
   await page.getByText("お役に立ててよかったです").waitFor();
