@@ -10,6 +10,7 @@ use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
+use super::pattern::Pattern;
 use super::smalltalk::{Act, Smalltalk, fold_word};
 use super::types::*;
 use super::{NO_MODEL_THRESHOLD, RuleSet};
@@ -280,6 +281,39 @@ fn lint(pattern: &str) -> Vec<String> {
     problems
 }
 
+/// What a pattern compiles to: a full regex for masks (they need spans
+/// and `m` groups), a match-only [`Pattern`] for rule patterns and
+/// excludes.
+trait Compiled: Clone + Sized {
+    fn build(source: &str) -> std::result::Result<Self, String>;
+    fn source(&self) -> &str;
+    fn cache<'l>(loader: &'l mut Loader<'_>) -> &'l mut HashMap<String, Self>;
+}
+
+impl Compiled for Regex {
+    fn build(source: &str) -> std::result::Result<Self, String> {
+        RegexBuilder::new(source).size_limit(SIZE_LIMIT).build().map_err(|e| e.to_string())
+    }
+    fn source(&self) -> &str {
+        self.as_str()
+    }
+    fn cache<'l>(loader: &'l mut Loader<'_>) -> &'l mut HashMap<String, Self> {
+        &mut loader.regexes
+    }
+}
+
+impl Compiled for Pattern {
+    fn build(source: &str) -> std::result::Result<Self, String> {
+        Pattern::new(source, SIZE_LIMIT).map_err(|e| e.to_string())
+    }
+    fn source(&self) -> &str {
+        self.as_str()
+    }
+    fn cache<'l>(loader: &'l mut Loader<'_>) -> &'l mut HashMap<String, Self> {
+        &mut loader.patterns
+    }
+}
+
 pub(super) struct Loader<'a> {
     text: &'a str,
     path: &'a Path,
@@ -287,17 +321,18 @@ pub(super) struct Loader<'a> {
     vocab: BTreeMap<String, String>,
     /// Rule id → line of its first definition.
     ids: HashMap<String, usize>,
-    /// Compiled regexes by source: the same mask, exclude or vocabulary
-    /// pattern written in several places (the urgent masks the model's gate
-    /// applies again, {FOUND_AGAIN} as three rules' exclude) shares one
-    /// compiled program — a clone shares it, only the search cache is its
-    /// own. Bounded gaps make each program large (tens to hundreds of KiB).
-    compiled: HashMap<String, Regex>,
+    /// Compiled masks and patterns by source: the same mask, exclude or
+    /// vocabulary pattern written in several places (the urgent masks the
+    /// model's gate applies again, {FOUND_AGAIN} as three rules' exclude)
+    /// shares one compiled program — a clone shares it. Bounded gaps make
+    /// each program large (tens to hundreds of KiB).
+    regexes: HashMap<String, Regex>,
+    patterns: HashMap<String, Pattern>,
 }
 
 impl<'a> Loader<'a> {
     pub(super) fn new(text: &'a str, path: &'a Path) -> Self {
-        Loader { text, path, errors: Vec::new(), vocab: BTreeMap::new(), ids: HashMap::new(), compiled: HashMap::new() }
+        Loader { text, path, errors: Vec::new(), vocab: BTreeMap::new(), ids: HashMap::new(), regexes: HashMap::new(), patterns: HashMap::new() }
     }
 
     fn err(&mut self, line: usize, message: String) {
@@ -537,7 +572,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Expands, lints, folds and compiles one pattern.
-    fn pattern(&mut self, raw: &str, what: &str, near: usize) -> Option<Regex> {
+    fn pattern<T: Compiled>(&mut self, raw: &str, what: &str, near: usize) -> Option<T> {
         let line = self.line_of_string(raw, near);
         if raw.trim().is_empty() {
             self.err(line, format!("{what}: empty pattern"));
@@ -555,7 +590,7 @@ impl<'a> Loader<'a> {
             self.err(line, format!("{what}: {}", problems.join("; ")));
             return None;
         }
-        match self.compile(&fold_text(&expanded)) {
+        match self.compile::<T>(&fold_text(&expanded)) {
             Ok(re) => Some(re),
             Err(e) => {
                 self.err(line, format!("{what}: {}", e.to_string().replace('\n', " ")));
@@ -564,25 +599,25 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Compiles `source`, or clones the regex already compiled from it.
-    fn compile(&mut self, source: &str) -> std::result::Result<Regex, regex::Error> {
-        if let Some(re) = self.compiled.get(source) {
+    /// Compiles `source`, or clones what was already compiled from it.
+    fn compile<T: Compiled>(&mut self, source: &str) -> std::result::Result<T, String> {
+        if let Some(re) = T::cache(self).get(source) {
             return Ok(re.clone());
         }
-        let re = RegexBuilder::new(source).size_limit(SIZE_LIMIT).build()?;
-        self.compiled.insert(source.to_string(), re.clone());
+        let re = T::build(source)?;
+        T::cache(self).insert(source.to_string(), re.clone());
         Ok(re)
     }
 
     /// Compiles each pattern on its own, numbering them from 1 in errors
     /// (`what 2: …`); a pattern that fails is reported and left out.
-    fn numbered(&mut self, raws: &[String], what: &str, near: usize) -> Vec<Regex> {
+    fn numbered<T: Compiled>(&mut self, raws: &[String], what: &str, near: usize) -> Vec<T> {
         raws.iter().enumerate().filter_map(|(i, p)| self.pattern(p, &format!("{what} {}", i + 1), near)).collect()
     }
 
     /// Compiles a list of patterns into one alternation (None when empty).
-    fn alternation(&mut self, raws: &[String], what: &str, near: usize) -> Option<Regex> {
-        let parts: Vec<Regex> = raws.iter().filter_map(|p| self.pattern(p, what, near)).collect();
+    fn alternation<T: Compiled>(&mut self, raws: &[String], what: &str, near: usize) -> Option<T> {
+        let parts: Vec<T> = raws.iter().filter_map(|p| self.pattern::<T>(p, what, near)).collect();
         if parts.is_empty() || parts.len() != raws.len() {
             return None;
         }
@@ -591,11 +626,11 @@ impl<'a> Loader<'a> {
         let joined = parts
             .iter()
             .enumerate()
-            .map(|(i, r)| format!("(?:{})", r.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
+            .map(|(i, r)| format!("(?:{})", r.source().replace("(?<m>", &format!("(?<m{i}>"))))
             .collect::<Vec<_>>()
             .join("|");
         // Each part compiled alone, so only the size limit can fail here.
-        match self.compile(&joined) {
+        match self.compile::<T>(&joined) {
             Ok(re) => Some(re),
             Err(e) => {
                 self.err(near, format!("{what}: {}", e.to_string().replace('\n', " ")));

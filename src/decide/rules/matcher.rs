@@ -15,6 +15,8 @@ use std::collections::HashSet;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{NoExpand, Regex};
 
+use super::pattern::Pattern;
+
 /// What a mask leaves behind: a sentence break, so gaps cannot bridge it.
 const MASK_FILL: &str = "。";
 /// Compiled-size limit per regex; the bounded gaps over Unicode classes are
@@ -38,9 +40,9 @@ pub(super) struct Rule<M> {
     /// Where the rule was written: file and line.
     pub(super) origin: (std::path::PathBuf, usize),
     pub(super) meta: M,
-    pub(super) patterns: Vec<Regex>,
+    pub(super) patterns: Vec<Pattern>,
     pub(super) mask: Option<Regex>,
-    pub(super) exclude: Option<Regex>,
+    pub(super) exclude: Option<Pattern>,
 }
 
 /// The rules of one group from one file, with that file's group-level
@@ -55,13 +57,13 @@ pub(super) struct Section<M> {
     /// joined into one fill (as the joined alternation's capture path did);
     /// otherwise each match gets its own fill (as `replace_all` did).
     narrowed: bool,
-    pub(super) exclude: Option<Regex>,
+    pub(super) exclude: Option<Pattern>,
     /// Whether the exclude can match at all (it would run on every message,
     /// so it gets the same literal prefilter as the patterns).
     exclude_gate: Gate,
     pub(super) rules: Vec<Rule<M>>,
     /// Every pattern of every rule, in rule order.
-    patterns: Vec<Regex>,
+    patterns: Vec<Pattern>,
     /// Pattern index → rule index.
     owner: Vec<usize>,
     prefilter: Prefilter,
@@ -80,13 +82,13 @@ struct Prefilter {
 }
 
 impl Prefilter {
-    fn new(patterns: &[Regex]) -> std::result::Result<Self, String> {
+    fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> std::result::Result<Self, String> {
         let mut ids: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut starts: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
-        for (pi, p) in patterns.iter().enumerate() {
-            match prefixes(p.as_str()) {
+        for (pi, p) in patterns.into_iter().enumerate() {
+            match prefixes(p) {
                 Some(set) => {
                     for lit in set {
                         let id = *ids.entry(lit.clone()).or_insert_with(|| {
@@ -144,8 +146,8 @@ struct Gate {
 }
 
 impl Gate {
-    fn new(regex: Option<&Regex>) -> std::result::Result<Self, String> {
-        let Some(literals) = regex.and_then(|r| prefixes(r.as_str())) else {
+    fn new(pattern: Option<&str>) -> std::result::Result<Self, String> {
+        let Some(literals) = pattern.and_then(prefixes) else {
             return Ok(Gate::default());
         };
         let ac = AhoCorasick::new(&literals).map_err(|e| e.to_string())?;
@@ -238,7 +240,7 @@ fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 impl<M> Section<M> {
-    pub(super) fn new(masks: Vec<Regex>, exclude: Option<Regex>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
+    pub(super) fn new(masks: Vec<Regex>, exclude: Option<Pattern>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -247,10 +249,10 @@ impl<M> Section<M> {
                 owner.push(i);
             }
         }
-        let prefilter = Prefilter::new(&patterns)?;
-        let mask_filter = Prefilter::new(&masks)?;
+        let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
+        let mask_filter = Prefilter::new(masks.iter().map(Regex::as_str))?;
         let narrowed = masks.iter().any(has_mask_group);
-        let exclude_gate = Gate::new(exclude.as_ref())?;
+        let exclude_gate = Gate::new(exclude.as_ref().map(Pattern::as_str))?;
         Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, patterns, owner, prefilter })
     }
 
@@ -335,7 +337,7 @@ impl<M> Section<M> {
             }
             let text = apply_mask(rule.mask.as_ref(), &masked);
             if let Some(m) = rule.patterns.iter().find_map(|p| p.find(&text)) {
-                out.push((rule, m.as_str().to_string()));
+                out.push((rule, m.to_string()));
                 if first_only {
                     return;
                 }

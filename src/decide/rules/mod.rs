@@ -116,6 +116,7 @@
 
 mod loader;
 mod matcher;
+mod pattern;
 mod smalltalk;
 mod types;
 #[cfg(test)]

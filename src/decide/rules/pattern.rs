@@ -1,0 +1,175 @@
+//! A rule pattern compiled for the two questions the matcher asks: does it
+//! match, and (for the few rules that fire) where.
+//!
+//! `regex::Regex` answers every question: besides the forward automaton it
+//! compiles a reverse one (to find where a match starts), and keeps
+//! capture states. Rule patterns are word lists times bounded gaps over
+//! Unicode classes, and in reverse their UTF-8 automata share far less:
+//! on the bundled rules the reverse half and the rest were 26.6 of the
+//! 37.0 MiB the patterns took (`examples/memory_probe`). A pattern here
+//! keeps one forward NFA (only the implicit whole-match group) and a lazy
+//! DFA over it; the start
+//! of a match is found by anchored forward searches, which only a rule that
+//! already matched ever runs.
+
+use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures, pikevm::PikeVM};
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input};
+
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// A compiled pattern: cheap to clone (clones share the automaton and its
+/// search caches).
+#[derive(Clone)]
+pub(crate) struct Pattern {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: String,
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+    /// For a search the lazy DFA refuses (it cannot: no Unicode word
+    /// boundaries are allowed in and it never gives up, but an error must
+    /// not turn into "no match"): the same NFA, run by the PikeVM.
+    pikevm: PikeVM,
+}
+
+/// Why a pattern did not compile: the regex syntax error (as the regex
+/// crate words it), or the automaton grew past the size limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PatternError(String);
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Pattern {
+    /// Compiles `source` with the regex crate's syntax (Unicode, UTF-8),
+    /// refusing automata larger than `size_limit` bytes.
+    pub(crate) fn new(source: &str, size_limit: usize) -> Result<Pattern, PatternError> {
+        // Parsed here so syntax errors read exactly like the regex crate's.
+        let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| PatternError(e.to_string()))?;
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().which_captures(WhichCaptures::Implicit).nfa_size_limit(Some(size_limit)))
+            .build_from_hir(&hir)
+            .map_err(|e| PatternError(e.to_string()))?;
+        let dfa = DFA::builder()
+            // Room for the largest NFAs' minimum cache; grows up to this
+            // as states are built, like the regex crate's default.
+            .configure(DFA::config().cache_capacity(2 << 20).skip_cache_capacity_check(true))
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| PatternError(e.to_string()))?;
+        let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| PatternError(e.to_string()))?;
+        let for_pool = dfa.clone();
+        let create: CacheFn = Box::new(move || for_pool.create_cache());
+        Ok(Pattern { inner: Arc::new(Inner { source: source.to_string(), dfa, caches: Pool::new(create), pikevm }) })
+    }
+
+    /// The pattern as compiled.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.inner.source
+    }
+
+    /// Whether the pattern matches anywhere in `text`.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.end(&Input::new(text).earliest(true)).is_some()
+    }
+
+    /// The leftmost-first match, as the regex crate's `find` gives it.
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<&'t str> {
+        // Where the match ends bounds where it can start; the first
+        // position from which an anchored search matches is its start.
+        let end = self.end(&Input::new(text))?;
+        (0..=end).filter(|&s| text.is_char_boundary(s)).find_map(|s| {
+            let input = Input::new(text).range(s..).anchored(Anchored::Yes);
+            self.end(&input).map(|e| &text[s..e])
+        })
+    }
+
+    /// End of the leftmost-first match of `input` (earliest when asked).
+    fn end(&self, input: &Input<'_>) -> Option<usize> {
+        let inner = &*self.inner;
+        let mut cache = inner.caches.get();
+        match inner.dfa.try_search_fwd(&mut cache, input) {
+            Ok(m) => m.map(|m| m.offset()),
+            Err(_) => {
+                let mut cache = inner.pikevm.create_cache();
+                inner.pikevm.find(&mut cache, input.clone()).map(|m| m.end())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.inner.source).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same answers as the regex crate, on patterns shaped like the
+    /// rules (word lists, bounded gaps, ASCII word boundaries, classes).
+    #[test]
+    fn agrees_with_the_regex_crate() {
+        let patterns = [
+            "(?:かーど|すまほ|携帯).{0,6}(?:落と|なくし|盗まれ)",
+            "[^a-z]?(?-u:\\b)sim(?-u:\\b)",
+            "(?:a|ab)(?:c|bcd)",
+            "x*",
+            "^だれか.{0,3}$",
+            "(?:オペレーター|人間|担当者).{0,10}(?:話|つな|代わ)",
+        ];
+        let texts = [
+            "",
+            "昨日かーどを落としました",
+            "携帯。なくした",
+            "新しいsimが届かない",
+            "simcard",
+            "abcd",
+            "xx",
+            "だれか!",
+            "オペレーターと話したい",
+            "担当者に代わってください、人間と話す",
+        ];
+        for p in patterns {
+            let ours = Pattern::new(p, 1 << 24).unwrap();
+            let theirs = regex::Regex::new(p).unwrap();
+            for t in texts {
+                assert_eq!(ours.is_match(t), theirs.is_match(t), "{p} on {t}");
+                assert_eq!(ours.find(t), theirs.find(t).map(|m| m.as_str()), "{p} on {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn syntax_errors_read_like_the_regex_crate() {
+        let ours = Pattern::new("(unclosed", 1 << 24).unwrap_err().to_string();
+        let theirs = regex::Regex::new("(unclosed").unwrap_err().to_string();
+        assert!(theirs.contains(&ours), "{ours} / {theirs}");
+    }
+
+    #[test]
+    fn size_limit_is_enforced() {
+        assert!(Pattern::new("\\w{50}", 1 << 10).is_err());
+    }
+
+    #[test]
+    fn clones_share_and_work_across_threads() {
+        let p = Pattern::new("落と", 1 << 20).unwrap();
+        let q = p.clone();
+        let handle = std::thread::spawn(move || q.is_match("財布を落とした"));
+        assert!(handle.join().unwrap());
+        assert!(!p.is_match("財布を拾った"));
+    }
+}
