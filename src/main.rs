@@ -82,6 +82,8 @@ impl CorpusArgs {
     }
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Chat interactively with the FAQ (type a question, empty line or Ctrl-D to quit).

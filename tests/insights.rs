@@ -50,7 +50,7 @@ fn the_report_of_a_scripted_day_has_exact_numbers() {
         route_names: [("chat_operator".to_string(), "有人チャット".to_string())].into_iter().collect(),
         ..Default::default()
     };
-    let r = build(&[dir.clone()], &options, |_| {}).unwrap();
+    let r = build(std::slice::from_ref(&dir), &options, |_| {}).unwrap();
     let json = serde_json::to_value(&r).unwrap();
     eprintln!("{}", serde_json::to_string_pretty(&json).unwrap());
 
@@ -207,7 +207,7 @@ fn bad_lines_are_counted_not_fatal_and_dates_filter() {
     bytes.extend_from_slice(good("2026-11-03", 3).as_bytes()); // no final newline
     std::fs::write(dir.join("mixed.jsonl"), bytes).unwrap();
 
-    let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+    let r = build(std::slice::from_ref(&dir), &ReportOptions::default(), |_| {}).unwrap();
     assert_eq!((r.input.lines, r.input.events, r.input.bad_lines), (8, 3, 4));
     assert_eq!(r.input.bad_examples.len(), 4);
     assert!(r.input.bad_examples[1].contains("unsupported event version 2"), "{:?}", r.input.bad_examples);
@@ -220,7 +220,7 @@ fn bad_lines_are_counted_not_fatal_and_dates_filter() {
 
     // from after to, a missing path: errors, not panics.
     let bad = ReportOptions { from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1), to: from, ..Default::default() };
-    assert!(build(&[dir.clone()], &bad, |_| {}).is_err());
+    assert!(build(std::slice::from_ref(&dir), &bad, |_| {}).is_err());
     assert!(build(&[dir.join("missing")], &ReportOptions::default(), |_| {}).is_err());
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -238,7 +238,7 @@ fn a_jsonl_sink_rotates_by_the_events_day() {
     let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     assert_eq!(names, ["events-2026-11-30.jsonl", "events-2026-12-01.jsonl"]);
-    let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+    let r = build(std::slice::from_ref(&dir), &ReportOptions::default(), |_| {}).unwrap();
     // One session over two days counts once, on the day it started.
     assert_eq!((r.totals.sessions, r.days[0].sessions, r.days[1].sessions), (1, 1, 0));
     let _ = std::fs::remove_dir_all(dir);
@@ -335,7 +335,7 @@ mod properties {
             let mut body = lines.join("\n");
             body.push_str("\n{\"version\":1,\"type\":\"turn\",\"at\":\"2026-11-30T10:00:00+09:00\",\"session\":\"x\",\"turn\":1,\"reply\":\"fallback\",\"text\":\"宇宙\"}\n");
             std::fs::write(dir.join("events.jsonl"), body).unwrap();
-            let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+            let r = build(std::slice::from_ref(&dir), &ReportOptions::default(), |_| {}).unwrap();
             prop_assert!(r.input.events >= 1);
             prop_assert!(r.input.events + r.input.bad_lines <= r.input.lines);
             prop_assert!(html::render(&r).contains("お問い合わせレポート"));
@@ -355,7 +355,7 @@ fn a_year_of_days_renders() {
         ));
     }
     std::fs::write(dir.join("year.jsonl"), body).unwrap();
-    let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+    let r = build(std::slice::from_ref(&dir), &ReportOptions::default(), |_| {}).unwrap();
     assert_eq!((r.days.len(), r.totals.sessions), (400, 400));
     let page = html::render(&r);
     // Every column stays inside the chart.
@@ -394,7 +394,7 @@ fn a_typed_verdict_counts_like_the_buttons_and_is_no_topic() {
         sink.record(&Event::turn(&c, &reply, t)).unwrap();
     }
     drop(sink);
-    let r = build(&[dir.clone()], &ReportOptions::default(), |_| {}).unwrap();
+    let r = build(std::slice::from_ref(&dir), &ReportOptions::default(), |_| {}).unwrap();
     assert_eq!((r.totals.feedback_yes, r.totals.feedback_no), (1, 1));
     assert_eq!(r.totals.resolved_sessions, 1, "b said thanks, a said no");
     assert_eq!(r.entries.most_unhelpful.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), [entries[0].as_str()]);

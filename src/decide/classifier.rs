@@ -534,7 +534,7 @@ mod tests {
 
     #[test]
     fn fast_scoring_equals_scoring_the_feature_list() {
-        let rows = vec![
+        let rows = [
             ("ばかやろう、ふざけるな".to_string(), true, 1.0),
             ("ありがとうございました".to_string(), false, 1.0),
             ("ばかにしないでください".to_string(), false, 1.0),

@@ -36,11 +36,11 @@
 //! 9. A pending clarification is resolved by number (`2`, `２番`, `2つ目`) or
 //!    by repeated words.
 //! 10. Retrieval: `answer` when confident and clear, `clarify` when middling or
-//!    close, `fallback` when nothing fits. A short message pointing back
-//!    (`それの手数料は？`) is searched together with the previous topic.
+//!     close, `fallback` when nothing fits. A short message pointing back
+//!     (`それの手数料は？`) is searched together with the previous topic.
 //! 11. After [`Policy::unresolved_turns`](super::rules::Policy) consecutive turns without an answer:
-//!    `handoff:unresolved`. Complaints may hand off too
-//!    ([`EngineConfig::complaint_handoff`]).
+//!     `handoff:unresolved`. Complaints may hand off too
+//!     ([`EngineConfig::complaint_handoff`]).
 
 use std::sync::{Arc, RwLock};
 

@@ -248,7 +248,8 @@ impl AppState {
             None => None,
         };
         let l = &options.limits;
-        let (sessions, message_rate, session_rate, outbox): (Arc<dyn SessionStore>, Arc<dyn RateLimit>, Arc<dyn RateLimit>, Arc<dyn Outbox>) =
+        type Stores = (Arc<dyn SessionStore>, Arc<dyn RateLimit>, Arc<dyn RateLimit>, Arc<dyn Outbox>);
+        let (sessions, message_rate, session_rate, outbox): Stores =
             match &redis {
                 Some(r) => (
                     Arc::new(r.sessions(options.store_limits())),

@@ -61,12 +61,14 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..n {
-                a[row][k] -= f * a[col][k];
+        let (done, rest) = a.split_at_mut(col + 1);
+        let pivot_row = &done[col];
+        for (i, row) in rest.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row[col..n].iter_mut().zip(&pivot_row[col..n]) {
+                *x -= f * p;
             }
-            b[row] -= f * b[col];
+            b[col + 1 + i] -= f * b[col];
         }
     }
     let mut x = vec![0.0; n];
@@ -75,4 +77,21 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         x[row] = (b[row] - s) / a[row][row];
     }
     Some(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::solve;
+
+    #[test]
+    fn solves_a_system_that_needs_pivoting() {
+        // x = (1, 2, 3); the first pivot is 0, so rows must be swapped.
+        let a = vec![vec![0.0, 1.0, 1.0], vec![2.0, 0.0, 1.0], vec![1.0, 3.0, 0.0]];
+        let b = vec![5.0, 5.0, 7.0];
+        let x = solve(a, b).expect("regular");
+        for (got, want) in x.iter().zip([1.0, 2.0, 3.0]) {
+            assert!((got - want).abs() < 1e-9, "{x:?}");
+        }
+        assert!(solve(vec![vec![1.0, 2.0], vec![2.0, 4.0]], vec![1.0, 2.0]).is_none(), "singular");
+    }
 }

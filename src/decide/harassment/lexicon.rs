@@ -182,7 +182,8 @@ mod tests {
         let l = lexicon();
         let t = "「ばか」は暴言";
         let s = t.find("ばか").unwrap();
-        assert!(l.find(t, &Boundaries::Script(t), &[s - 3..s + 9]).is_empty());
+        let quoted = s - 3..s + 9;
+        assert!(l.find(t, &Boundaries::Script(t), std::slice::from_ref(&quoted)).is_empty());
         assert_eq!(l.aim("お前、ばか", &Boundaries::Script("お前、ばか"), &[]).as_deref(), Some("お前"));
     }
 }

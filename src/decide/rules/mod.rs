@@ -366,6 +366,7 @@ impl RuleSet {
         }
         let p = model.probability(folded);
         // Written so that a NaN (probability or threshold) raises nothing.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(p >= self.urgent_threshold) {
             return (None, None);
         }

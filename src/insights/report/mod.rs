@@ -281,12 +281,12 @@ pub fn build(paths: &[PathBuf], options: &ReportOptions, mut progress: impl FnMu
             p.lines += 1;
             p.bytes += bytes;
             tally.line(&name, n, line);
-            if p.lines % 100_000 == 0 {
+            if p.lines.is_multiple_of(100_000) {
                 progress(p);
             }
         })?;
     }
-    if p.lines == 0 || p.lines % 100_000 != 0 {
+    if p.lines == 0 || !p.lines.is_multiple_of(100_000) {
         progress(p);
     }
     Ok(tally.finish(files.len()))
