@@ -348,14 +348,15 @@ impl RuleSet {
     /// down.
     ///
     /// Messages written with spaces between words (kana-only writing,
-    /// voice input: 「けいたいが なくなって おりました」) get a second
-    /// reading by the rules with those spaces removed ([`join_spaced`]), so
-    /// that patterns need not allow a space after every particle.
+    /// voice input: 「けいたいが なくなって おりました」) or with the pause
+    /// commas voice input puts after particles (「すまほを、たくしーに、置いて」)
+    /// get a second reading by the rules without them ([`spoken`]), so that
+    /// patterns need not allow a space or a comma after every particle.
     fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
         if let Some(hit) = first_hit(&self.urgent, folded) {
             return (Some(hit), None);
         }
-        if let Some(hit) = join_spaced(folded).and_then(|joined| first_hit(&self.urgent, &joined)) {
+        if let Some(hit) = spoken(folded).and_then(|joined| first_hit(&self.urgent, &joined)) {
             return (Some(hit), None);
         }
         let Some(model) = self.urgent_model.as_deref() else {
@@ -427,7 +428,13 @@ impl RuleSet {
     /// script, since the analysis was of the original text).
     fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
         let (urgent, urgent_probability) = self.urgent_in(folded);
-        let handoff_request = self.handoff.find(folded, true).into_iter().next().map(|(r, matched)| HandoffHit {
+        // A request said into a phone (「すたっふ の 方 と 直接 お話し でき ません か」)
+        // is read again as written.
+        let request = self.handoff.find(folded, true).into_iter().next().or_else(|| {
+            let again = spoken(folded)?;
+            self.handoff.find(&again, true).into_iter().next()
+        });
+        let handoff_request = request.map(|(r, matched)| HandoffHit {
             rule_id: r.id.clone(),
             route: r.meta.clone(),
             matched,
@@ -581,6 +588,37 @@ pub(crate) fn join_spaced(folded: &str) -> Option<String> {
         i += 1;
     }
     changed.then_some(out)
+}
+
+/// `folded` as voice input writes it, read as typed: spaces between
+/// Japanese words removed ([`join_spaced`]) and the pause comma after a
+/// particle dropped (「すまほを、えー、たくしーに、置いて」 → 「すまほをえー、たくしーに置いて」),
+/// or `None` when neither changes anything. A comma after を, に, は, も, へ
+/// or a noun's が never closes a clause; after the conjunction が
+/// (「落としましたが、」: が after た, す or だ) it does and stays.
+pub(crate) fn spoken(folded: &str) -> Option<String> {
+    let joined = join_spaced(folded);
+    let text = joined.as_deref().unwrap_or(folded);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut dropped = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let pause = matches!(c, '、' | ',')
+            && match (i.checked_sub(2).map(|k| chars[k]), i.checked_sub(1).map(|k| chars[k])) {
+                (_, Some('を' | 'に' | 'は' | 'も' | 'へ')) => true,
+                (before, Some('が')) => !matches!(before, Some('た' | 'す' | 'だ')),
+                _ => false,
+            };
+        if pause {
+            dropped = true;
+        } else {
+            out.push(c);
+        }
+    }
+    match (dropped, joined) {
+        (true, _) => Some(out),
+        (false, joined) => joined,
+    }
 }
 
 /// `folded` with words spelt out letter by letter joined again, or `None`

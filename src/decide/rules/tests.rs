@@ -282,8 +282,8 @@ fn bundled_urgent_model_loads_and_reads_characters_only() {
 
 #[test]
 fn urgent_phrasing_no_rule_knows_is_caught_by_the_model() {
-    // Written for this test (dev): no urgent rule matches 置いてきてしまったみたい.
-    let msg = "クレカを電車の中に置いてきてしまったみたいで焦ってます";
+    // Written for this test (dev): no urgent rule matches 「どこかでやっちゃった」.
+    let msg = "クレカ、どこかでやっちゃったみたいで焦ってます";
     let mut bare = rules();
     bare.set_urgent_model(None).unwrap();
     assert!(bare.check_urgent(msg).is_none(), "a rule fires; pick another phrasing");
@@ -345,7 +345,7 @@ fn urgent_model_file_problems_are_errors() {
     std::fs::remove_dir_all(&dir).ok();
     // Without a model, only the rules speak.
     r.set_urgent_model(None).unwrap();
-    assert!(r.check("クレカを電車の中に置いてきてしまったみたいで焦ってます").urgent.is_none());
+    assert!(r.check("クレカ、どこかでやっちゃったみたいで焦ってます").urgent.is_none());
 }
 
 #[test]
@@ -388,4 +388,14 @@ fn bundled_word_boundaries_are_ascii() {
     assert!(BUNDLED_JSON.contains(r"(?-u:\\b)"), "the English patterns keep their boundaries");
     assert_eq!(urgent("I lost my card yesterday"), Some(UrgentKind::LostStolen));
     assert_eq!(urgent("私はlost my cardです"), Some(UrgentKind::LostStolen));
+}
+
+#[test]
+fn spoken_reading_drops_pauses_after_particles_only() {
+    assert_eq!(spoken("すまほを、えー、たくしーに、置いてきた").as_deref(), Some("すまほをえー、たくしーに置いてきた"));
+    assert_eq!(spoken("すまほが、ないです").as_deref(), Some("すまほがないです"));
+    // The conjunction が closes a clause: its comma stays.
+    assert_eq!(spoken("落としましたが、見つかりました"), None);
+    assert_eq!(spoken("すたっふ の 方 と 直接").as_deref(), Some("すたっふの方と直接"));
+    assert_eq!(spoken("かーどを落としました"), None);
 }
