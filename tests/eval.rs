@@ -172,3 +172,28 @@ fn ask_checks_the_decision_files_it_is_given() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/rules.json"));
 }
+
+#[test]
+fn smalltalk_expectation_passes_thanks_and_fails_a_question() {
+    let dir = std::env::temp_dir().join(format!("madoguchi-eval-smalltalk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("cases.jsonl"),
+        concat!(
+            "{\"turns\": [\"カードの年会費はいくら？\", \"ありがとうございます\"], \"expect\": \"smalltalk\"}\n",
+            "{\"query\": \"カードの年会費はいくら？\", \"expect\": \"smalltalk\"}\n",
+        ),
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args(["eval", "--json", "--corpus", "faq-corpus", "--cases"])
+        .arg(dir.join("cases.jsonl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"], 2, "{report:#}");
+    assert_eq!(report["passed"], 1, "{report:#}");
+    std::fs::remove_dir_all(&dir).ok();
+}

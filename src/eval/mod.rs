@@ -15,8 +15,9 @@
 //! ```
 //!
 //! `expect` is `faq:<id>`, `relevant` (with a `relevant` map of id → grade 1
-//! or 2), `self_service` (answer, clarify or fallback), `handoff:<reason>`,
-//! `abuse` (warn or end), `end` or `fallback`. `expect` applies to the last
+//! or 2), `self_service` (answer, clarify, fallback or small talk),
+//! `handoff:<reason>`, `abuse` (warn or end), `end`, `fallback` or
+//! `smalltalk` (thanks, yes, no … taken as such). `expect` applies to the last
 //! turn. Optional `at` (RFC 3339) and `channel`. Bad lines are reported with
 //! their line number and skipped; the run goes on.
 
@@ -58,6 +59,10 @@ pub enum Expectation {
     End,
     /// An honest "nothing fits".
     Fallback,
+    /// Thanks, yes, no, a greeting or a goodbye taken as such (`self_service`
+    /// also accepts it; this label fails when a real question is taken for
+    /// small talk, or small talk searched as a question).
+    Smalltalk,
 }
 
 impl Expectation {
@@ -70,6 +75,7 @@ impl Expectation {
             Expectation::Abuse => "abuse".into(),
             Expectation::End => "end".into(),
             Expectation::Fallback => "fallback".into(),
+            Expectation::Smalltalk => "smalltalk".into(),
         }
     }
 }
@@ -128,6 +134,7 @@ fn parse_expect(value: &serde_json::Value, relevant: Option<BTreeMap<String, u8>
         "abuse" => Expectation::Abuse,
         "end" => Expectation::End,
         "fallback" => Expectation::Fallback,
+        "smalltalk" => Expectation::Smalltalk,
         _ => {
             if let Some(id) = s.strip_prefix("faq:").filter(|id| !id.is_empty()) {
                 Expectation::Faq(id.to_string())

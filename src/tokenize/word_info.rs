@@ -152,7 +152,8 @@ fn record(records: &[u8], offset: usize) -> Option<&str> {
 
 /// The table of the dictionary in `dir`, built once per process and
 /// dictionary: the key is the directory with the size and modification time
-/// of both files, so a dictionary rebuilt in place gets a new table. The
+/// of both files, so a dictionary rebuilt in place gets a new table (and the
+/// cache forgets the old one: one table per directory). The
 /// files are mapped only while the table is built (no heap copy of 31 MiB,
 /// and none of their pages stay resident afterwards).
 pub(crate) fn word_table(dir: &Path) -> Result<Arc<WordTable>> {
@@ -181,6 +182,10 @@ pub(crate) fn word_table(dir: &Path) -> Result<Arc<WordTable>> {
     let table = WordTable::build(&index, &records)
         .map_err(|message| Error::Dictionary { path: dir.to_path_buf(), message })?;
     let table = Arc::new(table);
+    // A dictionary rebuilt in place makes the table of its old files
+    // useless: drop it (analyzers still holding it keep it alive), so
+    // reloads do not pile up tables of about 10 MiB each.
+    cache.retain(|(k, _)| k.0 != key.0);
     cache.push((key, table.clone()));
     Ok(table)
 }
