@@ -41,11 +41,12 @@ pub(crate) struct Pattern {
 
 struct Inner {
     source: String,
-    dfa: DFA,
-    caches: Pool<Cache, CacheFn>,
-    /// For a search the lazy DFA refuses (it cannot: no Unicode word
-    /// boundaries are allowed in and it never gives up, but an error must
-    /// not turn into "no match"): the same NFA, run by the PikeVM.
+    /// The lazy DFA and its caches; `None` for a pattern no lazy DFA can
+    /// run (a Unicode word boundary `\b`): the PikeVM alone runs it.
+    lazy: Option<(DFA, Pool<Cache, CacheFn>)>,
+    /// The same NFA, for such patterns and for a search the lazy DFA
+    /// refuses (it never gives up, but an error must not read as "no
+    /// match").
     pikevm: PikeVM,
 }
 
@@ -70,16 +71,19 @@ impl Pattern {
             .configure(thompson::Config::new().which_captures(WhichCaptures::Implicit).nfa_size_limit(Some(size_limit)))
             .build_from_hir(&hir)
             .map_err(|e| PatternError(e.to_string()))?;
-        let dfa = DFA::builder()
+        let lazy = DFA::builder()
             // A pattern's cache grows as new text arrives, up to this (or
             // the NFA's minimum, if larger); then it is cleared and rebuilt.
             .configure(DFA::config().cache_capacity(CACHE_CAPACITY).skip_cache_capacity_check(true))
             .build_from_nfa(nfa.clone())
-            .map_err(|e| PatternError(e.to_string()))?;
+            .ok()
+            .map(|dfa| {
+                let for_pool = dfa.clone();
+                let create: CacheFn = Box::new(move || for_pool.create_cache());
+                (dfa, Pool::new(create))
+            });
         let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| PatternError(e.to_string()))?;
-        let for_pool = dfa.clone();
-        let create: CacheFn = Box::new(move || for_pool.create_cache());
-        Ok(Pattern { inner: Arc::new(Inner { source: source.to_string(), dfa, caches: Pool::new(create), pikevm }) })
+        Ok(Pattern { inner: Arc::new(Inner { source: source.to_string(), lazy, pikevm }) })
     }
 
     /// The pattern as compiled.
@@ -94,6 +98,10 @@ impl Pattern {
 
     /// The leftmost-first match, as the regex crate's `find` gives it.
     pub(crate) fn find<'t>(&self, text: &'t str) -> Option<&'t str> {
+        if self.inner.lazy.is_none() {
+            let mut cache = self.inner.pikevm.create_cache();
+            return self.inner.pikevm.find(&mut cache, Input::new(text)).map(|m| &text[m.range()]);
+        }
         // Where the match ends bounds where it can start; the first
         // position from which an anchored search matches is its start.
         let end = self.end(&Input::new(text))?;
@@ -106,14 +114,13 @@ impl Pattern {
     /// End of the leftmost-first match of `input` (earliest when asked).
     fn end(&self, input: &Input<'_>) -> Option<usize> {
         let inner = &*self.inner;
-        let mut cache = inner.caches.get();
-        match inner.dfa.try_search_fwd(&mut cache, input) {
-            Ok(m) => m.map(|m| m.offset()),
-            Err(_) => {
-                let mut cache = inner.pikevm.create_cache();
-                inner.pikevm.find(&mut cache, input.clone()).map(|m| m.end())
-            }
+        if let Some((dfa, caches)) = &inner.lazy
+            && let Ok(m) = dfa.try_search_fwd(&mut caches.get(), input)
+        {
+            return m.map(|m| m.offset());
         }
+        let mut cache = inner.pikevm.create_cache();
+        inner.pikevm.find(&mut cache, input.clone()).map(|m| m.end())
     }
 }
 
@@ -138,6 +145,9 @@ mod tests {
             "x*",
             "^だれか.{0,3}$",
             "(?:オペレーター|人間|担当者).{0,10}(?:話|つな|代わ)",
+            // A Unicode word boundary: no lazy DFA, the PikeVM runs it.
+            "\\bsim\\b",
+            "\\bかーど",
         ];
         let texts = [
             "",
@@ -150,6 +160,8 @@ mod tests {
             "だれか!",
             "オペレーターと話したい",
             "担当者に代わってください、人間と話す",
+            "my sim card",
+            "ésim",
         ];
         for p in patterns {
             let ours = Pattern::new(p, 1 << 24).unwrap();
@@ -159,6 +171,12 @@ mod tests {
                 assert_eq!(ours.find(t), theirs.find(t).map(|m| m.as_str()), "{p} on {t}");
             }
         }
+    }
+
+    #[test]
+    fn unicode_word_boundaries_run_on_the_pikevm() {
+        assert!(Pattern::new("\\bsim\\b", 1 << 24).unwrap().inner.lazy.is_none());
+        assert!(Pattern::new("(?-u:\\b)sim(?-u:\\b)", 1 << 24).unwrap().inner.lazy.is_some());
     }
 
     #[test]
