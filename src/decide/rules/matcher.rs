@@ -544,6 +544,54 @@ mod tests {
         assert!(masked > 300, "only {masked} masked texts");
     }
 
+    /// Every bundled rule pattern and exclude, on every dev text (and its
+    /// spoken reading) its literals select, answers as the regex crate does.
+    #[test]
+    fn bundled_patterns_agree_with_the_regex_crate_on_dev_texts() {
+        let rules = super::super::RuleSet::bundled().unwrap();
+        let mut texts: Vec<String> = Vec::new();
+        for f in std::fs::read_dir("tests/decisions/dev").unwrap().flatten().filter(|f| f.path().extension().is_some_and(|e| e == "jsonl")) {
+            for line in std::fs::read_to_string(f.path()).unwrap().lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+                let q = line.get("query").and_then(|v| v.as_str()).map(str::to_string);
+                let turns = line.get("turns").and_then(|t| t.as_array()).into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string));
+                for t in q.into_iter().chain(turns) {
+                    let folded = super::super::match_text(&t);
+                    texts.extend(super::super::spoken(&folded));
+                    texts.push(folded);
+                }
+            }
+        }
+        assert!(texts.len() > 4000, "{} texts", texts.len());
+        let mut full: std::collections::HashMap<String, Regex> = std::collections::HashMap::new();
+        let mut compared = 0;
+        let mut check = |p: &Pattern, text: &str| {
+            let re = full.entry(p.as_str().to_string()).or_insert_with(|| regex::RegexBuilder::new(p.as_str()).size_limit(SIZE_LIMIT).build().unwrap());
+            assert_eq!(p.is_match(text), re.is_match(text), "{} on {text}", p.as_str());
+            assert_eq!(p.find(text), re.find(text).map(|m| m.as_str()), "{} on {text}", p.as_str());
+            compared += 1;
+        };
+        fn sections<M>(g: &Group<M>) -> impl Iterator<Item = &Section<M>> {
+            g.sections.iter()
+        }
+        let all: Vec<(&Prefilter, &Vec<Pattern>, Option<&Pattern>)> = sections(&rules.urgent)
+            .map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref()))
+            .chain(sections(&rules.handoff).map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref())))
+            .chain(sections(&rules.harassment).map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref())))
+            .chain(sections(&rules.voc).map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref())))
+            .collect();
+        for text in &texts {
+            for (prefilter, patterns, exclude) in &all {
+                for i in prefilter.candidates(text) {
+                    check(&patterns[i as usize], text);
+                }
+                if let Some(e) = exclude {
+                    check(e, text);
+                }
+            }
+        }
+        assert!(compared > 10_000, "only {compared} comparisons");
+    }
+
     #[test]
     fn literals_are_cut_at_characters_and_extensions_dropped() {
         let got = minimal(lits(&["当選という", "当選と", "当選しました", "賞金", "カードを落とした", "ab"]));

@@ -124,6 +124,7 @@ mod tests;
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::cell::OnceCell;
 use std::sync::{Arc, OnceLock};
 
 pub use smalltalk::{Act, Smalltalk};
@@ -352,11 +353,13 @@ impl RuleSet {
     /// commas voice input puts after particles (「すまほを、たくしーに、置いて」)
     /// get a second reading by the rules without them ([`spoken`]), so that
     /// patterns need not allow a space or a comma after every particle.
-    fn urgent_in(&self, folded: &str) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
+    /// `spoken_reading` holds that reading once made (the request rules
+    /// read it too).
+    fn urgent_in(&self, folded: &str, spoken_reading: &OnceCell<Option<String>>) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
         if let Some(hit) = first_hit(&self.urgent, folded) {
             return (Some(hit), None);
         }
-        if let Some(hit) = spoken(folded).and_then(|joined| first_hit(&self.urgent, &joined)) {
+        if let Some(hit) = spoken_reading.get_or_init(|| spoken(folded)).as_deref().and_then(|joined| first_hit(&self.urgent, joined)) {
             return (Some(hit), None);
         }
         let Some(model) = self.urgent_model.as_deref() else {
@@ -402,7 +405,7 @@ impl RuleSet {
     /// to look at two turns together.
     pub fn check_urgent(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
         let folded = fold_text(&normalize(message));
-        self.urgent_in(&folded).0
+        self.urgent_in(&folded, &OnceCell::new()).0
     }
 
     /// Checks a message already analyzed by the [`crate::tokenize::Analyzer`]: lexicon
@@ -427,12 +430,13 @@ impl RuleSet {
     /// read again with those letters joined ([`unobfuscate`]; boundaries by
     /// script, since the analysis was of the original text).
     fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
-        let (urgent, urgent_probability) = self.urgent_in(folded);
+        let spoken_reading = OnceCell::new();
+        let (urgent, urgent_probability) = self.urgent_in(folded, &spoken_reading);
         // A request said into a phone (「すたっふ の 方 と 直接 お話し でき ません か」)
         // is read again as written.
         let request = self.handoff.find(folded, true).into_iter().next().or_else(|| {
-            let again = spoken(folded)?;
-            self.handoff.find(&again, true).into_iter().next()
+            let again = spoken_reading.get_or_init(|| spoken(folded)).as_deref()?;
+            self.handoff.find(again, true).into_iter().next()
         });
         let handoff_request = request.map(|(r, matched)| HandoffHit {
             rule_id: r.id.clone(),
@@ -593,9 +597,11 @@ pub(crate) fn join_spaced(folded: &str) -> Option<String> {
 /// `folded` as voice input writes it, read as typed: spaces between
 /// Japanese words removed ([`join_spaced`]) and the pause comma after a
 /// particle dropped (「すまほを、えー、たくしーに、置いて」 → 「すまほをえー、たくしーに置いて」),
-/// or `None` when neither changes anything. A comma after を, に, は, も, へ
-/// or a noun's が never closes a clause; after the conjunction が
-/// (「落としましたが、」: が after た, す or だ) it does and stays.
+/// or `None` when neither changes anything. The comma goes after を, に, は,
+/// も, へ and after が unless that が can be the conjunction (after た, す,
+/// だ, い or ん: 「落としましたが、」, 「知らないが、」, 「すみませんが、」).
+/// Some commas it drops do close a clause (「のに、」, 「では、」); the rules'
+/// masks and excludes must not need them (a test checks the bundled ones).
 pub(crate) fn spoken(folded: &str) -> Option<String> {
     let joined = join_spaced(folded);
     let text = joined.as_deref().unwrap_or(folded);
@@ -606,7 +612,7 @@ pub(crate) fn spoken(folded: &str) -> Option<String> {
         let pause = matches!(c, '、' | ',')
             && match (i.checked_sub(2).map(|k| chars[k]), i.checked_sub(1).map(|k| chars[k])) {
                 (_, Some('を' | 'に' | 'は' | 'も' | 'へ')) => true,
-                (before, Some('が')) => !matches!(before, Some('た' | 'す' | 'だ')),
+                (before, Some('が')) => !matches!(before, Some('た' | 'す' | 'だ' | 'い' | 'ん')),
                 _ => false,
             };
         if pause {

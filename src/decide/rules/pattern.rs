@@ -17,7 +17,8 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
 use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::nfa::thompson::{self, WhichCaptures, pikevm::PikeVM};
+use regex_automata::nfa::thompson::pikevm::{self, PikeVM};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input};
 
@@ -41,17 +42,20 @@ pub(crate) struct Pattern {
 
 struct Inner {
     source: String,
-    /// The lazy DFA and its caches; `None` for a pattern no lazy DFA can
-    /// run (a Unicode word boundary `\b`): the PikeVM alone runs it.
+    /// The lazy DFA and its caches (`None` only if one cannot be built).
     lazy: Option<(DFA, Pool<Cache, CacheFn>)>,
-    /// The same NFA, for such patterns and for a search the lazy DFA
-    /// refuses (it never gives up, but an error must not read as "no
-    /// match").
+    /// The same NFA run by the PikeVM, with its caches: for what the lazy
+    /// DFA hands back — a Unicode word boundary `\b` next to non-ASCII
+    /// text, or a cache that keeps being cleared — as the regex crate does.
     pikevm: PikeVM,
+    pike_caches: Pool<pikevm::Cache, PikeCacheFn>,
 }
 
+type PikeCacheFn = Box<dyn Fn() -> pikevm::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
 /// Why a pattern did not compile: the regex syntax error (as the regex
-/// crate words it), or the automaton grew past the size limit.
+/// crate words it), or the automaton grew past the size limit (in
+/// regex-automata's words).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PatternError(String);
 
@@ -71,19 +75,26 @@ impl Pattern {
             .configure(thompson::Config::new().which_captures(WhichCaptures::Implicit).nfa_size_limit(Some(size_limit)))
             .build_from_hir(&hir)
             .map_err(|e| PatternError(e.to_string()))?;
-        let lazy = DFA::builder()
+        let config = DFA::config()
             // A pattern's cache grows as new text arrives, up to this (or
             // the NFA's minimum, if larger); then it is cleared and rebuilt.
-            .configure(DFA::config().cache_capacity(CACHE_CAPACITY).skip_cache_capacity_check(true))
-            .build_from_nfa(nfa.clone())
-            .ok()
-            .map(|dfa| {
-                let for_pool = dfa.clone();
-                let create: CacheFn = Box::new(move || for_pool.create_cache());
-                (dfa, Pool::new(create))
-            });
+            .cache_capacity(CACHE_CAPACITY)
+            .skip_cache_capacity_check(true)
+            // As the regex crate sets them: give up to the PikeVM on text
+            // that keeps clearing the cache, and on a Unicode \b next to
+            // non-ASCII text (instead of refusing the pattern).
+            .minimum_cache_clear_count(Some(3))
+            .minimum_bytes_per_state(Some(10))
+            .unicode_word_boundary(true);
+        let lazy = DFA::builder().configure(config).build_from_nfa(nfa.clone()).ok().map(|dfa| {
+            let for_pool = dfa.clone();
+            let create: CacheFn = Box::new(move || for_pool.create_cache());
+            (dfa, Pool::new(create))
+        });
         let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| PatternError(e.to_string()))?;
-        Ok(Pattern { inner: Arc::new(Inner { source: source.to_string(), lazy, pikevm }) })
+        let for_pool = pikevm.clone();
+        let create: PikeCacheFn = Box::new(move || for_pool.create_cache());
+        Ok(Pattern { inner: Arc::new(Inner { source: source.to_string(), lazy, pikevm, pike_caches: Pool::new(create) }) })
     }
 
     /// The pattern as compiled.
@@ -93,34 +104,39 @@ impl Pattern {
 
     /// Whether the pattern matches anywhere in `text`.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.end(&Input::new(text).earliest(true)).is_some()
+        let input = Input::new(text).earliest(true);
+        self.lazy_end(&input).unwrap_or_else(|| self.pike(&input).map(|m| m.end())).is_some()
     }
 
     /// The leftmost-first match, as the regex crate's `find` gives it.
     pub(crate) fn find<'t>(&self, text: &'t str) -> Option<&'t str> {
-        if self.inner.lazy.is_none() {
-            let mut cache = self.inner.pikevm.create_cache();
-            return self.inner.pikevm.find(&mut cache, Input::new(text)).map(|m| &text[m.range()]);
-        }
-        // Where the match ends bounds where it can start; the first
-        // position from which an anchored search matches is its start.
-        let end = self.end(&Input::new(text))?;
-        (0..=end).filter(|&s| text.is_char_boundary(s)).find_map(|s| {
-            let input = Input::new(text).range(s..).anchored(Anchored::Yes);
-            self.end(&input).map(|e| &text[s..e])
-        })
+        self.find_lazy(text).unwrap_or_else(|| self.pike(&Input::new(text)).map(|m| &text[m.range()]))
     }
 
-    /// End of the leftmost-first match of `input` (earliest when asked).
-    fn end(&self, input: &Input<'_>) -> Option<usize> {
-        let inner = &*self.inner;
-        if let Some((dfa, caches)) = &inner.lazy
-            && let Ok(m) = dfa.try_search_fwd(&mut caches.get(), input)
-        {
-            return m.map(|m| m.offset());
+    /// `find` by the lazy DFA alone, or `None` when it handed back. Where
+    /// the match ends bounds where it can start; the first position from
+    /// which an anchored search (up to that end) matches is its start.
+    fn find_lazy<'t>(&self, text: &'t str) -> Option<Option<&'t str>> {
+        let Some(end) = self.lazy_end(&Input::new(text))? else {
+            return Some(None);
+        };
+        for s in (0..=end).filter(|&s| text.is_char_boundary(s)) {
+            if let Some(e) = self.lazy_end(&Input::new(text).range(s..end).anchored(Anchored::Yes))? {
+                return Some(Some(&text[s..e]));
+            }
         }
-        let mut cache = inner.pikevm.create_cache();
-        inner.pikevm.find(&mut cache, input.clone()).map(|m| m.end())
+        Some(None)
+    }
+
+    /// End of the leftmost-first match of `input` (earliest when asked) by
+    /// the lazy DFA, or `None` when it cannot say.
+    fn lazy_end(&self, input: &Input<'_>) -> Option<Option<usize>> {
+        let (dfa, caches) = self.inner.lazy.as_ref()?;
+        dfa.try_search_fwd(&mut caches.get(), input).ok().map(|m| m.map(|m| m.offset()))
+    }
+
+    fn pike(&self, input: &Input<'_>) -> Option<regex_automata::Match> {
+        self.inner.pikevm.find(&mut self.inner.pike_caches.get(), input.clone())
     }
 }
 
@@ -145,7 +161,7 @@ mod tests {
             "x*",
             "^だれか.{0,3}$",
             "(?:オペレーター|人間|担当者).{0,10}(?:話|つな|代わ)",
-            // A Unicode word boundary: no lazy DFA, the PikeVM runs it.
+            // A Unicode word boundary: the lazy DFA hands non-ASCII text to the PikeVM.
             "\\bsim\\b",
             "\\bかーど",
         ];
@@ -175,8 +191,10 @@ mod tests {
 
     #[test]
     fn unicode_word_boundaries_run_on_the_pikevm() {
-        assert!(Pattern::new("\\bsim\\b", 1 << 24).unwrap().inner.lazy.is_none());
-        assert!(Pattern::new("(?-u:\\b)sim(?-u:\\b)", 1 << 24).unwrap().inner.lazy.is_some());
+        // The lazy DFA is built and hands non-ASCII text back to the PikeVM.
+        let p = Pattern::new("\\bsim\\b", 1 << 24).unwrap();
+        assert!(p.inner.lazy.is_some());
+        assert!(p.is_match("あsim") == regex::Regex::new("\\bsim\\b").unwrap().is_match("あsim"));
     }
 
     #[test]

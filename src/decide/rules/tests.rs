@@ -399,3 +399,29 @@ fn spoken_reading_drops_pauses_after_particles_only() {
     assert_eq!(spoken("すたっふ の 方 と 直接").as_deref(), Some("すたっふの方と直接"));
     assert_eq!(spoken("かーどを落としました"), None);
 }
+
+#[test]
+fn spoken_reading_keeps_the_conjunction_comma_and_masks_need_no_pause_comma() {
+    assert_eq!(spoken("詳しくは知らないが、請求が来ています"), None);
+    assert_eq!(spoken("すみませんが、かーどを"), None);
+    assert!(urgent("詳しくは知らないが、請求が来ています").is_none());
+    // No mask or exclude of the bundled rules needs a comma after a
+    // particle: the spoken reading drops those commas and would slip past it.
+    let raw: serde_json::Value = serde_json::from_str(BUNDLED_JSON).unwrap();
+    let pause = regex::Regex::new("[をにはもへが]、").unwrap();
+    let mut needing = Vec::new();
+    let mut walk = vec![&raw];
+    while let Some(v) = walk.pop() {
+        if let Some(o) = v.as_object() {
+            for (k, x) in o {
+                if (k == "mask" || k == "exclude") && x.is_array() {
+                    needing.extend(x.as_array().unwrap().iter().filter_map(|p| p.as_str()).filter(|p| pause.is_match(p)).map(str::to_string));
+                }
+                walk.push(x);
+            }
+        } else if let Some(a) = v.as_array() {
+            walk.extend(a.iter());
+        }
+    }
+    assert!(needing.is_empty(), "{needing:?}");
+}
