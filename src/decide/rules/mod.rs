@@ -629,7 +629,9 @@ pub(crate) fn spoken(folded: &str) -> Option<String> {
 
 /// `folded` with words spelt out letter by letter joined again, or `None`
 /// when it has none: a run of three or more single characters separated by
-/// spaces is joined (「く そ 会 社」 → 「くそ会社」). (A wave dash inside a
+/// spaces is joined (「く そ 会 社」 → 「くそ会社」), or of two kana (「ば か」).
+/// Only the harassment layers read the result, and only when the message
+/// as written raised nothing. (A wave dash inside a
 /// word, 「ば〜か」, is already a long-vowel mark after normalization.)
 pub(crate) fn unobfuscate(folded: &str) -> Option<String> {
     let chars: Vec<char> = folded.chars().collect();
@@ -645,7 +647,11 @@ pub(crate) fn unobfuscate(folded: &str) -> Option<String> {
             while j + 2 < n && chars[j + 1] == ' ' && single(j + 2) {
                 j += 2;
             }
-            if (j - i) / 2 + 1 >= 3 {
+            // Two kana are enough (「ば か」, 「ア ホ」): a word of two kana
+            // spelt apart, where two kanji apart are more often two words.
+            let run = (j - i) / 2 + 1;
+            let kana = |c: char| matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}');
+            if run >= 3 || (run == 2 && kana(chars[i]) && kana(chars[j])) {
                 (i..j).filter(|k| chars[*k] == ' ').for_each(|k| drop[k] = true);
             }
             i = j + 1;

@@ -425,3 +425,14 @@ fn spoken_reading_keeps_the_conjunction_comma_and_masks_need_no_pause_comma() {
     }
     assert!(needing.is_empty(), "{needing:?}");
 }
+
+#[test]
+fn letters_spelt_apart_are_joined_for_harassment_only() {
+    assert_eq!(unobfuscate("く そ 会 社").as_deref(), Some("くそ会社"));
+    assert_eq!(unobfuscate("ほんま ば か ちゃう").as_deref(), Some("ほんま ばか ちゃう"));
+    // Two kanji apart are more often two words.
+    assert_eq!(unobfuscate("東 京"), None);
+    assert_eq!(unobfuscate("かーどを なくしました"), None);
+    assert!(!harassment("ほんま ば か ちゃう？ 何回おんなじこと言わすん").is_empty());
+    assert!(urgent("ほんま ば か ちゃう？").is_none());
+}
