@@ -22,7 +22,8 @@
 //! | `smalltalk` | bool | when true | the message was thanks, yes, no, a greeting or a goodbye (never a topic to write) |
 //! | `resolved` | bool | feedback, typed verdicts | はい (`true`) or いいえ (`false`); on a turn, the customer typed it about the answer just before (「ありがとう」, 「違います」) |
 //!
-//! New optional fields may be added within a version; a change of meaning
+//! New optional fields and new `reply` kinds may be added within a version
+//! (a reader takes a kind it does not know as absent); a change of meaning
 //! or a removed field bumps [`EVENT_VERSION`].
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -76,8 +77,9 @@ pub struct Event {
     pub channel: Option<String>,
     /// Turn number.
     pub turn: u32,
-    /// The bot's reply kind.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The bot's reply kind (a kind this version does not know, written by
+    /// a newer one, reads as absent: the line still counts).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_reply")]
     pub reply: Option<ReplyKind>,
     /// FAQ entry answered (or judged, for feedback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -209,5 +211,25 @@ impl Event {
     /// One JSON line (no newline).
     pub fn to_line(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
+    }
+}
+
+/// `reply` as written, or `None` for a kind this version does not know.
+fn lenient_reply<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ReplyKind>, D::Error> {
+    let kind: Option<String> = Option::deserialize(d)?;
+    Ok(kind.and_then(|k| serde_json::from_value(serde_json::Value::String(k)).ok()))
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_kind_from_a_newer_version_reads_as_absent() {
+        let line = r#"{"version":1,"type":"turn","at":"2026-11-30T10:00:00+09:00","session":"x","turn":1,"reply":"video_call"}"#;
+        let e: Event = serde_json::from_str(line).expect("the line still reads");
+        assert_eq!(e.reply, None);
+        let known = line.replace("video_call", "smalltalk");
+        assert_eq!(serde_json::from_str::<Event>(&known).unwrap().reply, Some(ReplyKind::Smalltalk));
     }
 }
