@@ -45,3 +45,8 @@ pub(crate) fn large_kana_char(c: char) -> char {
         _ => c,
     }
 }
+
+/// Hiragana, katakana and the long-vowel mark.
+pub(crate) fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}')
+}

@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 use super::postings::{ImpactIndex, QUESTION_SIDE};
 use super::query::{Alternative, Concept, ConceptKind, QueryPlan, Source};
 use super::{Retriever, index::EntryAnalysis, scorer};
+use crate::normalize::kana::is_kana;
 use crate::normalize::{fold, is_symbol};
 use crate::tokenize::{Analysis, Analyzer, TermKind};
 
@@ -349,11 +350,6 @@ fn keep_last_word(plan: &mut QueryPlan, analysis: &Analysis, tail: &str) {
             }
         }
     }
-}
-
-/// Hiragana, katakana and the long-vowel mark.
-fn is_kana(c: char) -> bool {
-    matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}')
 }
 
 /// Adds the growing word to the plan of the complete words, as one word

@@ -509,17 +509,7 @@ mod tests {
         assert_eq!(section.mask_spans("もしもし、かーど"), Vec::<std::ops::Range<usize>>::new());
         // The bundled groups, on every dev message and harassment example.
         let rules = super::super::RuleSet::bundled().unwrap();
-        let mut texts: Vec<String> = Vec::new();
-        for dir in ["tests/decisions/dev", "data/harassment"] {
-            for f in std::fs::read_dir(dir).unwrap().flatten().filter(|f| f.path().extension().is_some_and(|e| e == "jsonl")) {
-                let body = std::fs::read_to_string(f.path()).unwrap();
-                for line in body.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
-                    let strings = ["query", "text", "message"].iter().filter_map(|k| line.get(*k).and_then(|v| v.as_str()).map(str::to_string));
-                    let turns = line.get("turns").and_then(|t| t.as_array()).into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string));
-                    texts.extend(strings.chain(turns).map(|t| super::super::match_text(&t)));
-                }
-            }
-        }
+        let texts = dev_texts(&["tests/decisions/dev", "data/harassment"]);
         assert!(texts.len() > 2000, "{} texts", texts.len());
         fn check<M>(group: &Group<M>, texts: &[String]) -> usize {
             let mut masked = 0;
@@ -544,23 +534,31 @@ mod tests {
         assert!(masked > 300, "only {masked} masked texts");
     }
 
+    /// Every message, text and turn of the JSONL files in `dirs`, folded
+    /// for matching.
+    fn dev_texts(dirs: &[&str]) -> Vec<String> {
+        let mut texts = Vec::new();
+        for dir in dirs {
+            for f in std::fs::read_dir(dir).unwrap().flatten().filter(|f| f.path().extension().is_some_and(|e| e == "jsonl")) {
+                let body = std::fs::read_to_string(f.path()).unwrap();
+                for line in body.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+                    let strings = ["query", "text", "message"].iter().filter_map(|k| line.get(*k).and_then(|v| v.as_str()).map(str::to_string));
+                    let turns = line.get("turns").and_then(|t| t.as_array()).into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string));
+                    texts.extend(strings.chain(turns).map(|t| super::super::match_text(&t)));
+                }
+            }
+        }
+        texts
+    }
+
     /// Every bundled rule pattern and exclude, on every dev text (and its
     /// spoken reading) its literals select, answers as the regex crate does.
     #[test]
     fn bundled_patterns_agree_with_the_regex_crate_on_dev_texts() {
         let rules = super::super::RuleSet::bundled().unwrap();
-        let mut texts: Vec<String> = Vec::new();
-        for f in std::fs::read_dir("tests/decisions/dev").unwrap().flatten().filter(|f| f.path().extension().is_some_and(|e| e == "jsonl")) {
-            for line in std::fs::read_to_string(f.path()).unwrap().lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
-                let q = line.get("query").and_then(|v| v.as_str()).map(str::to_string);
-                let turns = line.get("turns").and_then(|t| t.as_array()).into_iter().flatten().filter_map(|t| t.as_str().map(str::to_string));
-                for t in q.into_iter().chain(turns) {
-                    let folded = super::super::match_text(&t);
-                    texts.extend(super::super::spoken(&folded));
-                    texts.push(folded);
-                }
-            }
-        }
+        let mut texts = dev_texts(&["tests/decisions/dev"]);
+        let spoken: Vec<String> = texts.iter().filter_map(|t| super::super::spoken(t)).collect();
+        texts.extend(spoken);
         assert!(texts.len() > 4000, "{} texts", texts.len());
         let mut full: std::collections::HashMap<String, Regex> = std::collections::HashMap::new();
         let mut compared = 0;
@@ -570,15 +568,10 @@ mod tests {
             assert_eq!(p.find(text), re.find(text).map(|m| m.as_str()), "{} on {text}", p.as_str());
             compared += 1;
         };
-        fn sections<M>(g: &Group<M>) -> impl Iterator<Item = &Section<M>> {
-            g.sections.iter()
+        fn parts<M>(g: &Group<M>) -> impl Iterator<Item = (&Prefilter, &Vec<Pattern>, Option<&Pattern>)> {
+            g.sections.iter().map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref()))
         }
-        let all: Vec<(&Prefilter, &Vec<Pattern>, Option<&Pattern>)> = sections(&rules.urgent)
-            .map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref()))
-            .chain(sections(&rules.handoff).map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref())))
-            .chain(sections(&rules.harassment).map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref())))
-            .chain(sections(&rules.voc).map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref())))
-            .collect();
+        let all: Vec<_> = parts(&rules.urgent).chain(parts(&rules.handoff)).chain(parts(&rules.harassment)).chain(parts(&rules.voc)).collect();
         for text in &texts {
             for (prefilter, patterns, exclude) in &all {
                 for i in prefilter.candidates(text) {

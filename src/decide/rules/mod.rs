@@ -122,9 +122,9 @@ mod types;
 #[cfg(test)]
 mod tests;
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::path::Path;
-use std::cell::OnceCell;
 use std::sync::{Arc, OnceLock};
 
 pub use smalltalk::{Act, Smalltalk};
@@ -134,6 +134,7 @@ use crate::decide::harassment::combine::combine;
 use crate::decide::classifier::Bundled;
 use crate::decide::harassment::{Boundaries, Classifier, Evidence, Lexicon, LexiconHit};
 use crate::error::{Error, Result};
+use crate::normalize::kana::is_kana;
 use crate::normalize::{fold_text, normalize};
 use crate::tokenize::Analysis;
 use loader::Loader;
@@ -621,10 +622,7 @@ pub(crate) fn spoken(folded: &str) -> Option<String> {
             out.push(c);
         }
     }
-    match (dropped, joined) {
-        (true, _) => Some(out),
-        (false, joined) => joined,
-    }
+    if dropped { Some(out) } else { joined }
 }
 
 /// `folded` with words spelt out letter by letter joined again, or `None`
@@ -650,8 +648,7 @@ pub(crate) fn unobfuscate(folded: &str) -> Option<String> {
             // Two kana are enough (「ば か」, 「ア ホ」): a word of two kana
             // spelt apart, where two kanji apart are more often two words.
             let run = (j - i) / 2 + 1;
-            let kana = |c: char| matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}');
-            if run >= 3 || (run == 2 && kana(chars[i]) && kana(chars[j])) {
+            if run >= 3 || (run == 2 && is_kana(chars[i]) && is_kana(chars[j])) {
                 (i..j).filter(|k| chars[*k] == ' ').for_each(|k| drop[k] = true);
             }
             i = j + 1;
