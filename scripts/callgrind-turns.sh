@@ -16,7 +16,7 @@ corpus=$1 message=$2 n=$3
 bin=${PROBE:-target/release/examples/latency_probe}
 [[ -x $bin ]] || cargo build --release --example latency_probe
 out=$(mktemp /tmp/callgrind.XXXXXX) log=$(mktemp /tmp/callgrind-log.XXXXXX)
-PROBE_PAUSE=4 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+PROBE_PAUSE=${PROBE_PAUSE:-4} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
   --toggle-collect='madoguchi::decide::engine::Engine::respond_at' \
   "$bin" "$corpus" "$message" "$n" >"$log" 2>&1 &
 pid=$!

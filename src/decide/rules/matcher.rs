@@ -4,6 +4,17 @@
 //! literals occur are run, then masks, excludes and a confirmation of the
 //! few rules that matched.
 //!
+//! A pattern whose literals are its prefixes (most: a word list first) is
+//! searched anchored, from each place one occurs, not across the whole
+//! message. An unanchored search carries "a match may start here" threads
+//! for every branch of the word list at every byte, so on a message never
+//! seen before its lazy DFA builds many large states; anchored ones build a
+//! few small ones. On 506 unseen dev messages (`PROBE_WARM`,
+//! `scripts/callgrind-turns.sh`) a turn took 6.14 M instructions before and
+//! 2.78 M after (with the cache-clear give-up off, below). Word lists that
+//! began with `(?:^|[^a-z])` before an ASCII word (`esim`, `id`) had no
+//! prefix literals; they use the zero-width `(?-u:\b)` now.
+//!
 //! A `RegexSet` over all patterns was the first design: its lazy DFA has so
 //! many states (word lists × bounded gaps) that on real, varied messages it
 //! kept rebuilding them — about 1 ms per message (`examples/rules_warmth`).
@@ -62,6 +73,9 @@ pub(super) struct Section<M> {
     /// so it gets the same literal prefilter as the patterns).
     exclude_gate: Gate,
     pub(super) rules: Vec<Rule<M>>,
+    /// Per rule, the gates of its exclude and of its mask (each runs only
+    /// where its literals occur).
+    rule_gates: Vec<(Gate, Gate)>,
     /// Every pattern of every rule, in rule order.
     patterns: Vec<Pattern>,
     /// Pattern index → rule index.
@@ -74,8 +88,10 @@ pub(super) struct Section<M> {
 #[derive(Debug, Clone)]
 struct Prefilter {
     literals: Option<AhoCorasick>,
-    /// Literal index → the patterns that require it (or another of theirs).
-    starts: Vec<Vec<u32>>,
+    /// Literal index → the patterns that require it (or another of theirs),
+    /// each with where its matches can start relative to the literal (where
+    /// they are its prefixes, it need only be tried, anchored, there).
+    starts: Vec<Vec<(u32, Start)>>,
     always: Vec<u32>,
     /// No literal holds the mask fill 。, so masking cannot create one.
     fill_safe: bool,
@@ -85,18 +101,18 @@ impl Prefilter {
     fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> std::result::Result<Self, String> {
         let mut ids: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut starts: Vec<Vec<u32>> = Vec::new();
+        let mut starts: Vec<Vec<(u32, Start)>> = Vec::new();
         let mut always = Vec::new();
         for (pi, p) in patterns.into_iter().enumerate() {
-            match prefixes(p) {
+            match literals_of(p) {
                 Some(set) => {
-                    for lit in set {
+                    for (lit, start) in set {
                         let id = *ids.entry(lit.clone()).or_insert_with(|| {
                             literals.push(lit);
                             starts.push(Vec::new());
                             literals.len() - 1
                         });
-                        starts[id].push(pi as u32);
+                        starts[id].push((pi as u32, start));
                     }
                 }
                 None => always.push(pi as u32),
@@ -124,12 +140,32 @@ impl Prefilter {
         self.always.is_empty() && self.fill_safe && self.literals.as_ref().is_none_or(|ac| !ac.is_match(text))
     }
 
+    /// The patterns worth running on `text`, ascending (so rule order
+    /// holds), each with where its matches can start: the positions of its
+    /// prefix literals, ascending, or `None` (anywhere).
+    fn starts(&self, text: &str, out: &mut Vec<(u32, Option<usize>)>) {
+        out.clear();
+        out.extend(self.always.iter().map(|&p| (p, None)));
+        if let Some(ac) = &self.literals {
+            for m in ac.find_overlapping_iter(text) {
+                for &(p, start) in &self.starts[m.pattern().as_usize()] {
+                    match start {
+                        Start::Anywhere => out.push((p, None)),
+                        start => start.each(text, m.start(), |s| out.push((p, Some(s)))),
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
     /// The patterns worth running on `text`, ascending (so rule order holds).
     fn candidates(&self, text: &str) -> Vec<u32> {
         let mut out = self.always.clone();
         if let Some(ac) = &self.literals {
             for m in ac.find_overlapping_iter(text) {
-                out.extend_from_slice(&self.starts[m.pattern().as_usize()]);
+                out.extend(self.starts[m.pattern().as_usize()].iter().map(|&(p, _)| p));
             }
         }
         out.sort_unstable();
@@ -139,32 +175,153 @@ impl Prefilter {
 }
 
 /// A cheap test that a regex cannot match: none of the literals that every
-/// match contains occurs (no literals known: it may always match).
+/// match contains occurs (no literals known: it may always match). When
+/// they are its prefixes, where they occur is where a match can start.
 #[derive(Debug, Clone, Default)]
 struct Gate {
     literals: Option<AhoCorasick>,
+    /// Literal index → where a match can start relative to it.
+    starts: Vec<Start>,
 }
 
 impl Gate {
     fn new(pattern: Option<&str>) -> std::result::Result<Self, String> {
-        let Some(literals) = pattern.and_then(prefixes) else {
+        let Some(set) = pattern.and_then(literals_of) else {
             return Ok(Gate::default());
         };
-        let ac = AhoCorasick::new(&literals).map_err(|e| e.to_string())?;
-        Ok(Gate { literals: Some(ac) })
+        let ac = AhoCorasick::new(set.iter().map(|(l, _)| l)).map_err(|e| e.to_string())?;
+        Ok(Gate { literals: Some(ac), starts: set.into_iter().map(|(_, s)| s).collect() })
     }
 
     fn may_match(&self, text: &str) -> bool {
         self.literals.as_ref().is_none_or(|ac| ac.is_match(text))
     }
+
+    /// Whether `pattern`, the one the gate was built for, matches `text`:
+    /// not at all without its literals, searched from where they occur when
+    /// they are its prefixes.
+    fn is_match(&self, pattern: &Pattern, text: &str) -> bool {
+        let Some(ac) = &self.literals else {
+            return pattern.is_match(text);
+        };
+        if self.starts.contains(&Start::Anywhere) {
+            return ac.is_match(text) && pattern.is_match(text);
+        }
+        let mut starts: Vec<usize> = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            self.starts[m.pattern().as_usize()].each(text, m.start(), |s| starts.push(s));
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        pattern.is_match_from(text, starts.into_iter())
+    }
+}
+
+/// Where a pattern's matches can start, given where its literals occur.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum Start {
+    /// Anywhere: its literals are somewhere inside every match.
+    #[default]
+    Anywhere,
+    /// Where one of them starts: they are its prefixes.
+    AtLiteral,
+    /// There or one character before: the pattern opens with at most one
+    /// character of context (`(?:^|[。、!?\s])`, `(?:^|[^a-z])`) before the
+    /// part they are the prefixes of.
+    AtOrBeforeLiteral,
+}
+
+impl Start {
+    /// Calls `f` with each start a literal at byte `at` of `text` allows,
+    /// ascending (`Anywhere`: none).
+    fn each(self, text: &str, at: usize, mut f: impl FnMut(usize)) {
+        match self {
+            Start::Anywhere => {}
+            Start::AtLiteral => f(at),
+            Start::AtOrBeforeLiteral => {
+                if let Some(c) = text[..at].chars().next_back() {
+                    f(at - c.len_utf8());
+                }
+                f(at);
+            }
+        }
+    }
 }
 
 /// Literals of which every match of `pattern` contains at least one, when
 /// a small, finite set of non-empty ones can be found (`None`: run the
-/// pattern on every message).
-fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+/// pattern on every message), each with where a match starts relative to
+/// it (one kind for all, or per branch of an alternation).
+fn literals_of(pattern: &str) -> Option<Vec<(Vec<u8>, Start)>> {
     let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
-    required(&hir)
+    anchors(&hir).or_else(|| Some(required(&hir)?.into_iter().map(|l| (l, Start::Anywhere)).collect()))
+}
+
+/// Literals every match of `hir` starts at or one character before: its
+/// prefixes; those of what follows a one-character opening (`(?:^|[。、])`,
+/// `(?:^|[^a-z])`); or, for an alternation, those of each branch.
+fn anchors(hir: &regex_syntax::hir::Hir) -> Option<Vec<(Vec<u8>, Start)>> {
+    use regex_syntax::hir::{Hir, HirKind};
+    if let Some(set) = prefix_literals(hir) {
+        return Some(set.into_iter().map(|l| (l, Start::AtLiteral)).collect());
+    }
+    let out = match hir.kind() {
+        HirKind::Capture(c) => return anchors(&c.sub),
+        HirKind::Concat(parts) if parts.len() >= 2 && at_most_one_char(&parts[0]) => {
+            prefix_literals(&Hir::concat(parts[1..].to_vec()))?.into_iter().map(|l| (l, Start::AtOrBeforeLiteral)).collect()
+        }
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for b in branches {
+                all.extend(anchors(b)?);
+            }
+            all
+        }
+        _ => return None,
+    };
+    let out = minimal_anchors(out);
+    (out.len() <= MAX_PREFIXES).then_some(out)
+}
+
+/// [`minimal`] for literals with start kinds: a literal another one starts
+/// is dropped, and the one kept takes the wider kind of the two.
+fn minimal_anchors(mut set: Vec<(Vec<u8>, Start)>) -> Vec<(Vec<u8>, Start)> {
+    let cut: Vec<Vec<u8>> = minimal(set.iter().map(|(l, _)| l.clone()).collect());
+    let mut out: Vec<(Vec<u8>, Start)> = cut.into_iter().map(|l| (l, Start::AtLiteral)).collect();
+    set.sort_unstable();
+    for (lit, start) in set {
+        // The kept literal that this one starts with (`minimal` keeps one).
+        if let Some(kept) = out.iter_mut().find(|(k, _)| lit.starts_with(k)) {
+            kept.1 = kept.1.max(start);
+        }
+    }
+    out
+}
+
+/// Whether every match of `hir` is empty or one character.
+fn at_most_one_char(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    let zero_width = |h: &regex_syntax::hir::Hir| matches!(h.kind(), HirKind::Empty | HirKind::Look(_));
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => true,
+        HirKind::Literal(l) => std::str::from_utf8(&l.0).is_ok_and(|s| s.chars().count() <= 1),
+        HirKind::Capture(c) => at_most_one_char(&c.sub),
+        HirKind::Alternation(branches) => branches.iter().all(at_most_one_char),
+        HirKind::Repetition(r) => r.max.is_some_and(|m| m <= 1) && at_most_one_char(&r.sub),
+        HirKind::Concat(parts) => parts.iter().filter(|p| !zero_width(p)).count() <= 1 && parts.iter().all(at_most_one_char),
+    }
+}
+
+/// The literals every match of `hir` starts with, if a small, finite set of
+/// non-empty ones.
+fn prefix_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix).limit_total(MAX_PREFIXES);
+    let seq = extractor.extract(hir);
+    let literals = seq.literals()?;
+    (!literals.is_empty() && literals.iter().all(|l| !l.as_bytes().is_empty()))
+        .then(|| minimal(literals.iter().map(|l| l.as_bytes().to_vec()).collect()))
 }
 
 /// The prefix literals of `hir`, or else those of a part every match must
@@ -173,15 +330,8 @@ fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
 /// has its event words), each branch of an alternation, a repeated part.
 fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
     use regex_syntax::hir::HirKind;
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let mut extractor = Extractor::new();
-    extractor.kind(ExtractKind::Prefix).limit_total(MAX_PREFIXES);
-    let seq = extractor.extract(hir);
-    if let Some(literals) = seq.literals()
-        && !literals.is_empty()
-        && literals.iter().all(|l| !l.as_bytes().is_empty())
-    {
-        return Some(minimal(literals.iter().map(|l| l.as_bytes().to_vec()).collect()));
+    if let Some(set) = prefix_literals(hir) {
+        return Some(set);
     }
     match hir.kind() {
         HirKind::Capture(c) => required(&c.sub),
@@ -253,7 +403,11 @@ impl<M> Section<M> {
         let mask_filter = Prefilter::new(masks.iter().map(Regex::as_str))?;
         let narrowed = masks.iter().any(has_mask_group);
         let exclude_gate = Gate::new(exclude.as_ref().map(Pattern::as_str))?;
-        Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, patterns, owner, prefilter })
+        let rule_gates = rules
+            .iter()
+            .map(|r| Ok((Gate::new(r.exclude.as_ref().map(Pattern::as_str))?, Gate::new(r.mask.as_ref().map(Regex::as_str))?)))
+            .collect::<std::result::Result<_, String>>()?;
+        Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter })
     }
 
     /// Byte ranges the group's masks blank in `text`, exactly as if they
@@ -319,24 +473,57 @@ impl<M> Section<M> {
         if self.prefilter.rules_out(folded) {
             return;
         }
-        if self.exclude_gate.may_match(folded) && self.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
+        if self.exclude.as_ref().is_some_and(|e| self.exclude_gate.is_match(e, folded)) {
             return;
         }
         let masked = self.mask(folded);
         let mut last = usize::MAX;
-        // Patterns were added in rule order, so rule indices ascend.
-        for p in self.prefilter.candidates(&masked) {
+        let mut starts = Vec::new();
+        self.prefilter.starts(&masked, &mut starts);
+        // Patterns were added in rule order, so rule indices ascend; a
+        // pattern's start positions follow one another.
+        let groups: Vec<&[(u32, Option<usize>)]> = starts.chunk_by(|a, b| a.0 == b.0).collect();
+        for (gi, group) in groups.iter().enumerate() {
+            let p = group[0].0;
             let ri = self.owner[p as usize];
-            if ri == last || !self.patterns[p as usize].is_match(&masked) {
+            if ri == last {
+                continue;
+            }
+            let pattern = &self.patterns[p as usize];
+            let matched = match group[0].1 {
+                Some(_) => pattern.is_match_from(&masked, group.iter().filter_map(|g| g.1)),
+                None => pattern.is_match(&masked),
+            };
+            if !matched {
                 continue;
             }
             last = ri;
             let rule = &self.rules[ri];
-            if rule.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
+            let (exclude_gate, mask_gate) = &self.rule_gates[ri];
+            if rule.exclude.as_ref().is_some_and(|e| exclude_gate.is_match(e, folded)) {
                 continue;
             }
-            let text = apply_mask(rule.mask.as_ref(), &masked);
-            if let Some(m) = rule.patterns.iter().find_map(|p| p.find(&text)) {
+            let mask = rule.mask.as_ref().filter(|_| mask_gate.may_match(&masked));
+            let text = apply_mask(mask, &masked);
+            // The rule's patterns that can match are this one and those
+            // after it with literals in the text, at the starts found (found
+            // again if the rule's mask changed the text).
+            let mut again = Vec::new();
+            let rest: Vec<&[(u32, Option<usize>)]> = match &text {
+                Cow::Borrowed(_) => groups[gi..].to_vec(),
+                Cow::Owned(t) => {
+                    self.prefilter.starts(t, &mut again);
+                    again.chunk_by(|a, b| a.0 == b.0).skip_while(|g| self.owner[g[0].0 as usize] != ri).collect()
+                }
+            };
+            let found = rest.iter().take_while(|g| self.owner[g[0].0 as usize] == ri).find_map(|g| {
+                let pattern = &self.patterns[g[0].0 as usize];
+                match g[0].1 {
+                    Some(_) => pattern.find_from(&text, g.iter().filter_map(|g| g.1)),
+                    None => pattern.find(&text),
+                }
+            });
+            if let Some(m) = found {
                 out.push((rule, m.to_string()));
                 if first_only {
                     return;
@@ -552,7 +739,9 @@ mod tests {
     }
 
     /// Every bundled rule pattern and exclude, on every dev text (and its
-    /// spoken reading) its literals select, answers as the regex crate does.
+    /// spoken reading) its literals select, answers as the regex crate does:
+    /// searched anywhere, and (a pattern with prefix literals) searched only
+    /// from where its literals occur, as the matcher runs it.
     #[test]
     fn bundled_patterns_agree_with_the_regex_crate_on_dev_texts() {
         let rules = super::super::RuleSet::bundled().unwrap();
@@ -561,28 +750,73 @@ mod tests {
         texts.extend(spoken);
         assert!(texts.len() > 4000, "{} texts", texts.len());
         let mut full: std::collections::HashMap<String, Regex> = std::collections::HashMap::new();
-        let mut compared = 0;
-        let mut check = |p: &Pattern, text: &str| {
+        let (mut compared, mut anchored) = (0, 0);
+        let mut check = |p: &Pattern, text: &str, starts: Option<Vec<usize>>| {
             let re = full.entry(p.as_str().to_string()).or_insert_with(|| regex::RegexBuilder::new(p.as_str()).size_limit(SIZE_LIMIT).build().unwrap());
             assert_eq!(p.is_match(text), re.is_match(text), "{} on {text}", p.as_str());
             assert_eq!(p.find(text), re.find(text).map(|m| m.as_str()), "{} on {text}", p.as_str());
+            if let Some(starts) = starts {
+                assert_eq!(p.is_match_from(text, starts.iter().copied()), re.is_match(text), "from {starts:?}: {} on {text}", p.as_str());
+                assert_eq!(p.find_from(text, starts.iter().copied()), re.find(text).map(|m| m.as_str()), "from {starts:?}: {} on {text}", p.as_str());
+                anchored += 1;
+            }
             compared += 1;
         };
-        fn parts<M>(g: &Group<M>) -> impl Iterator<Item = (&Prefilter, &Vec<Pattern>, Option<&Pattern>)> {
-            g.sections.iter().map(|s| (&s.prefilter, &s.patterns, s.exclude.as_ref()))
+        // Each section's prefilter and patterns, and its excludes (the
+        // group's and its rules') with their gates.
+        type Part<'r> = (&'r Prefilter, &'r Vec<Pattern>, Vec<(&'r Pattern, &'r Gate)>);
+        fn parts<M>(g: &Group<M>) -> impl Iterator<Item = Part<'_>> {
+            g.sections.iter().map(|s| {
+                let rule_excludes = s.rules.iter().zip(&s.rule_gates).filter_map(|(r, (gate, _))| r.exclude.as_ref().map(|e| (e, gate)));
+                (&s.prefilter, &s.patterns, s.exclude.as_ref().map(|e| (e, &s.exclude_gate)).into_iter().chain(rule_excludes).collect())
+            })
         }
         let all: Vec<_> = parts(&rules.urgent).chain(parts(&rules.handoff)).chain(parts(&rules.harassment)).chain(parts(&rules.voc)).collect();
+        let mut starts = Vec::new();
+        let mut excludes = 0;
         for text in &texts {
             for (prefilter, patterns, exclude) in &all {
-                for i in prefilter.candidates(text) {
-                    check(&patterns[i as usize], text);
+                prefilter.starts(text, &mut starts);
+                for group in starts.chunk_by(|a, b| a.0 == b.0) {
+                    let at = group[0].1.map(|_| group.iter().filter_map(|g| g.1).collect());
+                    check(&patterns[group[0].0 as usize], text, at);
                 }
-                if let Some(e) = exclude {
-                    check(e, text);
+                for (e, gate) in exclude {
+                    check(e, text, None);
+                    assert_eq!(gate.is_match(e, text), e.is_match(text), "gated exclude {} on {text}", e.as_str());
+                    excludes += 1;
                 }
             }
         }
+        assert!(excludes > 10_000, "only {excludes} exclude comparisons");
         assert!(compared > 10_000, "only {compared} comparisons");
+        assert!(anchored > compared / 2, "only {anchored} of {compared} searched from their literals");
+    }
+
+    /// Where a pattern's matches can start, read off its literals.
+    #[test]
+    fn literals_know_where_matches_start() {
+        let kinds = |p: &str| -> Vec<(String, Start)> {
+            literals_of(p).unwrap().into_iter().map(|(l, s)| (String::from_utf8(l).unwrap(), s)).collect()
+        };
+        assert_eq!(kinds("(?:かーど|すまほ).{0,6}落と"), [("かーど".into(), Start::AtLiteral), ("すまほ".into(), Start::AtLiteral)]);
+        // A one-character opening: the match starts at or one character before.
+        assert_eq!(kinds("(?:^|[。、!?\\s])かーど"), [("かーど".into(), Start::AtOrBeforeLiteral)]);
+        // (A small class is still a prefix: 。かーど and かーど.)
+        assert_eq!(kinds("(?:^|[。])かーど"), [("。かーど".into(), Start::AtLiteral), ("かーど".into(), Start::AtLiteral)]);
+        assert_eq!(kinds("[^a-z]sim"), [("sim".into(), Start::AtOrBeforeLiteral)]);
+        // Per branch of an alternation; a literal that another starts gives
+        // the kept one its wider kind.
+        assert_eq!(
+            kinds("見つかった|(?:^|[^a-z])見つ|(?:^|[^a-z])かーど|かーどの"),
+            [("かーど".into(), Start::AtOrBeforeLiteral), ("見つ".into(), Start::AtOrBeforeLiteral)]
+        );
+        // A longer opening: the literals are only required somewhere.
+        assert_eq!(kinds(".{0,3}かーど"), [("かーど".into(), Start::Anywhere)]);
+        let mut at = Vec::new();
+        Start::AtOrBeforeLiteral.each("あかーど", 3, |s| at.push(s));
+        Start::AtOrBeforeLiteral.each("かーど", 0, |s| at.push(s));
+        assert_eq!(at, [0, 3, 0]);
     }
 
     #[test]
@@ -598,7 +832,7 @@ mod tests {
     #[test]
     fn every_match_still_contains_a_literal() {
         let pattern = "(?:当選|当たつた|懸賞)(?:した|しました)?(?:と|つて|という)";
-        let set = prefixes(pattern).expect("literals");
+        let set: Vec<Vec<u8>> = literals_of(pattern).expect("literals").into_iter().map(|(l, _)| l).collect();
         let re = Regex::new(pattern).expect("valid");
         for text in ["懸賞しましたという", "当たつたつて", "先月当選しましたとの連絡"] {
             assert!(re.is_match(text));
