@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use regex::{NoExpand, Regex};
+use regex::Regex;
 
 use super::pattern::Pattern;
 
@@ -62,7 +62,7 @@ pub(super) struct Rule<M> {
 pub(super) struct Section<M> {
     /// The group's masks, each a regex of its own (see [`Section::mask`]),
     /// and which of them can match a text (one literal scan for all).
-    masks: Vec<Regex>,
+    masks: Vec<Mask>,
     mask_filter: Prefilter,
     /// Some mask narrows its span with an `m` group: spans that touch are
     /// joined into one fill (as the joined alternation's capture path did);
@@ -73,9 +73,9 @@ pub(super) struct Section<M> {
     /// so it gets the same literal prefilter as the patterns).
     exclude_gate: Gate,
     pub(super) rules: Vec<Rule<M>>,
-    /// Per rule, the gates of its exclude and of its mask (each runs only
-    /// where its literals occur).
-    rule_gates: Vec<(Gate, Gate)>,
+    /// Per rule, the gate of its exclude and its mask (each runs only where
+    /// its literals occur).
+    rule_gates: Vec<(Gate, Option<Mask>)>,
     /// Every pattern of every rule, in rule order.
     patterns: Vec<Pattern>,
     /// Pattern index → rule index.
@@ -197,15 +197,12 @@ impl Gate {
         self.literals.as_ref().is_none_or(|ac| ac.is_match(text))
     }
 
-    /// Whether `pattern`, the one the gate was built for, matches `text`:
-    /// not at all without its literals, searched from where they occur when
-    /// they are its prefixes.
-    fn is_match(&self, pattern: &Pattern, text: &str) -> bool {
-        let Some(ac) = &self.literals else {
-            return pattern.is_match(text);
-        };
+    /// Where a match can start in `text`, ascending, when the literals say
+    /// (`None`: anywhere, or no literals known).
+    fn match_starts(&self, text: &str) -> Option<Vec<usize>> {
+        let ac = self.literals.as_ref()?;
         if self.starts.contains(&Start::Anywhere) {
-            return ac.is_match(text) && pattern.is_match(text);
+            return None;
         }
         let mut starts: Vec<usize> = Vec::new();
         for m in ac.find_overlapping_iter(text) {
@@ -213,7 +210,84 @@ impl Gate {
         }
         starts.sort_unstable();
         starts.dedup();
-        pattern.is_match_from(text, starts.into_iter())
+        Some(starts)
+    }
+
+    /// Whether `pattern`, the one the gate was built for, matches `text`:
+    /// not at all without its literals, searched from where they occur when
+    /// they are its prefixes.
+    fn is_match(&self, pattern: &Pattern, text: &str) -> bool {
+        match self.match_starts(text) {
+            Some(starts) => pattern.is_match_from(text, starts.into_iter()),
+            None => self.may_match(text) && pattern.is_match(text),
+        }
+    }
+}
+
+/// A mask (a full regex, for its `m` groups) with, when its literals are
+/// its prefixes, a forward pattern that finds its matches anchored from
+/// where they occur (as rule patterns are found).
+#[derive(Debug, Clone)]
+struct Mask {
+    regex: Regex,
+    finder: Option<(Pattern, Gate)>,
+}
+
+impl Mask {
+    fn new(regex: Regex) -> Self {
+        let gate = Gate::new(Some(regex.as_str())).unwrap_or_default();
+        let anchored = gate.literals.is_some() && !gate.starts.contains(&Start::Anywhere);
+        let finder = anchored.then(|| Pattern::new(regex.as_str(), SIZE_LIMIT).ok().map(|p| (p, gate))).flatten();
+        Mask { regex, finder }
+    }
+
+    /// Where its matches can start in `text` (`None`: anywhere).
+    fn starts(&self, text: &str) -> Option<Vec<usize>> {
+        self.finder.as_ref().and_then(|(_, gate)| gate.match_starts(text))
+    }
+
+    /// The leftmost-first match starting at or after `at`, as
+    /// `Regex::find_at` finds it; `starts` from [`Mask::starts`].
+    fn find_at(&self, text: &str, at: usize, starts: Option<&[usize]>) -> Option<std::ops::Range<usize>> {
+        match (&self.finder, starts) {
+            (Some((pattern, _)), Some(starts)) => {
+                let from = starts.partition_point(|&s| s < at);
+                pattern.find_range_from(text, starts[from..].iter().copied())
+            }
+            _ => self.regex.find_at(text, at).map(|m| m.range()),
+        }
+    }
+
+    /// Byte ranges the mask blanks in `text`: each match, or only its `m`
+    /// group when the pattern has one (matches without the group blank
+    /// nothing; spans that touch are joined).
+    fn spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        let Some(starts) = self.starts(text) else {
+            return mask_spans(&self.regex, text);
+        };
+        let narrowed = has_mask_group(&self.regex);
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut at = 0;
+        // Every match starts at a literal, so none is empty.
+        while let Some(m) = self.find_at(text, at, Some(&starts)) {
+            at = m.end.max(m.start + 1);
+            let r = if narrowed {
+                match self.regex.captures_at(text, m.start) {
+                    Some(caps) => blanked(&self.regex, &caps),
+                    None => continue,
+                }
+            } else {
+                m
+            };
+            if r.is_empty() {
+                continue;
+            }
+            match out.last_mut() {
+                Some(last) if narrowed && r.start <= last.end => last.end = last.end.max(r.end),
+                _ => out.push(r),
+            }
+        }
+        out
     }
 }
 
@@ -259,7 +333,8 @@ fn literals_of(pattern: &str) -> Option<Vec<(Vec<u8>, Start)>> {
 
 /// Literals every match of `hir` starts at or one character before: its
 /// prefixes; those of what follows a one-character opening (`(?:^|[。、])`,
-/// `(?:^|[^a-z])`); or, for an alternation, those of each branch.
+/// `(?:^|[^a-z])`); those of its first part, if never empty; or, for an
+/// alternation, those of each branch.
 fn anchors(hir: &regex_syntax::hir::Hir) -> Option<Vec<(Vec<u8>, Start)>> {
     use regex_syntax::hir::{Hir, HirKind};
     if let Some(set) = prefix_literals(hir) {
@@ -269,6 +344,11 @@ fn anchors(hir: &regex_syntax::hir::Hir) -> Option<Vec<(Vec<u8>, Start)>> {
         HirKind::Capture(c) => return anchors(&c.sub),
         HirKind::Concat(parts) if parts.len() >= 2 && at_most_one_char(&parts[0]) => {
             prefix_literals(&Hir::concat(parts[1..].to_vec()))?.into_iter().map(|l| (l, Start::AtOrBeforeLiteral)).collect()
+        }
+        // A match starts where its first part's does, when that part is
+        // never empty.
+        HirKind::Concat(parts) if parts.first().is_some_and(|p| p.properties().minimum_len().is_some_and(|n| n > 0)) => {
+            return anchors(&parts[0]);
         }
         HirKind::Alternation(branches) => {
             let mut all = Vec::new();
@@ -402,10 +482,11 @@ impl<M> Section<M> {
         let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
         let mask_filter = Prefilter::new(masks.iter().map(Regex::as_str))?;
         let narrowed = masks.iter().any(has_mask_group);
+        let masks: Vec<Mask> = masks.into_iter().map(Mask::new).collect();
         let exclude_gate = Gate::new(exclude.as_ref().map(Pattern::as_str))?;
         let rule_gates = rules
             .iter()
-            .map(|r| Ok((Gate::new(r.exclude.as_ref().map(Pattern::as_str))?, Gate::new(r.mask.as_ref().map(Regex::as_str))?)))
+            .map(|r| Ok((Gate::new(r.exclude.as_ref().map(Pattern::as_str))?, r.mask.clone().map(Mask::new))))
             .collect::<std::result::Result<_, String>>()?;
         Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter })
     }
@@ -426,29 +507,30 @@ impl<M> Section<M> {
         // Each candidate's leftmost match from the last search position; a
         // match starting at or after the current position is still its
         // leftmost one from there.
-        let mut next: Vec<Option<regex::Match<'_>>> = vec![None; candidates.len()];
-        let mut searched = vec![false; candidates.len()];
+        let mut next: Vec<Option<std::ops::Range<usize>>> = vec![None; candidates.len()];
+        let mut starts: Vec<Option<Option<Vec<usize>>>> = vec![None; candidates.len()];
         let mut out: Vec<std::ops::Range<usize>> = Vec::new();
         let mut at = 0;
         while at <= text.len() {
-            let mut best: Option<(usize, regex::Match<'_>)> = None;
+            let mut best: Option<(usize, std::ops::Range<usize>)> = None;
             for (c, &i) in candidates.iter().enumerate() {
-                if !searched[c] || next[c].is_some_and(|m| m.start() < at) {
-                    next[c] = self.masks[i as usize].find_at(text, at);
-                    searched[c] = true;
+                let mask = &self.masks[i as usize];
+                if starts[c].is_none() || next[c].as_ref().is_some_and(|m| m.start < at) {
+                    let from = starts[c].get_or_insert_with(|| mask.starts(text));
+                    next[c] = mask.find_at(text, at, from.as_deref());
                 }
-                if let Some(m) = next[c]
-                    && best.is_none_or(|(_, b)| m.start() < b.start())
+                if let Some(m) = &next[c]
+                    && best.as_ref().is_none_or(|(_, b)| m.start < b.start)
                 {
-                    best = Some((c, m));
+                    best = Some((c, m.clone()));
                 }
             }
             let Some((c, m)) = best else { break };
-            let mask = &self.masks[candidates[c] as usize];
+            let mask = &self.masks[candidates[c] as usize].regex;
             let span = if has_mask_group(mask) {
-                mask.captures_at(text, m.start()).map_or(0..0, |caps| blanked(mask, &caps))
+                mask.captures_at(text, m.start).map_or(0..0, |caps| blanked(mask, &caps))
             } else {
-                m.range()
+                m.clone()
             };
             if !span.is_empty() {
                 match out.last_mut() {
@@ -456,7 +538,7 @@ impl<M> Section<M> {
                     _ => out.push(span),
                 }
             }
-            at = if m.is_empty() { text[m.end()..].chars().next().map_or(text.len() + 1, |ch| m.end() + ch.len_utf8()) } else { m.end() };
+            at = if m.is_empty() { text[m.end..].chars().next().map_or(text.len() + 1, |ch| m.end + ch.len_utf8()) } else { m.end };
         }
         out
     }
@@ -499,12 +581,14 @@ impl<M> Section<M> {
             }
             last = ri;
             let rule = &self.rules[ri];
-            let (exclude_gate, mask_gate) = &self.rule_gates[ri];
+            let (exclude_gate, mask) = &self.rule_gates[ri];
             if rule.exclude.as_ref().is_some_and(|e| exclude_gate.is_match(e, folded)) {
                 continue;
             }
-            let mask = rule.mask.as_ref().filter(|_| mask_gate.may_match(&masked));
-            let text = apply_mask(mask, &masked);
+            let text = match mask {
+                Some(mask) => fill_spans(&masked, &mask.spans(&masked)),
+                None => Cow::Borrowed(&*masked),
+            };
             // The rule's patterns that can match are this one and those
             // after it with literals in the text, at the starts found (found
             // again if the rule's mask changed the text).
@@ -533,10 +617,12 @@ impl<M> Section<M> {
     }
 }
 
+/// A mask applied as the regex crate applies it (`Mask::spans` must agree).
+#[cfg(test)]
 fn apply_mask<'t>(mask: Option<&Regex>, text: &'t str) -> Cow<'t, str> {
     match mask {
         Some(m) if has_mask_group(m) => fill_spans(text, &mask_spans(m, text)),
-        Some(m) => m.replace_all(text, NoExpand(MASK_FILL)),
+        Some(m) => m.replace_all(text, regex::NoExpand(MASK_FILL)),
         None => Cow::Borrowed(text),
     }
 }
@@ -653,7 +739,8 @@ impl<M> Group<M> {
             if s.rules.iter().any(|r| ids.contains(&r.id)) {
                 let kept: Vec<Rule<M>> = s.rules.iter().filter(|r| !ids.contains(&r.id)).cloned().collect();
                 // A subset of patterns that already compiled as a set compiles again.
-                *s = Section::new(std::mem::take(&mut s.masks), s.exclude.take(), kept).expect("subset of a compiled set");
+                let masks = std::mem::take(&mut s.masks).into_iter().map(|m| m.regex).collect();
+                *s = Section::new(masks, s.exclude.take(), kept).expect("subset of a compiled set");
             }
         }
         self.sections.retain(|s| !s.rules.is_empty());
@@ -674,7 +761,7 @@ mod tests {
             .masks
             .iter()
             .enumerate()
-            .map(|(i, r)| format!("(?:{})", r.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
+            .map(|(i, r)| format!("(?:{})", r.regex.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
             .collect();
         (!parts.is_empty()).then(|| regex::RegexBuilder::new(&parts.join("|")).size_limit(SIZE_LIMIT).build().unwrap())
     }
@@ -706,6 +793,13 @@ mod tests {
                     let new = s.mask_spans(text);
                     assert_eq!(fill_spans(text, &new), apply_mask(Some(&old), text), "{text}");
                     masked += usize::from(!new.is_empty());
+                    // A rule's own mask, found from its literals, blanks what
+                    // the regex crate's replacement blanks.
+                    for mask in s.rule_gates.iter().filter_map(|(_, m)| m.as_ref()) {
+                        let spans = mask.spans(text);
+                        assert_eq!(fill_spans(text, &spans), apply_mask(Some(&mask.regex), text), "{} on {text}", mask.regex.as_str());
+                        masked += usize::from(!spans.is_empty());
+                    }
                 }
             }
             masked
@@ -810,6 +904,11 @@ mod tests {
         assert_eq!(
             kinds("見つかった|(?:^|[^a-z])見つ|(?:^|[^a-z])かーど|かーどの"),
             [("かーど".into(), Start::AtOrBeforeLiteral), ("見つ".into(), Start::AtOrBeforeLiteral)]
+        );
+        // A first part that is never empty decides where matches start.
+        assert_eq!(
+            kinds("(?:[^でう]なければ|ないなら)[^。]{0,30}"),
+            [("ないなら".into(), Start::AtLiteral), ("なければ".into(), Start::AtOrBeforeLiteral)]
         );
         // A longer opening: the literals are only required somewhere.
         assert_eq!(kinds(".{0,3}かーど"), [("かーど".into(), Start::Anywhere)]);

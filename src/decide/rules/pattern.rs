@@ -120,18 +120,26 @@ impl Pattern {
     /// `starts` (ascending): the first start from which an anchored search
     /// matches holds the leftmost match, and the search gives its end.
     pub(crate) fn find_from<'t>(&self, text: &'t str, starts: impl Iterator<Item = usize>) -> Option<&'t str> {
+        self.find_range_from(text, starts).map(|r| &text[r])
+    }
+
+    /// [`Pattern::find_from`] as a byte range.
+    pub(crate) fn find_range_from(&self, text: &str, starts: impl Iterator<Item = usize>) -> Option<std::ops::Range<usize>> {
+        let mut starts = starts.peekable();
+        // No match starts before the first start (none at all without one).
+        let first = *starts.peek()?;
         let Some((dfa, caches)) = &self.inner.lazy else {
-            return self.find(text);
+            return self.pike(&Input::new(text).range(first..)).map(|m| m.range());
         };
         let mut cache = caches.get();
         for s in starts {
             let input = Input::new(text).range(s..).anchored(Anchored::Yes);
             match dfa.try_search_fwd(&mut cache, &input) {
-                Ok(Some(m)) => return Some(&text[s..m.offset()]),
+                Ok(Some(m)) => return Some(s..m.offset()),
                 Ok(None) => {}
                 Err(_) => {
                     drop(cache);
-                    return self.pike(&Input::new(text)).map(|m| &text[m.range()]);
+                    return self.pike(&Input::new(text).range(first..)).map(|m| m.range());
                 }
             }
         }
