@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::Deserialize;
 
+use super::mask::MaskRegex;
 use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
 use super::pattern::Pattern;
 use super::smalltalk::{Act, Smalltalk, fold_word};
@@ -290,9 +291,9 @@ trait Compiled: Clone + Sized {
     fn cache<'l>(loader: &'l mut Loader<'_>) -> &'l mut HashMap<String, Self>;
 }
 
-impl Compiled for Regex {
+impl Compiled for MaskRegex {
     fn build(source: &str) -> std::result::Result<Self, String> {
-        RegexBuilder::new(source).size_limit(SIZE_LIMIT).build().map_err(|e| e.to_string())
+        MaskRegex::new(source, SIZE_LIMIT)
     }
     fn source(&self) -> &str {
         self.as_str()
@@ -326,7 +327,7 @@ pub(super) struct Loader<'a> {
     /// model's gate applies again, {FOUND_AGAIN} as three rules' exclude)
     /// shares one compiled program — a clone shares it. Bounded gaps make
     /// each program large (tens to hundreds of KiB).
-    regexes: HashMap<String, Regex>,
+    regexes: HashMap<String, MaskRegex>,
     patterns: HashMap<String, Pattern>,
 }
 

@@ -6,14 +6,16 @@
 //!
 //! A pattern whose literals are its prefixes (most: a word list first) is
 //! searched anchored, from each place one occurs, not across the whole
-//! message. An unanchored search carries "a match may start here" threads
-//! for every branch of the word list at every byte, so on a message never
-//! seen before its lazy DFA builds many large states; anchored ones build a
-//! few small ones. On 506 unseen dev messages (`PROBE_WARM`,
-//! `scripts/callgrind-turns.sh`) a turn took 6.14 M instructions before and
-//! 2.78 M after (with the cache-clear give-up off, below). Word lists that
-//! began with `(?:^|[^a-z])` before an ASCII word (`esim`, `id`) had no
-//! prefix literals; they use the zero-width `(?-u:\b)` now.
+//! message (or one character before, after an opening such as
+//! `(?:^|[。、])`). An unanchored search carries "a match may start here"
+//! threads for every branch of the word list at every byte, so on a
+//! message never seen before its lazy DFA builds many large states;
+//! anchored ones build a few small ones. Excludes and masks are searched
+//! the same way when their literals allow. On 506 unseen dev messages
+//! (`PROBE_WARM`, `scripts/callgrind-turns.sh`) a turn took 6.14 M
+//! instructions before and 1.92 M after. Word lists that began with
+//! `(?:^|[^a-z])` before an ASCII word (`esim`, `id`) use the zero-width
+//! `(?-u:\b)` now, so they have prefix literals.
 //!
 //! A `RegexSet` over all patterns was the first design: its lazy DFA has so
 //! many states (word lists × bounded gaps) that on real, varied messages it
@@ -23,8 +25,9 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use super::mask::{MaskRegex, push_joined};
 
 use super::pattern::Pattern;
 
@@ -52,7 +55,7 @@ pub(super) struct Rule<M> {
     pub(super) origin: (std::path::PathBuf, usize),
     pub(super) meta: M,
     pub(super) patterns: Vec<Pattern>,
-    pub(super) mask: Option<Regex>,
+    pub(super) mask: Option<MaskRegex>,
     pub(super) exclude: Option<Pattern>,
 }
 
@@ -189,7 +192,12 @@ impl Gate {
         let Some(set) = pattern.and_then(literals_of) else {
             return Ok(Gate::default());
         };
-        let ac = AhoCorasick::new(set.iter().map(|(l, _)| l)).map_err(|e| e.to_string())?;
+        // The contiguous NFA: a gate per mask and exclude, so size matters
+        // more than the last bit of speed (a DFA would be several MiB).
+        let ac = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(set.iter().map(|(l, _)| l))
+            .map_err(|e| e.to_string())?;
         Ok(Gate { literals: Some(ac), starts: set.into_iter().map(|(_, s)| s).collect() })
     }
 
@@ -224,67 +232,56 @@ impl Gate {
     }
 }
 
-/// A mask (a full regex, for its `m` groups) with, when its literals are
-/// its prefixes, a forward pattern that finds its matches anchored from
-/// where they occur (as rule patterns are found).
+/// A mask, and the gate that says where its matches can start when its
+/// literals are its prefixes: it is then searched anchored from there only
+/// (as rule patterns are).
 #[derive(Debug, Clone)]
 struct Mask {
-    regex: Regex,
-    finder: Option<(Pattern, Gate)>,
+    regex: MaskRegex,
+    anchors: Option<Gate>,
 }
 
 impl Mask {
-    fn new(regex: Regex) -> Self {
+    fn new(regex: MaskRegex) -> Self {
         let gate = Gate::new(Some(regex.as_str())).unwrap_or_default();
         let anchored = gate.literals.is_some() && !gate.starts.contains(&Start::Anywhere);
-        let finder = anchored.then(|| Pattern::new(regex.as_str(), SIZE_LIMIT).ok().map(|p| (p, gate))).flatten();
-        Mask { regex, finder }
+        Mask { regex, anchors: anchored.then_some(gate) }
     }
 
     /// Where its matches can start in `text` (`None`: anywhere).
     fn starts(&self, text: &str) -> Option<Vec<usize>> {
-        self.finder.as_ref().and_then(|(_, gate)| gate.match_starts(text))
+        self.anchors.as_ref().and_then(|gate| gate.match_starts(text))
     }
 
-    /// The leftmost-first match starting at or after `at`, as
-    /// `Regex::find_at` finds it; `starts` from [`Mask::starts`].
+    /// The leftmost-first match starting at or after `at`; `starts` from
+    /// [`Mask::starts`].
     fn find_at(&self, text: &str, at: usize, starts: Option<&[usize]>) -> Option<std::ops::Range<usize>> {
-        match (&self.finder, starts) {
-            (Some((pattern, _)), Some(starts)) => {
+        match starts {
+            Some(starts) => {
                 let from = starts.partition_point(|&s| s < at);
-                pattern.find_range_from(text, starts[from..].iter().copied())
+                starts[from..].iter().find_map(|&s| self.regex.find_anchored(text, s))
             }
-            _ => self.regex.find_at(text, at).map(|m| m.range()),
+            None => self.regex.find_at(text, at),
         }
     }
 
-    /// Byte ranges the mask blanks in `text`: each match, or only its `m`
-    /// group when the pattern has one (matches without the group blank
-    /// nothing; spans that touch are joined).
+    /// Byte ranges the mask blanks in `text` (see [`MaskRegex::spans`]).
     fn spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
         let Some(starts) = self.starts(text) else {
-            return mask_spans(&self.regex, text);
+            return self.regex.spans(text);
         };
-        let narrowed = has_mask_group(&self.regex);
+        let narrowed = self.regex.is_narrowed();
         let mut out: Vec<std::ops::Range<usize>> = Vec::new();
         let mut at = 0;
         // Every match starts at a literal, so none is empty.
         while let Some(m) = self.find_at(text, at, Some(&starts)) {
             at = m.end.max(m.start + 1);
-            let r = if narrowed {
-                match self.regex.captures_at(text, m.start) {
-                    Some(caps) => blanked(&self.regex, &caps),
-                    None => continue,
-                }
-            } else {
-                m
-            };
-            if r.is_empty() {
+            if !narrowed {
+                out.push(m);
                 continue;
             }
-            match out.last_mut() {
-                Some(last) if narrowed && r.start <= last.end => last.end = last.end.max(r.end),
-                _ => out.push(r),
+            if let Some(r) = self.regex.blanked_at(text, m.start).filter(|r| !r.is_empty()) {
+                push_joined(&mut out, r);
             }
         }
         out
@@ -470,7 +467,8 @@ fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 impl<M> Section<M> {
-    pub(super) fn new(masks: Vec<Regex>, exclude: Option<Pattern>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
+    /// The section of `rules` with the group's `masks` and `exclude`.
+    pub(super) fn new(masks: Vec<MaskRegex>, exclude: Option<Pattern>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -480,8 +478,8 @@ impl<M> Section<M> {
             }
         }
         let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
-        let mask_filter = Prefilter::new(masks.iter().map(Regex::as_str))?;
-        let narrowed = masks.iter().any(has_mask_group);
+        let mask_filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
+        let narrowed = masks.iter().any(MaskRegex::is_narrowed);
         let masks: Vec<Mask> = masks.into_iter().map(Mask::new).collect();
         let exclude_gate = Gate::new(exclude.as_ref().map(Pattern::as_str))?;
         let rule_gates = rules
@@ -527,11 +525,7 @@ impl<M> Section<M> {
             }
             let Some((c, m)) = best else { break };
             let mask = &self.masks[candidates[c] as usize].regex;
-            let span = if has_mask_group(mask) {
-                mask.captures_at(text, m.start).map_or(0..0, |caps| blanked(mask, &caps))
-            } else {
-                m.clone()
-            };
+            let span = if mask.is_narrowed() { mask.blanked_at(text, m.start).unwrap_or(0..0) } else { m.clone() };
             if !span.is_empty() {
                 match out.last_mut() {
                     Some(last) if self.narrowed && span.start <= last.end => last.end = last.end.max(span.end),
@@ -617,16 +611,6 @@ impl<M> Section<M> {
     }
 }
 
-/// A mask applied as the regex crate applies it (`Mask::spans` must agree).
-#[cfg(test)]
-fn apply_mask<'t>(mask: Option<&Regex>, text: &'t str) -> Cow<'t, str> {
-    match mask {
-        Some(m) if has_mask_group(m) => fill_spans(text, &mask_spans(m, text)),
-        Some(m) => m.replace_all(text, regex::NoExpand(MASK_FILL)),
-        None => Cow::Borrowed(text),
-    }
-}
-
 /// `text` with each of the sorted, disjoint `spans` replaced by the fill.
 fn fill_spans<'t>(text: &'t str, spans: &[std::ops::Range<usize>]) -> Cow<'t, str> {
     if spans.is_empty() {
@@ -641,45 +625,6 @@ fn fill_spans<'t>(text: &'t str, spans: &[std::ops::Range<usize>]) -> Cow<'t, st
     }
     out.push_str(&text[at..]);
     Cow::Owned(out)
-}
-
-/// Capture groups that narrow a mask: a mask pattern written
-/// `(?<m>たら)(?:[^し]|$)` blanks only `たら` and leaves the context it
-/// needed (the regex crate has no look-ahead). When masks are joined into
-/// one alternation the loader renames them `m0`, `m1` …
-fn is_mask_group(name: &str) -> bool {
-    name.strip_prefix('m').is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn has_mask_group(m: &Regex) -> bool {
-    m.capture_names().flatten().any(is_mask_group)
-}
-
-/// Byte ranges a mask blanks in `text`: each match, or only its `m` group
-/// when the pattern has one (matches without the group blank nothing).
-fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
-    if !has_mask_group(m) {
-        return m.find_iter(text).map(|x| x.range()).collect();
-    }
-    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
-    for c in m.captures_iter(text) {
-        let r = blanked(m, &c);
-        if r.is_empty() {
-            continue;
-        }
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
-}
-
-/// What one match of `mask` blanks: its first mask group that took part,
-/// else (the alternative that matched has none) the whole match.
-fn blanked(mask: &Regex, caps: &regex::Captures<'_>) -> std::ops::Range<usize> {
-    let group = mask.capture_names().enumerate().filter(|(_, n)| n.is_some_and(is_mask_group)).find_map(|(i, _)| caps.get(i));
-    group.or_else(|| caps.get(0)).map_or(0..0, |g| g.range())
 }
 
 /// All sections of one group, in load order.
@@ -750,9 +695,46 @@ impl<M> Group<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex::Regex;
 
     fn lits(v: &[&str]) -> Vec<Vec<u8>> {
         v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    /// Byte ranges a mask blanks, by the regex crate's own searches (the
+    /// reference the matcher must agree with): each match, or only its
+    /// first `m` group that took part; touching spans join.
+    fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
+        let groups: Vec<usize> = m
+            .capture_names()
+            .enumerate()
+            .filter(|(_, n)| n.is_some_and(|n| n.strip_prefix('m').is_some_and(|r| r.bytes().all(|b| b.is_ascii_digit()))))
+            .map(|(i, _)| i)
+            .collect();
+        if groups.is_empty() {
+            return m.find_iter(text).map(|x| x.range()).collect();
+        }
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        for c in m.captures_iter(text) {
+            let r = groups.iter().find_map(|&g| c.get(g)).or_else(|| c.get(0)).map_or(0..0, |g| g.range());
+            if !r.is_empty() {
+                push_joined(&mut out, r);
+            }
+        }
+        out
+    }
+
+    /// A mask applied as the regex crate applies it.
+    fn apply_mask<'t>(m: &Regex, text: &'t str) -> Cow<'t, str> {
+        if m.capture_names().flatten().any(|n| n.starts_with('m')) {
+            fill_spans(text, &mask_spans(m, text))
+        } else {
+            m.replace_all(text, regex::NoExpand(MASK_FILL))
+        }
+    }
+
+    fn mask_regex(source: &str) -> MaskRegex {
+        MaskRegex::new(source, SIZE_LIMIT).unwrap()
     }
 
     /// The group masks as the loader once joined them: one alternation.
@@ -775,7 +757,7 @@ mod tests {
         // Order matters: the first mask claims もしもし (blanking only the
         // group), so the second, broader one does not match inside it.
         let masks = ["(?<m>)もしもし", "もし[^。]{0,6}", "(?<m>たら)(?:[^し]|$)", "たら(?:ば)?", "[ab]{1,3}"];
-        let masks: Vec<Regex> = masks.iter().map(|m| Regex::new(m).unwrap()).collect();
+        let masks: Vec<MaskRegex> = masks.iter().map(|m| mask_regex(m)).collect();
         let section: Section<()> = Section::new(masks, None, Vec::new()).unwrap();
         for text in ["もしもし、かーど", "もしかーどを", "なくしたらしい", "なくしたらば", "abab もしもしもし", "", "たら"] {
             assert_eq!(section.mask_spans(text), old_spans(&section, text), "{text}");
@@ -789,15 +771,21 @@ mod tests {
             let mut masked = 0;
             for s in &group.sections {
                 let old = joined(s).expect("the group has masks");
+                let rule_masks: Vec<(&Mask, Regex)> = s
+                    .rule_gates
+                    .iter()
+                    .filter_map(|(_, m)| m.as_ref())
+                    .map(|m| (m, Regex::new(m.regex.as_str()).unwrap()))
+                    .collect();
                 for text in texts {
                     let new = s.mask_spans(text);
-                    assert_eq!(fill_spans(text, &new), apply_mask(Some(&old), text), "{text}");
+                    assert_eq!(fill_spans(text, &new), apply_mask(&old, text), "{text}");
                     masked += usize::from(!new.is_empty());
                     // A rule's own mask, found from its literals, blanks what
                     // the regex crate's replacement blanks.
-                    for mask in s.rule_gates.iter().filter_map(|(_, m)| m.as_ref()) {
+                    for (mask, reference) in &rule_masks {
                         let spans = mask.spans(text);
-                        assert_eq!(fill_spans(text, &spans), apply_mask(Some(&mask.regex), text), "{} on {text}", mask.regex.as_str());
+                        assert_eq!(fill_spans(text, &spans), apply_mask(reference, text), "{} on {text}", mask.regex.as_str());
                         masked += usize::from(!spans.is_empty());
                     }
                 }
@@ -810,7 +798,7 @@ mod tests {
             + check(&rules.voc, &texts);
         // Masks without an `m` group: touching matches keep a fill each.
         let plain: Section<()> =
-            Section::new(vec![Regex::new("ab").unwrap(), Regex::new("cd").unwrap()], None, Vec::new()).unwrap();
+            Section::new(vec![mask_regex("ab"), mask_regex("cd")], None, Vec::new()).unwrap();
         assert_eq!(plain.mask("xabcdabx"), "x。。。x");
         assert!(masked > 300, "only {masked} masked texts");
     }

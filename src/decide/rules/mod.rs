@@ -124,6 +124,7 @@
 
 
 mod loader;
+mod mask;
 mod matcher;
 mod pattern;
 mod smalltalk;
