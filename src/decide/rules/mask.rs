@@ -31,7 +31,12 @@ impl MaskRegex {
         let re = meta::Builder::new()
             .configure(meta::Config::new().nfa_size_limit(Some(size_limit)))
             .build_from_hir(&hir)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e.size_limit() {
+                // As the regex crate words it (the meta error says only
+                // "error building NFA").
+                Some(limit) => format!("Compiled regex exceeds size limit of {limit} bytes."),
+                None => e.to_string(),
+            })?;
         let narrowing = re
             .group_info()
             .pattern_names(PatternID::ZERO)
@@ -75,8 +80,9 @@ impl MaskRegex {
     }
 
     /// Byte ranges the mask blanks in `text`, found by searching the whole
-    /// text: each match, or only its `m` group when the pattern has one
-    /// (matches without the group blank nothing; spans that touch join).
+    /// text: each match, or, when the pattern has `m` groups, the first that
+    /// took part in a match (the whole match if none did; an empty group
+    /// blanks nothing), spans that touch joined.
     pub(crate) fn spans(&self, text: &str) -> Vec<Range<usize>> {
         if !self.is_narrowed() {
             return self.re.find_iter(text).map(|m| m.range()).collect();
@@ -142,6 +148,7 @@ mod tests {
         let ours = MaskRegex::new(&bad, 1 << 20).unwrap_err();
         let theirs = regex::Regex::new(&bad).unwrap_err().to_string();
         assert!(theirs.contains(&ours), "{ours} / {theirs}");
-        assert!(MaskRegex::new("\\w{50}", 1 << 10).is_err());
+        let big = MaskRegex::new("\\w{50}", 1 << 10).unwrap_err();
+        assert!(big.contains("exceeds size limit of 1024 bytes"), "{big}");
     }
 }

@@ -107,11 +107,12 @@
 //! of the few rules that matched.
 //!
 //! For speed on messages never seen before, start a pattern with words
-//! (`{OBJ}…`, `(?:紛失|盗難)…`): its literals are then its prefixes, and it is
-//! searched only from where one occurs. A pattern that starts with a class
-//! (`(?:^|[。、])…`, `[^a-z]sim`) is searched across the whole message;
-//! before an ASCII word, use the zero-width `(?-u:\b)` instead of
-//! `(?:^|[^a-z])`.
+//! (`{OBJ}…`, `(?:紛失|盗難)…`), or with one character of context before
+//! them (`(?:^|[。、])…`, `[^a-z]sim`): it is then searched only from where
+//! those words occur. A pattern that opens with a longer gap
+//! (`[^。]{0,60}?…`) is searched across the whole message, and so is one
+//! whose word list holds such an opening after its first part (prefer the
+//! zero-width `(?-u:\b)` to `(?:^|[^a-z])` inside a vocabulary entry).
 //!
 //! ```
 //! use madoguchi::decide::rules::{RuleSet, UrgentKind};
