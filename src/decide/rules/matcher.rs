@@ -187,9 +187,14 @@ struct Gate {
 
 impl Gate {
     fn new(pattern: Option<&str>) -> std::result::Result<Self, String> {
-        let Some(set) = pattern.and_then(literals_of) else {
-            return Ok(Gate::default());
-        };
+        match pattern.and_then(literals_of) {
+            Some(set) => Gate::of(set),
+            None => Ok(Gate::default()),
+        }
+    }
+
+    /// The gate of a literal set.
+    fn of(set: Vec<(Vec<u8>, Start)>) -> std::result::Result<Self, String> {
         // The contiguous NFA: a gate per mask and exclude, so size matters
         // more than the last bit of speed (a DFA would be several MiB).
         let ac = AhoCorasick::builder()
@@ -237,16 +242,76 @@ impl Gate {
 struct Mask {
     regex: MaskRegex,
     anchors: Option<Gate>,
+    /// A mask that opens with a lazy gap over a class (`[^。!?\n]{0,60}?…`):
+    /// how its matches are found from the rest's literals.
+    lead: Option<LeadGap>,
+}
+
+/// `G{0,n}?REST`, `G` a character class: every match is a run of at most
+/// `n` characters of `G` followed by a match of `REST`, which starts at one
+/// of its literals. The leftmost match belongs to the first place `REST`
+/// matches, and starts as far before it as the run allows.
+#[derive(Debug, Clone)]
+struct LeadGap {
+    class: Vec<(char, char)>,
+    max: u32,
+    rest: Pattern,
+}
+
+impl LeadGap {
+    /// The mask's lead gap and the gate of the rest's literals, if it has
+    /// that shape.
+    fn of(source: &str) -> Option<(LeadGap, Gate)> {
+        use regex_syntax::hir::{Class, Hir, HirKind};
+        let hir = regex_syntax::ParserBuilder::new().build().parse(source).ok()?;
+        let HirKind::Concat(parts) = hir.kind() else { return None };
+        let HirKind::Repetition(r) = parts.first()?.kind() else { return None };
+        let HirKind::Class(Class::Unicode(class)) = r.sub.kind() else { return None };
+        if r.min != 0 || r.greedy || parts.len() < 2 {
+            return None;
+        }
+        let rest = Hir::concat(parts[1..].to_vec());
+        let gate = Gate::of(anchors(&rest)?).ok()?;
+        let pattern = Pattern::new(&rest.to_string(), SIZE_LIMIT).ok()?;
+        let class = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
+        Some((LeadGap { class, max: r.max?, rest: pattern }, gate))
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let i = self.class.partition_point(|&(_, end)| end < c);
+        self.class.get(i).is_some_and(|&(start, _)| start <= c)
+    }
+
+    /// Where the leftmost match at or after `at` starts, given the rest's
+    /// possible starts (ascending).
+    fn start(&self, text: &str, at: usize, starts: &[usize]) -> Option<usize> {
+        let from = starts.partition_point(|&s| s < at);
+        let p = starts[from..].iter().copied().find(|&p| self.rest.is_match_from(text, std::iter::once(p)))?;
+        let mut start = p;
+        for (run, (i, c)) in text[at..p].char_indices().rev().enumerate() {
+            if run as u32 == self.max || !self.contains(c) {
+                break;
+            }
+            start = at + i;
+        }
+        Some(start)
+    }
 }
 
 impl Mask {
     fn new(regex: MaskRegex) -> Self {
         let gate = Gate::new(Some(regex.as_str())).unwrap_or_default();
-        let anchored = gate.literals.is_some() && !gate.starts.contains(&Start::Anywhere);
-        Mask { regex, anchors: anchored.then_some(gate) }
+        if gate.literals.is_some() && !gate.starts.contains(&Start::Anywhere) {
+            return Mask { regex, anchors: Some(gate), lead: None };
+        }
+        match LeadGap::of(regex.as_str()) {
+            Some((lead, gate)) => Mask { regex, anchors: Some(gate), lead: Some(lead) },
+            None => Mask { regex, anchors: None, lead: None },
+        }
     }
 
-    /// Where its matches can start in `text` (`None`: anywhere).
+    /// Where its matches (or, with a lead gap, their rest) can start in
+    /// `text` (`None`: anywhere).
     fn starts(&self, text: &str) -> Option<Vec<usize>> {
         self.anchors.as_ref().and_then(|gate| gate.match_starts(text))
     }
@@ -254,12 +319,18 @@ impl Mask {
     /// The leftmost-first match starting at or after `at`; `starts` from
     /// [`Mask::starts`].
     fn find_at(&self, text: &str, at: usize, starts: Option<&[usize]>) -> Option<std::ops::Range<usize>> {
-        match starts {
-            Some(starts) => {
+        match (starts, &self.lead) {
+            (Some(starts), Some(lead)) => {
+                let start = lead.start(text, at, starts)?;
+                // The mask itself, anchored there, gives the end (or, were
+                // the start wrong, nothing: then search as before).
+                self.regex.find_anchored(text, start).or_else(|| self.regex.find_at(text, at))
+            }
+            (Some(starts), None) => {
                 let from = starts.partition_point(|&s| s < at);
                 starts[from..].iter().find_map(|&s| self.regex.find_anchored(text, s))
             }
-            None => self.regex.find_at(text, at),
+            (None, _) => self.regex.find_at(text, at),
         }
     }
 
@@ -748,6 +819,26 @@ mod tests {
 
     fn old_spans<M>(s: &Section<M>, text: &str) -> Vec<std::ops::Range<usize>> {
         joined(s).map_or_else(Vec::new, |j| mask_spans(&j, text))
+    }
+
+    /// A mask that opens with a lazy gap over a class is found from the
+    /// rest's literals, with the regex crate's spans.
+    #[test]
+    fn lead_gap_masks_agree_with_the_regex_crate() {
+        let masks = ["[^。]{0,3}?たと思", "[^。!?\\n]{0,6}?(?:た|だ)(?:と|って)(?:思|おも)", "[^。]{0,2}?(?<m>もし)か"];
+        let texts = ["さっき落としたと思ったら", "。。たと思", "abcdたと思", "あいうえおかきたと思う", "たと思たと思", "x。yたと思。zzzzだって思", "", "もしもしか", "ああもしかして"];
+        for m in masks {
+            let mask = Mask::new(mask_regex(m));
+            assert!(mask.lead.is_some(), "{m}");
+            let reference = Regex::new(m).unwrap();
+            for t in texts {
+                assert_eq!(mask.spans(t), mask_spans(&reference, t), "{m} on {t}");
+                let starts = mask.starts(t);
+                for at in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
+                    assert_eq!(mask.find_at(t, at, starts.as_deref()), reference.find_at(t, at).map(|m| m.range()), "{m} on {t} from {at}");
+                }
+            }
+        }
     }
 
     #[test]
