@@ -222,7 +222,7 @@ impl Scratch {
 
     /// Offers `value` for `concept` at entry `doc`; returns the entry's
     /// new score if it rose.
-    #[inline]
+    #[inline(always)]
     fn offer(&mut self, query: u32, concept: usize, doc: u32, value: f32, question_side: bool) -> Option<f32> {
         let cell = concept * self.stride + doc as usize;
         let old = self.value[cell];
