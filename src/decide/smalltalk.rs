@@ -6,7 +6,7 @@
 //!   the はい button (the turn's feedback is given), the failure count
 //!   starts over. No (「違います」) works like the いいえ button: a turn
 //!   without an answer, and the other hits for the same question. Either
-//!   way the reply carries the [`Verdict`](super::Verdict), and the turn's
+//!   way the reply carries the [`Verdict`], and the turn's
 //!   event counts in the report like a button press (not as an unanswered
 //!   question).
 //! * During a clarification, no means none of the choices: they are

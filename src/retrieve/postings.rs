@@ -33,7 +33,7 @@ use super::params::RankingParams;
 use crate::error::Result;
 use crate::tokenize::{Analysis, KEY_SEPARATOR, bigram_keys, morph_keys};
 
-/// Bit of each word field in [`TermPostings::fields`]: question,
+/// Bit of each word field in `TermPostings::fields`: question,
 /// alternatives, keywords, answer.
 pub const FIELD_BITS: [u8; 4] = [1, 2, 4, 8];
 /// The question side: question, alternatives and keywords.
