@@ -14,7 +14,7 @@
 //! the same way when their literals allow (a mask that opens with a lazy
 //! gap, from the literals after it: see `LeadGap`). On 506 unseen dev messages
 //! (`PROBE_WARM`, `scripts/callgrind-turns.sh`) a turn took 6.14 M
-//! instructions before and 1.71 M after.
+//! instructions before and 1.68 M after.
 //!
 //! A `RegexSet` over all patterns was the first design: its lazy DFA has so
 //! many states (word lists × bounded gaps) that on real, varied messages it
@@ -161,19 +161,6 @@ impl Prefilter {
         out.sort_unstable();
         out.dedup();
     }
-
-    /// The patterns worth running on `text`, ascending (so rule order holds).
-    fn candidates(&self, text: &str) -> Vec<u32> {
-        let mut out = self.always.clone();
-        if let Some(ac) = &self.literals {
-            for m in ac.find_overlapping_iter(text) {
-                out.extend(self.starts[m.pattern().as_usize()].iter().map(|&(p, _)| p));
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
 }
 
 /// A cheap test that a regex cannot match: none of the literals that every
@@ -235,6 +222,9 @@ impl Gate {
         }
     }
 }
+
+/// Where a mask's matches can start in a text, ascending (`None`: anywhere).
+type MatchStarts = Option<Vec<usize>>;
 
 /// A mask, and the gate that says where its matches can start when its
 /// literals are its prefixes: it is then searched anchored from there only
@@ -313,7 +303,7 @@ impl Mask {
 
     /// Where its matches (or, with a lead gap, their rest) can start in
     /// `text` (`None`: anywhere).
-    fn starts(&self, text: &str) -> Option<Vec<usize>> {
+    fn starts(&self, text: &str) -> MatchStarts {
         self.anchors.as_ref().and_then(|gate| gate.match_starts(text))
     }
 
@@ -571,21 +561,34 @@ impl<M> Section<M> {
     /// mask alone is small, and most never run (one literal scan rules them
     /// out).
     fn mask_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
-        let candidates = self.mask_filter.candidates(text);
+        // The masks worth running, with where their literals put match
+        // starts (the one literal scan for all of them; a mask with a lead
+        // gap has its own literals, those of the rest).
+        let mut found = Vec::new();
+        self.mask_filter.starts(text, &mut found);
+        // Per candidate: its starts once known (`Some(None)`: anywhere).
+        let (candidates, mut starts): (Vec<u32>, Vec<Option<MatchStarts>>) = found
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|g| {
+                let anchored = g[0].1.is_some() && self.masks[g[0].0 as usize].lead.is_none();
+                (g[0].0, anchored.then(|| Some(g.iter().filter_map(|x| x.1).collect())))
+            })
+            .unzip();
         // Each candidate's leftmost match from the last search position; a
         // match starting at or after the current position is still its
         // leftmost one from there.
         let mut next: Vec<Option<std::ops::Range<usize>>> = vec![None; candidates.len()];
-        let mut starts: Vec<Option<Option<Vec<usize>>>> = vec![None; candidates.len()];
+        let mut searched = vec![false; candidates.len()];
         let mut out: Vec<std::ops::Range<usize>> = Vec::new();
         let mut at = 0;
         while at <= text.len() {
             let mut best: Option<(usize, std::ops::Range<usize>)> = None;
             for (c, &i) in candidates.iter().enumerate() {
                 let mask = &self.masks[i as usize];
-                if starts[c].is_none() || next[c].as_ref().is_some_and(|m| m.start < at) {
+                if !searched[c] || next[c].as_ref().is_some_and(|m| m.start < at) {
                     let from = starts[c].get_or_insert_with(|| mask.starts(text));
                     next[c] = mask.find_at(text, at, from.as_deref());
+                    searched[c] = true;
                 }
                 if let Some(m) = &next[c]
                     && best.as_ref().is_none_or(|(_, b)| m.start < b.start)
