@@ -11,6 +11,10 @@
 # e.g. the 114 bundled dev queries twice each on the 10k synthetic corpus:
 #   D=tests/queries/bundled-dev
 #   scripts/callgrind-turns.sh /tmp/syn10k @$D/card.jsonl,@$D/mobile.jsonl,@$D/shop_support.jsonl 2
+#
+# First-sight turns (texts the rules have not seen, as real traffic is):
+# warm up on other messages instead, e.g.
+#   PROBE_WARM=@$D/card.jsonl scripts/callgrind-turns.sh faq-corpus @tests/decisions/dev/round15-angry.jsonl 1
 set -euo pipefail
 corpus=$1 message=$2 n=$3
 bin=${PROBE:-target/release/examples/latency_probe}
