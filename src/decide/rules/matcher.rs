@@ -333,7 +333,8 @@ impl Mask {
         let narrowed = self.regex.is_narrowed();
         let mut out: Vec<std::ops::Range<usize>> = Vec::new();
         let mut at = 0;
-        // Every match starts at a literal, so none is empty.
+        // Every match holds a non-empty literal (of the rest, with a lead
+        // gap), so none is empty.
         while let Some(m) = self.find_at(text, at, Some(&starts)) {
             at = m.end.max(m.start + 1);
             if !narrowed {
