@@ -98,49 +98,34 @@ impl Pattern {
     /// threads, so its lazy-DFA states are few and small: on text never seen
     /// before it builds a fraction of what `is_match` would.
     pub(crate) fn is_match_from(&self, text: &str, starts: impl Iterator<Item = usize>) -> bool {
-        let Some((dfa, caches)) = &self.inner.lazy else {
-            return self.is_match(text);
-        };
-        let mut cache = caches.get();
-        for s in starts {
-            let input = Input::new(text).range(s..).anchored(Anchored::Yes).earliest(true);
-            match dfa.try_search_fwd(&mut cache, &input) {
-                Ok(Some(_)) => return true,
-                Ok(None) => {}
-                Err(_) => {
-                    drop(cache);
-                    return self.pike(&Input::new(text).earliest(true)).is_some();
-                }
-            }
-        }
-        false
+        self.first_from(text, starts, true).is_some()
     }
 
     /// [`Pattern::find`] for a pattern whose every match starts at one of
     /// `starts` (ascending): the first start from which an anchored search
     /// matches holds the leftmost match, and the search gives its end.
     pub(crate) fn find_from<'t>(&self, text: &'t str, starts: impl Iterator<Item = usize>) -> Option<&'t str> {
-        self.find_range_from(text, starts).map(|r| &text[r])
+        self.first_from(text, starts, false).map(|r| &text[r])
     }
 
-    /// [`Pattern::find_from`] as a byte range.
-    pub(crate) fn find_range_from(&self, text: &str, starts: impl Iterator<Item = usize>) -> Option<std::ops::Range<usize>> {
+    /// The match from the first of `starts` where an anchored search
+    /// matches (its end the earliest one when `earliest`). No match starts
+    /// before the first start, so what the lazy DFA hands back goes to the
+    /// PikeVM from there.
+    fn first_from(&self, text: &str, starts: impl Iterator<Item = usize>, earliest: bool) -> Option<std::ops::Range<usize>> {
         let mut starts = starts.peekable();
-        // No match starts before the first start (none at all without one).
         let first = *starts.peek()?;
+        let pike = || self.pike(&Input::new(text).range(first..).earliest(earliest)).map(|m| m.range());
         let Some((dfa, caches)) = &self.inner.lazy else {
-            return self.pike(&Input::new(text).range(first..)).map(|m| m.range());
+            return pike();
         };
         let mut cache = caches.get();
         for s in starts {
-            let input = Input::new(text).range(s..).anchored(Anchored::Yes);
+            let input = Input::new(text).range(s..).anchored(Anchored::Yes).earliest(earliest);
             match dfa.try_search_fwd(&mut cache, &input) {
                 Ok(Some(m)) => return Some(s..m.offset()),
                 Ok(None) => {}
-                Err(_) => {
-                    drop(cache);
-                    return self.pike(&Input::new(text).range(first..)).map(|m| m.range());
-                }
+                Err(_) => return pike(),
             }
         }
         None
