@@ -196,13 +196,18 @@ impl Gate {
         self.literals.as_ref().is_none_or(|ac| ac.is_match(text))
     }
 
+    /// Whether its literals say where a match can start.
+    fn is_anchored(&self) -> bool {
+        self.literals.is_some() && !self.starts.contains(&Start::Anywhere)
+    }
+
     /// Where a match can start in `text`, ascending, when the literals say
     /// (`None`: anywhere, or no literals known).
     fn match_starts(&self, text: &str) -> Option<Vec<usize>> {
-        let ac = self.literals.as_ref()?;
-        if self.starts.contains(&Start::Anywhere) {
+        if !self.is_anchored() {
             return None;
         }
+        let ac = self.literals.as_ref()?;
         let mut starts: Vec<usize> = Vec::new();
         for m in ac.find_overlapping_iter(text) {
             self.starts[m.pattern().as_usize()].each(text, m.start(), |s| starts.push(s));
@@ -290,14 +295,25 @@ impl LeadGap {
 }
 
 impl Mask {
+    /// A rule's mask: it finds its own starts.
     fn new(regex: MaskRegex) -> Self {
         let gate = Gate::new(Some(regex.as_str())).unwrap_or_default();
-        if gate.literals.is_some() && !gate.starts.contains(&Start::Anywhere) {
+        if gate.is_anchored() {
             return Mask { regex, anchors: Some(gate), lead: None };
         }
         match LeadGap::of(regex.as_str()) {
             Some((lead, gate)) => Mask { regex, anchors: Some(gate), lead: Some(lead) },
             None => Mask { regex, anchors: None, lead: None },
+        }
+    }
+
+    /// A group's mask: the group's one literal scan gives its starts (see
+    /// [`Section::mask_spans`]), so only a lead gap keeps a gate of its own.
+    fn in_group(regex: MaskRegex) -> Self {
+        let mask = Mask::new(regex);
+        match mask.lead {
+            Some(_) => mask,
+            None => Mask { anchors: None, ..mask },
         }
     }
 
@@ -541,7 +557,7 @@ impl<M> Section<M> {
         let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
         let mask_filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
         let narrowed = masks.iter().any(MaskRegex::is_narrowed);
-        let masks: Vec<Mask> = masks.into_iter().map(Mask::new).collect();
+        let masks: Vec<Mask> = masks.into_iter().map(Mask::in_group).collect();
         let exclude_gate = Gate::new(exclude.as_ref().map(Pattern::as_str))?;
         let rule_gates = rules
             .iter()
@@ -601,9 +617,10 @@ impl<M> Section<M> {
             let mask = &self.masks[candidates[c] as usize].regex;
             let span = if mask.is_narrowed() { mask.blanked_at(text, m.start).unwrap_or(0..0) } else { m.clone() };
             if !span.is_empty() {
-                match out.last_mut() {
-                    Some(last) if self.narrowed && span.start <= last.end => last.end = last.end.max(span.end),
-                    _ => out.push(span),
+                if self.narrowed {
+                    push_joined(&mut out, span);
+                } else {
+                    out.push(span);
                 }
             }
             at = if m.is_empty() { text[m.end..].chars().next().map_or(text.len() + 1, |ch| m.end + ch.len_utf8()) } else { m.end };
@@ -661,11 +678,13 @@ impl<M> Section<M> {
             // after it with literals in the text, at the starts found (found
             // again if the rule's mask changed the text).
             let mut again = Vec::new();
-            let rest: Vec<&[(u32, Option<usize>)]> = match &text {
-                Cow::Borrowed(_) => groups[gi..].to_vec(),
+            let regrouped: Vec<&[(u32, Option<usize>)]>;
+            let rest: &[&[(u32, Option<usize>)]] = match &text {
+                Cow::Borrowed(_) => &groups[gi..],
                 Cow::Owned(t) => {
                     self.prefilter.starts(t, &mut again);
-                    again.chunk_by(|a, b| a.0 == b.0).skip_while(|g| self.owner[g[0].0 as usize] != ri).collect()
+                    regrouped = again.chunk_by(|a, b| a.0 == b.0).skip_while(|g| self.owner[g[0].0 as usize] != ri).collect();
+                    &regrouped
                 }
             };
             let found = rest.iter().take_while(|g| self.owner[g[0].0 as usize] == ri).find_map(|g| {
@@ -768,6 +787,7 @@ impl<M> Group<M> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::mask::is_mask_group;
     use super::*;
     use regex::Regex;
 
@@ -779,12 +799,8 @@ mod tests {
     /// reference the matcher must agree with): each match, or only its
     /// first `m` group that took part; touching spans join.
     fn mask_spans(m: &Regex, text: &str) -> Vec<std::ops::Range<usize>> {
-        let groups: Vec<usize> = m
-            .capture_names()
-            .enumerate()
-            .filter(|(_, n)| n.is_some_and(|n| n.strip_prefix('m').is_some_and(|r| r.bytes().all(|b| b.is_ascii_digit()))))
-            .map(|(i, _)| i)
-            .collect();
+        let groups: Vec<usize> =
+            m.capture_names().enumerate().filter(|(_, n)| n.is_some_and(is_mask_group)).map(|(i, _)| i).collect();
         if groups.is_empty() {
             return m.find_iter(text).map(|x| x.range()).collect();
         }
@@ -800,7 +816,7 @@ mod tests {
 
     /// A mask applied as the regex crate applies it.
     fn apply_mask<'t>(m: &Regex, text: &'t str) -> Cow<'t, str> {
-        if m.capture_names().flatten().any(|n| n.starts_with('m')) {
+        if m.capture_names().flatten().any(is_mask_group) {
             fill_spans(text, &mask_spans(m, text))
         } else {
             m.replace_all(text, regex::NoExpand(MASK_FILL))
