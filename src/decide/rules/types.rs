@@ -50,6 +50,10 @@ pub enum HarassmentCategory {
     /// message `repeat_limit` times) and by rules for threats to keep calling,
     /// coming or posting (何回でも電話するからな).
     PersistentRepetition,
+    /// 迷惑行為 not aimed at anyone in particular: offers of illegal goods
+    /// or jobs (drugs, bank accounts, 闇バイト), sexual solicitation,
+    /// trolling and exposing third parties' private lives.
+    Nuisance,
 }
 
 /// How serious a harassment hit is.

@@ -29,6 +29,7 @@ pub const HARASSMENT: &[(&str, &str)] = &[
     ("online_exposure", "ネットでの晒し"),
     ("private_info", "個人情報の要求"),
     ("persistent_repetition", "執拗な繰り返し"),
+    ("nuisance", "迷惑行為"),
 ];
 
 /// The label of `key` in `table`, or the key itself.
