@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         words: false,
         lexicon: false,
         min_count: opt("--min-count").map(|v| v.parse()).transpose()?.unwrap_or(2),
-        l2: opt("--l2").map(|v| v.parse()).transpose()?.unwrap_or(3e-5),
+        l2: opt("--l2").map(|v| v.parse()).transpose()?.unwrap_or(1e-5),
         ..TrainOptions::default()
     };
     let rules_path = opt("--rules").unwrap_or_else(|| RULES_PATH.to_string());
