@@ -4,7 +4,7 @@
 # corpus), sends four messages in one session and prints VmHWM / VmRSS /
 # RssAnon / RssFile from /proc (Linux only).
 #
-# Usage: scripts/serve-memory.sh [CORPUS]      (default: faq-corpus)
+# Usage: [SERVE_ARGS="--rules FILE"] scripts/serve-memory.sh [CORPUS]      (default: faq-corpus)
 # Needs a release build: cargo build --release
 set -euo pipefail
 corpus=$(realpath "${1:-faq-corpus}")
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -f "$log"' EXIT
-./target/release/madoguchi serve --corpus "$corpus" --addr 127.0.0.1:0 >"$log" 2>&1 &
+./target/release/madoguchi serve --corpus "$corpus" --addr 127.0.0.1:0 ${SERVE_ARGS:-} >"$log" 2>&1 &
 pid=$!
 addr=
 for _ in $(seq 1 1500); do
