@@ -7,7 +7,7 @@
 //! Development sources (write rules against them; `-v` lists their errors):
 //! the toxicity data set `../shared/data/japanese-toxic-dataset/subset.csv`
 //! (lenient label: at least half of the annotators voted Toxic/Very Toxic;
-//! strict: more than half), `data/harassment/examples.jsonl`, `written.jsonl`, `written-4.jsonl`, `written-5.jsonl`, `written-6.jsonl`, `written-9.jsonl` (MHLW typology; not used to fit the classifier), `written-14.jsonl` (disguised and indirect harassment; not used to fit the classifier), `written-16a.jsonl` (standalone social-media toxicity in the style of public benchmarks; its half `written-16b.jsonl` is a check, errors never listed), `written-20a.jsonl` (the moment in the support process where it happens; its half `written-20b.jsonl` is a check), `written-22a.jsonl` (questions about the operator as a person; its half `written-22b.jsonl` is a check) and
+//! strict: more than half), `data/harassment/examples.jsonl`, `written.jsonl`, `written-4.jsonl`, `written-5.jsonl`, `written-6.jsonl`, `written-9.jsonl` (MHLW typology; not used to fit the classifier), `written-14.jsonl` (disguised and indirect harassment; not used to fit the classifier), `written-16a.jsonl` (standalone social-media toxicity in the style of public benchmarks; its half `written-16b.jsonl` is a check, errors never listed), `written-20a.jsonl` (the moment in the support process where it happens; its half `written-20b.jsonl` is a check), `written-22a.jsonl` (questions about the operator as a person; its half `written-22b.jsonl` is a check), `written-23a.jsonl` (intimidation by status and discrimination aimed at staff; its half `written-23b.jsonl` is a check) and
 //! `tests/ordinary/dev.txt` (must raise nothing). The classifier was fitted
 //! on the dev sources, so their figures here are optimistic: the honest ones
 //! are the cross-validated figures of `train_harassment`.
@@ -58,6 +58,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("written-22a.jsonl", data::jsonl("data/harassment/written-22a.jsonl", "written22a")?, true),
         // Round 22's half b (questions about the operator as a person): a check.
         ("written-22b.jsonl (check)", data::jsonl("data/harassment/written-22b.jsonl", "written22b")?, false),
+        ("written-23a.jsonl", data::jsonl("data/harassment/written-23a.jsonl", "written23a")?, true),
+        // Round 23's half b (status intimidation, discrimination at staff): a check.
+        ("written-23b.jsonl (check)", data::jsonl("data/harassment/written-23b.jsonl", "written23b")?, false),
         ("FAQ questions (corpora)", data::corpus_questions()?, true),
         ("ordinary/dev.txt", data::lines("tests/ordinary/dev.txt", "ordinary_dev")?, true),
     ];
