@@ -28,8 +28,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let corpus = args.next().unwrap_or_else(|| "faq-corpus".into());
     let message = args.next().unwrap_or_else(|| "クレジットカードの暗証番号を変更したい".into());
-    let n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let n: u32 = match args.next() {
+        None => 2000,
+        Some(a) => a.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("N must be a whole number above 0, not {a:?}"))?,
+    };
     let messages = messages(&message)?;
+    if messages.is_empty() {
+        return Err(format!("no one-turn messages in {message}").into());
+    }
     let engine = match args.next() {
         Some(rules) => Engine::builder()
             .rules(madoguchi::decide::RuleSet::load(rules)?)
