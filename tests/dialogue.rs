@@ -25,6 +25,49 @@ fn say(session: &mut Session, message: &str) -> Reply {
     engine().respond_at(session, message, at(OPEN))
 }
 
+/// An engine on the bundled corpus whose urgent model never hands off and
+/// gives a notice for every message its gate lets through (so the test does
+/// not hang on one probability of the bundled model).
+fn notice_engine() -> Engine {
+    let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
+    rules.set_urgent_threshold(1.01);
+    rules.set_urgent_notice_threshold(0.0);
+    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+    Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap()
+}
+
+#[test]
+fn possible_urgent_situation_gets_the_route_beside_the_answer() {
+    let engine = notice_engine();
+    // The gate names the deployment's things; the model's probability sits
+    // in the notice band: the customer gets the answer and the 24-hour desk.
+    let r = engine.respond_at(&mut Session::new("n"), "カードの再発行にかかる日数を教えてください", at(NIGHT));
+    assert!(matches!(r.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback), "{r:?}");
+    assert!(r.handoff.is_none() && !r.flags.urgent && r.flags.urgent_possible, "{r:?}");
+    let notice = r.urgent_notice.as_ref().expect("a notice");
+    let route = notice.route.as_ref().expect("the urgent route");
+    assert_eq!(route.route_id, "lost_stolen_desk");
+    assert!(route.open_now, "the lost/stolen desk is open at night");
+    assert!(r.message.ends_with(&format!("すぐに{}（{}）へご連絡ください。", route.route_name, route.contact)), "{}", r.message);
+    // A rule still hands off at once, with no notice.
+    let r = engine.respond_at(&mut Session::new("n"), "カードを落としました", at(NIGHT));
+    assert_eq!(r.handoff.map(|h| h.reason), Some(HandoffReason::Urgent));
+    assert!(r.urgent_notice.is_none() && !r.flags.urgent_possible);
+    // A message the gate does not open for (no thing of this deployment) gets none.
+    let r = engine.respond_at(&mut Session::new("n"), "送料はいくらですか", at(NIGHT));
+    assert!(r.urgent_notice.is_none() && !r.flags.urgent_possible, "{r:?}");
+}
+
+#[test]
+fn ordinary_card_question_gets_no_urgent_notice() {
+    // With the bundled thresholds, an everyday card question is answered
+    // without the emergency line.
+    for q in ["カードの再発行にかかる日数を教えてください", "カードの利用限度額を上げたい", "暗証番号を変更したい"] {
+        let r = say(&mut Session::new("n"), q);
+        assert!(r.urgent_notice.is_none() && !r.flags.urgent_possible && r.handoff.is_none(), "{q}: {r:?}");
+    }
+}
+
 #[test]
 fn clarify_then_pick_by_number() {
     for pick in ["2", "２番", "2つ目", "二つ目"] {

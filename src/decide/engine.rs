@@ -41,6 +41,12 @@
 //! 11. After [`Policy::unresolved_turns`](super::rules::Policy) consecutive turns without an answer:
 //!     `handoff:unresolved`. Complaints may hand off too
 //!     ([`EngineConfig::complaint_handoff`]).
+//! 12. A message that may describe an urgent situation without the urgent
+//!     model being sure (`urgent.model.notice` ≤ probability < threshold)
+//!     keeps the `answer`, `clarify` or `fallback` of step 10, with the
+//!     urgent route beside it ([`UrgentNotice`], `flags.urgent_possible`):
+//!     a wrong hand-off would send an ordinary question to the emergency
+//!     desk, a missed one would leave a customer in danger without its number.
 
 use std::sync::{Arc, RwLock};
 
@@ -49,7 +55,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::hours::Calendar;
 use super::pii;
 use super::reply::{
-    AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind,
+    AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, UrgentNotice,
 };
 use super::rules::{RuleMatches, RuleSet, Severity, UrgentKind, VocClass};
 use super::session::{PendingClarification, Session, Speaker, TranscriptLine};
@@ -461,7 +467,10 @@ impl Engine {
             }
         }
 
-        let reply = self.decide_on_retrieval(session, &retriever, &result, &masked.text, flags, voc, at);
+        let mut reply = self.decide_on_retrieval(session, &retriever, &result, &masked.text, flags, voc, at);
+        if let Some(possible) = &matches.urgent_possible {
+            self.add_urgent_notice(&mut reply, possible.kind, at);
+        }
         self.finish(session, reply, at)
     }
 
@@ -809,8 +818,21 @@ impl Engine {
             harassment: None,
             flags,
             voc,
+            urgent_notice: None,
             verdict: None,
         }
+    }
+
+    /// Gives the urgent route beside a self-service reply to a message that
+    /// may describe an urgent situation (see [`UrgentNotice`]).
+    fn add_urgent_notice(&self, reply: &mut Reply, kind: UrgentKind, at: DateTime<FixedOffset>) {
+        if !matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback) {
+            return;
+        }
+        let route = self.calendar.availability(&self.config.urgent_route, at);
+        reply.message = format!("{}\n\n{}", reply.message, notice_message(kind, route.as_ref()));
+        reply.flags.urgent_possible = true;
+        reply.urgent_notice = Some(UrgentNotice { urgent_kind: kind, route });
     }
 
     pub(super) fn category_names(&self) -> Vec<String> {
@@ -885,6 +907,21 @@ fn urgent_label(kind: UrgentKind) -> &'static str {
         UrgentKind::CardDataLeak => "カード情報の流出",
         UrgentKind::Phishing => "フィッシング",
     }
+}
+
+/// The last paragraph of a reply with an [`UrgentNotice`].
+fn notice_message(kind: UrgentKind, route: Option<&super::hours::Availability>) -> String {
+    let lead = format!("※{}のおそれがある場合は、チャットではお手続きできません。", urgent_label(kind));
+    let Some(a) = route else { return format!("{lead}すぐに担当窓口へご連絡ください。") };
+    let mut msg = format!("{lead}すぐに{}（{}）へご連絡ください。", a.route_name, a.contact);
+    if !a.open_now {
+        if let Some(f) = &a.fallback {
+            msg.push_str(&format!("ただいま受付時間外のため、{}（{}）をご利用ください。", f.route_name, f.contact));
+        } else if let Some(w) = &a.when_closed {
+            msg.push_str(w);
+        }
+    }
+    msg
 }
 
 fn handoff_message(reason: HandoffReason, route: Option<&super::hours::Availability>) -> String {

@@ -21,7 +21,8 @@ pub use feedback::{Feedback, FeedbackError};
 pub use hours::{Availability, Calendar};
 pub use pii::{Masked, PiiKind, mask};
 pub use reply::{
-    AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, Verdict,
+    AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, UrgentNotice,
+    Verdict,
 };
 pub use rules::RuleSet;
 pub use session::{

@@ -178,6 +178,23 @@ pub struct Flags {
     /// nothing was searched, and it is no question for the FAQ's owners.
     #[serde(default)]
     pub smalltalk: bool,
+    /// The message may describe an urgent situation (the urgent model was
+    /// fairly but not fully sure): the reply carries an [`UrgentNotice`].
+    #[serde(default)]
+    pub urgent_possible: bool,
+}
+
+/// The urgent route, given beside an answer when the message may describe
+/// an urgent situation but the engine is not sure enough to hand it off
+/// (`urgent.model.notice` ≤ probability < `urgent.model.threshold`): a
+/// customer whose card really is gone still gets the 24-hour number, and a
+/// customer with an ordinary question still gets the answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UrgentNotice {
+    /// The situation the message may describe.
+    pub urgent_kind: UrgentKind,
+    /// The urgent route now (as an urgent hand-off would give it).
+    pub route: Option<Availability>,
 }
 
 /// One reply of the engine.
@@ -207,6 +224,11 @@ pub struct Reply {
     pub flags: Flags,
     /// Voice-of-customer class of the message.
     pub voc: VocClass,
+    /// For `answer`, `clarify` and `fallback`: the urgent route, when the
+    /// message may describe an urgent situation (see [`UrgentNotice`]); its
+    /// text is also the last paragraph of `message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent_notice: Option<UrgentNotice>,
     /// The customer's typed verdict on the answer just before
     /// (「ありがとう」, 「違います」; see [`crate::decide::smalltalk`]),
     /// recorded like the はい/いいえ buttons.

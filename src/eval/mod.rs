@@ -261,6 +261,23 @@ pub struct CaseResult {
     /// For answers: the answered id.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub answered: Option<String>,
+    /// The last reply gave the urgent route as a notice beside its answer
+    /// (see [`crate::decide::UrgentNotice`]).
+    #[serde(default)]
+    pub urgent_notice: bool,
+}
+
+/// How often the urgent route was given as a notice instead of a hand-off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NoticeCounts {
+    /// `handoff:urgent` cases not handed off.
+    pub urgent_missed: usize,
+    /// … of which the reply still gave the urgent route as a notice.
+    pub urgent_missed_with_notice: usize,
+    /// Cases expecting anything else.
+    pub other: usize,
+    /// … of which the reply gave the urgent route as a notice.
+    pub other_with_notice: usize,
 }
 
 /// Precision and recall of one expected label.
@@ -338,6 +355,9 @@ pub struct Report {
     /// expected label → canonical predicted label → count (a passing case
     /// counts as its expected label).
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Urgent routes given as notices (see [`NoticeCounts`]).
+    #[serde(default)]
+    pub urgent_notices: NoticeCounts,
     /// Per-turn latency of `Engine::respond_at`.
     pub latency: Latency,
     /// Cases that did not pass.
@@ -410,6 +430,7 @@ pub fn run(
             passed: accepted(&case.expect, &reply),
             ranking,
             answered: reply.answer.as_ref().map(|a| a.id.clone()),
+            urgent_notice: reply.urgent_notice.is_some(),
         });
         progress(n + 1, cases.len());
     }
@@ -461,6 +482,18 @@ pub fn run(
             },
         );
     }
+    let mut urgent_notices = NoticeCounts::default();
+    for r in &results {
+        if r.expected == "handoff:urgent" {
+            if !r.passed {
+                urgent_notices.urgent_missed += 1;
+                urgent_notices.urgent_missed_with_notice += usize::from(r.urgent_notice);
+            }
+        } else {
+            urgent_notices.other += 1;
+            urgent_notices.other_with_notice += usize::from(r.urgent_notice);
+        }
+    }
     let mut sorted = latencies.clone();
     sorted.sort_by(f64::total_cmp);
     let latency = Latency {
@@ -480,6 +513,7 @@ pub fn run(
         decision_accuracy: share(&decision_results),
         labels,
         confusion,
+        urgent_notices,
         latency,
         failed: results.iter().filter(|r| !r.passed).cloned().collect(),
     }
@@ -544,6 +578,13 @@ impl Report {
                 s.correct,
                 pct(s.precision),
                 pct(s.recall)
+            ));
+        }
+        let n = &self.urgent_notices;
+        if n.urgent_missed_with_notice + n.other_with_notice > 0 {
+            out.push_str(&format!(
+                "\nurgent route as a notice beside the answer: {} of the {} urgent cases not handed off; {} of the {} other cases\n",
+                n.urgent_missed_with_notice, n.urgent_missed, n.other_with_notice, n.other
             ));
         }
         out.push_str("\nconfusion (expected → predicted: count)\n");

@@ -6,7 +6,8 @@
 use serde::Serialize;
 
 use crate::decide::{
-    AnswerPayload, Availability, Candidate, Flags, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, Verdict,
+    AnswerPayload, Availability, Candidate, Flags, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, UrgentNotice,
+    Verdict,
 };
 use crate::decide::rules::{UrgentKind, VocClass};
 
@@ -65,6 +66,10 @@ pub struct PublicReply<'a> {
     pub flags: Flags,
     /// Voice-of-customer class.
     pub voc: VocClass,
+    /// The urgent route beside a self-service reply to a message that may
+    /// describe an urgent situation (its text ends `message`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urgent_notice: Option<&'a UrgentNotice>,
     /// A typed verdict on the previous answer (the widget marks that
     /// answer's 「解決しましたか？」 as answered).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,6 +97,7 @@ impl<'a> From<&'a Reply> for PublicReply<'a> {
             harassment: r.harassment.as_ref(),
             flags: r.flags,
             voc: r.voc,
+            urgent_notice: r.urgent_notice.as_ref(),
             verdict: r.verdict.as_ref(),
         }
     }

@@ -136,6 +136,11 @@ struct RawUrgentModel {
     description: Option<String>,
     /// Calibrated probability at which a gated message is urgent (1.01: never).
     threshold: f32,
+    /// Probability from which a gated message that stays below `threshold`
+    /// still gets the urgent route as a notice beside its answer (none: no
+    /// notice).
+    #[serde(default)]
+    notice: Option<f32>,
     /// Masks and excludes on top of the urgent group's own.
     #[serde(default)]
     mask: Vec<String>,
@@ -420,11 +425,17 @@ impl<'a> Loader<'a> {
         let raw_model = raw_urgent.model.take();
         let (urgent_mask, urgent_exclude) = (raw_urgent.mask.clone(), raw_urgent.exclude.clone());
         let urgent = self.group("urgent", raw_urgent, |r| tag_of(r, &["kind"], |r| r.kind));
-        let (urgent_gate, urgent_threshold) = match raw_model {
+        let (urgent_gate, urgent_threshold, urgent_notice) = match raw_model {
             Some(m) => {
                 if !(0.0..=1.01).contains(&m.threshold) {
                     let line = self.line_of("\"threshold\"");
                     self.err(line, format!("urgent.model.threshold: {} is not a probability (use 0..1, or 1.01 to disable)", m.threshold));
+                }
+                if let Some(n) = m.notice
+                    && !(0.0..m.threshold).contains(&n)
+                {
+                    let line = self.line_of("\"notice\"");
+                    self.err(line, format!("urgent.model.notice: {n} must be a probability below the threshold {} (or leave it out)", m.threshold));
                 }
                 if m.gate.is_empty() {
                     let line = self.line_of("\"gate\"");
@@ -440,9 +451,10 @@ impl<'a> Loader<'a> {
                     rules: m.gate,
                     model: None,
                 };
-                (self.group("urgent.model", gate, |r| tag_of(r, &["kind"], |r| r.kind)), m.threshold)
+                let notice = m.notice.unwrap_or(NO_MODEL_THRESHOLD);
+                (self.group("urgent.model", gate, |r| tag_of(r, &["kind"], |r| r.kind)), m.threshold, notice)
             }
-            None => (Group::default(), NO_MODEL_THRESHOLD),
+            None => (Group::default(), NO_MODEL_THRESHOLD, NO_MODEL_THRESHOLD),
         };
         let handoff = self.group("handoff_request", raw.handoff_request, |r| {
             let route = tag_of(r, &["route"], |r| Some(r.route.clone()))?;
@@ -469,6 +481,7 @@ impl<'a> Loader<'a> {
             urgent,
             urgent_gate,
             urgent_threshold,
+            urgent_notice,
             urgent_model: None,
             handoff,
             harassment,

@@ -167,11 +167,24 @@ pub struct RouteHint<'a> {
 /// Rule id reported when the urgent model (not a rule) raised the situation.
 pub const URGENT_MODEL_RULE_ID: &str = "model.urgent";
 
+/// Rule id of [`RuleMatches::urgent_possible`]: the urgent model found the
+/// situation likely but below its threshold (`urgent.model.notice`).
+pub const URGENT_NOTICE_RULE_ID: &str = "model.urgent_possible";
+
 /// Threshold of a rule set without `urgent.model`: above any probability.
 pub(crate) const NO_MODEL_THRESHOLD: f32 = 1.01;
 
 const BUNDLED_JSON: &str = include_str!("../../../dictionaries/rules.json");
 const BUNDLED_PATH: &str = "dictionaries/rules.json";
+
+/// What the urgent rules and model say of one message.
+#[derive(Default)]
+struct UrgentReading {
+    hit: Option<RuleHit<UrgentKind>>,
+    /// The model's probability, when it raised the situation or a possible one.
+    probability: Option<f32>,
+    possible: Option<RuleHit<UrgentKind>>,
+}
 
 /// A loaded, compiled rule set.
 ///
@@ -193,6 +206,8 @@ pub struct RuleSet {
     urgent_gate: Group<UrgentKind>,
     /// `urgent.model.threshold`.
     urgent_threshold: f32,
+    /// `urgent.model.notice` (1.01 when absent: no notice).
+    urgent_notice: f32,
     urgent_model: Option<Arc<Classifier>>,
     handoff: Group<Option<String>>,
     harassment: Group<(HarassmentCategory, Severity)>,
@@ -271,6 +286,7 @@ impl RuleSet {
         self.urgent.sections.extend(other.urgent.sections);
         if self.urgent_gate.sections.is_empty() {
             self.urgent_threshold = other.urgent_threshold;
+            self.urgent_notice = other.urgent_notice;
         }
         self.urgent_gate.sections.extend(other.urgent_gate.sections);
         self.handoff.sections.extend(other.handoff.sections);
@@ -342,6 +358,25 @@ impl RuleSet {
         self.urgent_threshold = threshold;
     }
 
+    /// `urgent.model.notice`: from this probability up to the threshold, a
+    /// gated message is reported as [`RuleMatches::urgent_possible`] (1.01
+    /// when the rule file sets none).
+    ///
+    /// ```
+    /// let rules = madoguchi::decide::rules::RuleSet::bundled()?;
+    /// assert!(rules.urgent_notice_threshold() < rules.urgent_threshold());
+    /// # Ok::<(), madoguchi::Error>(())
+    /// ```
+    pub fn urgent_notice_threshold(&self) -> f32 {
+        self.urgent_notice
+    }
+
+    /// Replaces the notice threshold (above 1, or at or above the
+    /// threshold, turns the notice off).
+    pub fn set_urgent_notice_threshold(&mut self, notice: f32) {
+        self.urgent_notice = notice;
+    }
+
     /// The gate of the urgent model on `message`: the first `urgent.model.gate`
     /// rule that fires (its id, kind and the matched thing), or `None` when
     /// the gate stays shut (the model then raises nothing). Independent of
@@ -367,28 +402,34 @@ impl RuleSet {
     /// patterns need not allow a space or a comma after every particle.
     /// `spoken_reading` holds that reading once made (the request rules
     /// read it too).
-    fn urgent_in(&self, folded: &str, spoken_reading: &OnceCell<Option<String>>) -> (Option<RuleHit<UrgentKind>>, Option<f32>) {
+    fn urgent_in(&self, folded: &str, spoken_reading: &OnceCell<Option<String>>) -> UrgentReading {
+        let none = UrgentReading::default();
         if let Some(hit) = first_hit(&self.urgent, folded) {
-            return (Some(hit), None);
+            return UrgentReading { hit: Some(hit), ..none };
         }
         if let Some(hit) = spoken_reading.get_or_init(|| spoken(folded)).as_deref().and_then(|joined| first_hit(&self.urgent, joined)) {
-            return (Some(hit), None);
+            return UrgentReading { hit: Some(hit), ..none };
         }
         let Some(model) = self.urgent_model.as_deref() else {
-            return (None, None);
+            return none;
         };
-        if self.urgent_threshold > 1.0 || !self.urgent_gate.may_fire(folded) {
-            return (None, None);
+        let bar = self.urgent_threshold.min(self.urgent_notice);
+        if bar > 1.0 || !self.urgent_gate.may_fire(folded) {
+            return none;
         }
         let p = model.probability(folded);
-        // Written so that a NaN (probability or threshold) raises nothing.
+        // Written so that a NaN (probability or thresholds) raises nothing.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !(p >= self.urgent_threshold) {
-            return (None, None);
+        if !(p >= bar) {
+            return none;
         }
-        match first_hit(&self.urgent_gate, folded) {
-            Some(gate) => (Some(RuleHit { rule_id: URGENT_MODEL_RULE_ID.into(), ..gate }), Some(p)),
-            None => (None, None),
+        let Some(gate) = first_hit(&self.urgent_gate, folded) else {
+            return none;
+        };
+        if p >= self.urgent_threshold {
+            UrgentReading { hit: Some(RuleHit { rule_id: URGENT_MODEL_RULE_ID.into(), ..gate }), probability: Some(p), possible: None }
+        } else {
+            UrgentReading { hit: None, probability: Some(p), possible: Some(RuleHit { rule_id: URGENT_NOTICE_RULE_ID.into(), ..gate }) }
         }
     }
 
@@ -417,7 +458,7 @@ impl RuleSet {
     /// to look at two turns together.
     pub fn check_urgent(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
         let folded = fold_text(&normalize(message));
-        self.urgent_in(&folded, &OnceCell::new()).0
+        self.urgent_in(&folded, &OnceCell::new()).hit
     }
 
     /// Checks a message already analyzed by the [`crate::tokenize::Analyzer`]: lexicon
@@ -443,7 +484,8 @@ impl RuleSet {
     /// script, since the analysis was of the original text).
     fn check_folded(&self, folded: &str, bounds: &Boundaries<'_>) -> RuleMatches {
         let spoken_reading = OnceCell::new();
-        let (urgent, urgent_probability) = self.urgent_in(folded, &spoken_reading);
+        let UrgentReading { hit: urgent, probability: urgent_probability, possible: urgent_possible } =
+            self.urgent_in(folded, &spoken_reading);
         // A request said into a phone (「すたっふ の 方 と 直接 お話し でき ません か」)
         // is read again as written.
         let request = self.handoff.find(folded, true).into_iter().next().or_else(|| {
@@ -477,6 +519,7 @@ impl RuleSet {
         RuleMatches {
             urgent,
             urgent_probability,
+            urgent_possible,
             handoff_request,
             harassment: reading.hits,
             aimed_at: reading.aimed_at,

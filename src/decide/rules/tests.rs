@@ -371,6 +371,17 @@ fn urgent_model_section_is_validated() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("threshold") && err.contains("duplicate id") && err.contains("missing field(s) kind"), "{err}");
+    // The notice threshold is optional (no notice) and must lie below the threshold.
+    assert!(ok.urgent_notice_threshold() > 1.0);
+    let gate = r#""gate": [{"id": "g", "kind": "fraud", "description": "x", "patterns": ["カード"]}]"#;
+    let with = RuleSet::from_json_str(&file(&format!(r#"{{"threshold": 0.9, "notice": 0.6, {gate}}}"#)), "r.json").unwrap();
+    assert_eq!((with.urgent_threshold(), with.urgent_notice_threshold()), (0.9, 0.6));
+    for bad in ["0.9", "0.95", "-0.1"] {
+        let err = RuleSet::from_json_str(&file(&format!(r#"{{"threshold": 0.9, "notice": {bad}, {gate}}}"#)), "r.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("urgent.model.notice") && err.contains("below the threshold"), "{bad}: {err}");
+    }
     let err = RuleSet::from_json_str(r#"{"voc": {"model": {"threshold": 0.5, "gate": []}}}"#, "r.json").unwrap_err().to_string();
     assert!(err.contains("only the urgent group has a model"), "{err}");
     // No model section: the model is never asked.

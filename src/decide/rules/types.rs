@@ -158,12 +158,19 @@ pub struct RuleMatches {
     /// The first urgent rule that fired, or the urgent model
     /// ([`super::URGENT_MODEL_RULE_ID`]) when no rule did.
     pub urgent: Option<RuleHit<UrgentKind>>,
-    /// The urgent model's probability, when it raised the situation from
-    /// this message (no rule fired, the probability reached the threshold
-    /// and the gate opened); a situation raised from two turns joined
+    /// The urgent model's probability, when it raised the situation (or a
+    /// possible one, see `urgent_possible`) from this message: no rule
+    /// fired, the gate opened and the probability reached the threshold (or
+    /// the notice threshold); a situation raised from two turns joined
     /// carries none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urgent_probability: Option<f32>,
+    /// No urgent rule fired and the model's probability stayed below its
+    /// threshold, but reached `urgent.model.notice`
+    /// ([`super::URGENT_NOTICE_RULE_ID`], with the gate's kind and match): not a
+    /// hand-off, but the engine gives the urgent route beside its answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent_possible: Option<RuleHit<UrgentKind>>,
     /// The first hand-off request rule that fired.
     pub handoff_request: Option<HandoffHit>,
     /// Every harassment rule that fired, in file order, then lexicon words
