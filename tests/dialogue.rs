@@ -56,6 +56,15 @@ fn possible_urgent_situation_gets_the_route_beside_the_answer() {
     // A message the gate does not open for (no thing of this deployment) gets none.
     let r = engine.respond_at(&mut Session::new("n"), "送料はいくらですか", at(NIGHT));
     assert!(r.urgent_notice.is_none() && !r.flags.urgent_possible, "{r:?}");
+    // Safety first: the harassment policy's warning and its end keep the route.
+    let mut s = Session::new("n");
+    let r = engine.respond_at(&mut s, "カードの再発行まだなのかよ、バカ", at(NIGHT));
+    assert_eq!(r.kind, ReplyKind::Warn, "{r:?}");
+    assert!(r.urgent_notice.is_some() && r.message.contains("へご連絡ください。"), "{r:?}");
+    s.ended = true;
+    let r = engine.respond_at(&mut s, "カードの再発行はいつ届きますか", at(NIGHT));
+    assert_eq!(r.kind, ReplyKind::End, "{r:?}");
+    assert!(r.urgent_notice.is_some(), "{r:?}");
 }
 
 #[test]

@@ -43,8 +43,8 @@
 //!     ([`EngineConfig::complaint_handoff`]).
 //! 12. A message that may describe an urgent situation without the urgent
 //!     model being sure (`urgent.model.notice` ≤ probability < threshold)
-//!     keeps the `answer`, `clarify` or `fallback` of step 10, with the
-//!     urgent route beside it ([`UrgentNotice`], `flags.urgent_possible`):
+//!     keeps the `answer`, `clarify` or `fallback` of step 10 (or the `warn`
+//!     or `end` of steps 5–6), with the urgent route beside it ([`UrgentNotice`], `flags.urgent_possible`):
 //!     a wrong hand-off would send an ordinary question to the emergency
 //!     desk, a missed one would leave a customer in danger without its number.
 
@@ -402,13 +402,23 @@ impl Engine {
             r.harassment = report;
             return self.finish(session, r, at);
         }
+        // Safety first here too: an abusive message or an ended session that
+        // may describe an urgent situation still gets its route.
+        let notice = |engine: &Self, mut r: Reply| {
+            if let Some(possible) = &matches.urgent_possible {
+                engine.add_urgent_notice(&mut r, possible.kind, at);
+            }
+            r
+        };
         if session.ended {
-            return self.finish(session, self.end_reply(session, flags, voc, report), at);
+            let r = notice(self, self.end_reply(session, flags, voc, report));
+            return self.finish(session, r, at);
         }
         if let Some(report) = report {
             if ends {
                 session.ended = true;
-                return self.finish(session, self.end_reply(session, flags, voc, Some(report)), at);
+                let r = notice(self, self.end_reply(session, flags, voc, Some(report)));
+                return self.finish(session, r, at);
             }
             let mut r = self.base(session, ReplyKind::Warn, flags, voc);
             r.message = "恐れ入りますが、暴言や威圧的な表現、ご要望の繰り返しはお控えください。\
@@ -416,6 +426,7 @@ impl Engine {
                 ご用件があれば、あらためてお知らせください。"
                 .into();
             r.harassment = Some(report);
+            let r = notice(self, r);
             return self.finish(session, r, at);
         }
 
@@ -467,10 +478,7 @@ impl Engine {
             }
         }
 
-        let mut reply = self.decide_on_retrieval(session, &retriever, &result, &masked.text, flags, voc, at);
-        if let Some(possible) = &matches.urgent_possible {
-            self.add_urgent_notice(&mut reply, possible.kind, at);
-        }
+        let reply = notice(self, self.decide_on_retrieval(session, &retriever, &result, &masked.text, flags, voc, at));
         self.finish(session, reply, at)
     }
 
@@ -823,10 +831,10 @@ impl Engine {
         }
     }
 
-    /// Gives the urgent route beside a self-service reply to a message that
-    /// may describe an urgent situation (see [`UrgentNotice`]).
+    /// Gives the urgent route beside a reply that hands nothing off to a
+    /// message that may describe an urgent situation (see [`UrgentNotice`]).
     fn add_urgent_notice(&self, reply: &mut Reply, kind: UrgentKind, at: DateTime<FixedOffset>) {
-        if !matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback) {
+        if !matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback | ReplyKind::Warn | ReplyKind::End) {
             return;
         }
         let route = self.calendar.availability(&self.config.urgent_route, at);

@@ -224,7 +224,7 @@ pub struct Reply {
     pub flags: Flags,
     /// Voice-of-customer class of the message.
     pub voc: VocClass,
-    /// For `answer`, `clarify` and `fallback`: the urgent route, when the
+    /// For `answer`, `clarify`, `fallback`, `warn` and `end`: the urgent route, when the
     /// message may describe an urgent situation (see [`UrgentNotice`]); its
     /// text is also the last paragraph of `message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
