@@ -89,6 +89,7 @@ fn main() -> std::io::Result<()> {
                     truncated: false,
                     resolved: None,
                     smalltalk: false,
+                    urgent_notice: None,
                 };
                 match roll {
                     0..=54 => {

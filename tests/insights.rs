@@ -402,3 +402,34 @@ fn a_typed_verdict_counts_like_the_buttons_and_is_no_topic() {
     assert_eq!(r.topics.list[0].label, "カードについて");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn urgent_notices_are_counted_and_listed_for_review() {
+    let dir = temp_dir("urgent-notice");
+    let sink = JsonlSink::new(&dir).unwrap();
+    // A rule set that gives a notice for every message naming the
+    // deployment's things (so the test does not hang on one probability).
+    let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
+    rules.set_urgent_threshold(1.01);
+    rules.set_urgent_notice_threshold(0.0);
+    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+    let engine = Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let t = at("2026-11-16T10:00:00+09:00");
+    for (i, text) in ["カードの再発行にかかる日数は？", "送料はいくらですか", "暗証番号は1234ですがカードが見当たりません"].iter().enumerate() {
+        let mut s = Session::new(format!("notice-{i}"));
+        let reply = engine.respond_at(&mut s, text, t);
+        let e = Event::turn(&s, &reply, t);
+        assert_eq!(e.urgent_notice.is_some(), reply.urgent_notice.is_some());
+        sink.record(&e).unwrap();
+    }
+    drop(sink);
+    let r = build(std::slice::from_ref(&dir), &ReportOptions::default(), |_| {}).unwrap();
+    // The second names none of the deployment's things; the third is
+    // handed off by a rule (no notice).
+    assert_eq!(r.handoffs.urgent_notices, 1, "{:?}", r.handoffs);
+    assert_eq!(r.handoffs.urgent_notice_texts, ["カードの再発行にかかる日数は？"]);
+    assert_eq!(r.handoffs.by_reason.get("urgent"), Some(&1));
+    let page = html::render(&r);
+    assert!(page.contains("緊急窓口を添えたメッセージ 1 件") && page.contains("<li>カードの再発行にかかる日数は？</li>"), "{page}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -432,7 +432,7 @@ impl Engine {
 
         if let Some(hit) = &matches.handoff_request {
             let route = self.requested_route(session, hit.route.as_deref());
-            let r = self.handoff(session, flags, voc, HandoffReason::Requested, None, &route, at);
+            let r = notice(self, self.handoff(session, flags, voc, HandoffReason::Requested, None, &route, at));
             return self.finish(session, r, at);
         }
 
@@ -443,6 +443,7 @@ impl Engine {
         }
 
         if let Some(r) = self.resolve_clarification(session, &retriever, &text, flags, voc) {
+            let r = notice(self, r);
             return self.finish(session, r, at);
         }
         // A bare choice ("2", "２番") with no choices on offer (or out of
@@ -831,14 +832,19 @@ impl Engine {
         }
     }
 
-    /// Gives the urgent route beside a reply that hands nothing off to a
-    /// message that may describe an urgent situation (see [`UrgentNotice`]).
+    /// Gives the urgent route beside a reply that is no urgent hand-off, to
+    /// a message that may describe an urgent situation (see
+    /// [`UrgentNotice`]): an answer, a warning, or a hand-off to a person
+    /// who may not be there at night. The text is left out of a message that
+    /// already gives the route's contact (the lost-card answer does).
     fn add_urgent_notice(&self, reply: &mut Reply, kind: UrgentKind, at: DateTime<FixedOffset>) {
-        if !matches!(reply.kind, ReplyKind::Answer | ReplyKind::Clarify | ReplyKind::Fallback | ReplyKind::Warn | ReplyKind::End) {
+        if reply.kind == ReplyKind::Smalltalk || reply.handoff.as_ref().is_some_and(|h| h.reason == HandoffReason::Urgent) {
             return;
         }
         let route = self.calendar.availability(&self.config.urgent_route, at);
-        reply.message = format!("{}\n\n{}", reply.message, notice_message(kind, route.as_ref()));
+        if !route.as_ref().is_some_and(|r| reply.message.contains(&r.contact)) {
+            reply.message = format!("{}\n\n{}", reply.message, notice_message(kind, route.as_ref()));
+        }
         reply.flags.urgent_possible = true;
         reply.urgent_notice = Some(UrgentNotice { urgent_kind: kind, route });
     }
@@ -919,15 +925,28 @@ fn urgent_label(kind: UrgentKind) -> &'static str {
 
 /// The last paragraph of a reply with an [`UrgentNotice`].
 fn notice_message(kind: UrgentKind, route: Option<&super::hours::Availability>) -> String {
-    let lead = format!("※{}のおそれがある場合は、チャットではお手続きできません。", urgent_label(kind));
+    let case = match kind {
+        UrgentKind::UnknownCharge => "身に覚えのない請求がある場合は".to_string(),
+        k => format!("{}のおそれがある場合は", urgent_label(k)),
+    };
+    let lead = format!("※{case}、チャットではお手続きできません。");
+    // 「デスク（24時間365日）（0120-…）」 would stack brackets.
+    let named = |a: &super::hours::Availability| match a.route_name.ends_with('）') {
+        true => format!("{} {}", a.route_name, a.contact),
+        false => format!("{}（{}）", a.route_name, a.contact),
+    };
     let Some(a) = route else { return format!("{lead}すぐに担当窓口へご連絡ください。") };
-    let mut msg = format!("{lead}すぐに{}（{}）へご連絡ください。", a.route_name, a.contact);
-    if !a.open_now {
-        if let Some(f) = &a.fallback {
-            msg.push_str(&format!("ただいま受付時間外のため、{}（{}）をご利用ください。", f.route_name, f.contact));
-        } else if let Some(w) = &a.when_closed {
-            msg.push_str(w);
-        }
+    if a.open_now {
+        return format!("{lead}すぐに{}へご連絡ください。", named(a));
+    }
+    let mut msg = format!("{lead}{}はただいま受付時間外です。", a.route_name);
+    match (&a.fallback, &a.next_open) {
+        (Some(f), _) => msg.push_str(&format!("{}をご利用ください。", named(f))),
+        (None, Some(next)) => msg.push_str(&format!("次の受付開始: {next}。")),
+        (None, None) => {}
+    }
+    if let Some(w) = &a.when_closed {
+        msg.push_str(w);
     }
     msg
 }

@@ -583,7 +583,7 @@ impl Report {
         let n = &self.urgent_notices;
         if n.urgent_missed_with_notice + n.other_with_notice > 0 {
             out.push_str(&format!(
-                "\nurgent route as a notice beside the answer: {} of the {} urgent cases not handed off; {} of the {} other cases\n",
+                "\nurgent route given as a notice: {} of the {} urgent cases not handed off; {} of the {} other cases\n",
                 n.urgent_missed_with_notice, n.urgent_missed, n.other_with_notice, n.other
             ));
         }

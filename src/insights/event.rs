@@ -30,7 +30,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
-use crate::decide::rules::{HarassmentCategory, VocClass};
+use crate::decide::rules::{HarassmentCategory, UrgentKind, VocClass};
 use crate::decide::{Feedback, HandoffReason, Reply, ReplyKind, Session, Speaker};
 
 /// The version written in every event.
@@ -109,6 +109,10 @@ pub struct Event {
     /// question to write an entry for.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub smalltalk: bool,
+    /// The reply gave the urgent route as a notice (the message may
+    /// describe this situation; see [`crate::decide::UrgentNotice`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent_notice: Option<UrgentKind>,
 }
 
 /// The session id as the event log keeps it: the first 16 hex digits of its
@@ -178,6 +182,7 @@ impl Event {
             truncated: reply.flags.truncated,
             resolved: reply.verdict.as_ref().map(|v| v.resolved),
             smalltalk: reply.flags.smalltalk,
+            urgent_notice: reply.urgent_notice.as_ref().map(|n| n.urgent_kind),
         }
     }
 
@@ -198,6 +203,7 @@ impl Event {
             harassment: Vec::new(),
             text: None,
             truncated: false,
+            urgent_notice: None,
             resolved: Some(feedback.resolved),
             smalltalk: false,
         }

@@ -98,6 +98,42 @@ test("an urgent case shows the 24-hour number prominently", async () => {
   await page.close();
 });
 
+test("a possible emergency beside an answer shows the 24-hour number as its own card", async () => {
+  const { page, errors } = await openChat();
+  // The engine gives the notice only when its urgent model is fairly but
+  // not fully sure; the test adds one to a real answer (the reply contract:
+  // openapi.yaml, Reply.urgent_notice) so it does not hang on a probability.
+  const notice = "※紛失・盗難のおそれがある場合は、チャットではお手続きできません。すぐに紛失・盗難受付デスク（24時間365日） 0120-000-011へご連絡ください。";
+  await page.route("**/v1/sessions/*/messages", async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    json.message += "\n\n" + notice;
+    json.flags.urgent_possible = true;
+    json.urgent_notice = {
+      urgent_kind: "lost_stolen",
+      route: {
+        route_id: "lost_stolen_desk", route_name: "紛失・盗難受付デスク（24時間365日）", channel: "phone",
+        contact: "0120-000-011", open_now: true, closes_at: null, next_open: null, when_closed: null, fallback: null,
+      },
+    };
+    await route.fulfill({ response, json });
+  });
+  await ask(page, "カードの暗証番号を変えたい");
+  const answer = page.locator(".mdg-answer").last();
+  await answer.waitFor();
+  assert.match(await answer.innerText(), /暗証番号の変更は/);
+  const card = page.locator(".mdg-notice").last();
+  await card.waitFor();
+  assert.match(await card.innerText(), /念のため/);
+  assert.match(await card.innerText(), /紛失・盗難のおそれがある場合は/);
+  const number = card.locator(".mdg-big-number a");
+  assert.equal((await number.innerText()).trim(), "0120-000-011");
+  assert.equal(await number.getAttribute("href"), "tel:0120000011");
+  await page.screenshot({ path: join(SHOTS, "madoguchi-widget-notice.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("browse by category with the keyboard and get an answer", async () => {
   const { page, errors } = await openChat();
   const browse = page.getByRole("button", { name: "カテゴリから探す" });

@@ -134,7 +134,8 @@ struct RawGroup {
 struct RawUrgentModel {
     #[serde(default)]
     description: Option<String>,
-    /// Calibrated probability at which a gated message is urgent (1.01: never).
+    /// Calibrated probability at which a gated message is urgent (1.01:
+    /// never; a `notice` below it still gives notices).
     threshold: f32,
     /// Probability from which a gated message that stays below `threshold`
     /// still gets the urgent route as a notice beside its answer (none: no

@@ -353,7 +353,10 @@ impl RuleSet {
         self.urgent_threshold
     }
 
-    /// Replaces the urgent model's threshold (above 1 disables it).
+    /// Replaces the urgent model's threshold (above 1: the model hands
+    /// nothing off; notices follow their own threshold,
+    /// [`RuleSet::set_urgent_notice_threshold`]; `set_urgent_model(None)`
+    /// silences both).
     pub fn set_urgent_threshold(&mut self, threshold: f32) {
         self.urgent_threshold = threshold;
     }
@@ -418,7 +421,8 @@ impl RuleSet {
             return none;
         }
         let p = model.probability(folded);
-        // Written so that a NaN (probability or thresholds) raises nothing.
+        // Written so that a NaN probability raises nothing, a NaN threshold
+        // no hand-off and a NaN notice threshold no notice.
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(p >= bar) {
             return none;

@@ -447,3 +447,33 @@ fn letters_spelt_apart_are_joined_for_harassment_only() {
     assert!(!harassment("ほんま ば か ちゃう？ 何回おんなじこと言わすん").is_empty());
     assert!(urgent("ほんま ば か ちゃう？").is_none());
 }
+
+#[test]
+fn urgent_notice_band_lies_between_notice_and_threshold() {
+    // The split does not hang on the bundled model's calibration: measure
+    // one gated message's probability, then put the thresholds around it.
+    let text = "カードの再発行にかかる日数を教えてください";
+    let mut r = rules();
+    r.set_urgent_threshold(1.01);
+    r.set_urgent_notice_threshold(0.0);
+    let m = r.check(text);
+    let p = m.urgent_probability.expect("a gated message is scored");
+    assert!(m.urgent.is_none() && m.urgent_possible.as_ref().is_some_and(|h| h.rule_id == URGENT_NOTICE_RULE_ID));
+    // Notice below p, threshold above: a notice, no hand-off.
+    r.set_urgent_notice_threshold(p - 1e-3);
+    r.set_urgent_threshold(p + 1e-3);
+    let m = r.check(text);
+    assert!(m.urgent.is_none() && m.urgent_possible.is_some(), "{m:?}");
+    // Both below p: the model raises it, no notice.
+    r.set_urgent_threshold(p - 5e-4);
+    let m = r.check(text);
+    assert!(m.urgent.as_ref().is_some_and(|h| h.rule_id == URGENT_MODEL_RULE_ID) && m.urgent_possible.is_none(), "{m:?}");
+    // Both above p: nothing, and no probability reported.
+    r.set_urgent_notice_threshold(p + 1e-3);
+    r.set_urgent_threshold(p + 2e-3);
+    let m = r.check(text);
+    assert!(m.urgent.is_none() && m.urgent_possible.is_none() && m.urgent_probability.is_none(), "{m:?}");
+    // A NaN notice threshold gives no notice.
+    r.set_urgent_notice_threshold(f32::NAN);
+    assert!(r.check(text).urgent_possible.is_none());
+}

@@ -163,6 +163,17 @@ pub fn render(report: &Report) -> String {
         }
         o.push_str("</tbody></table>");
     }
+    if h.urgent_notices > 0 {
+        let _ = write!(
+            o,
+            r#"<p>引き継がずに回答し、緊急窓口を添えたメッセージ {} 件（緊急の可能性あり）。緊急だったものはルールで拾えるように、そうでないものは案内が出ないようにご確認ください。</p><ul class="notices">"#,
+            h.urgent_notices
+        );
+        for t in &h.urgent_notice_texts {
+            let _ = write!(o, "<li>{}</li>", escape(t));
+        }
+        o.push_str("</ul>");
+    }
     o.push_str("</section>");
 
     // VOC

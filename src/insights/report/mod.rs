@@ -177,7 +177,19 @@ pub struct Handoffs {
     pub by_reason: BTreeMap<String, u64>,
     /// By route id.
     pub by_route: BTreeMap<String, RouteCount>,
+    /// Turns not handed off whose reply gave the urgent route as a notice
+    /// (the message may have described an urgent situation).
+    #[serde(default)]
+    pub urgent_notices: u64,
+    /// Their masked messages, the first [`URGENT_NOTICE_TEXTS`], for the
+    /// rule owners to check: was it an emergency the rules should catch, or
+    /// an ordinary question the notice should leave alone?
+    #[serde(default)]
+    pub urgent_notice_texts: Vec<String>,
 }
+
+/// How many messages that got the urgent route as a notice the report lists.
+pub const URGENT_NOTICE_TEXTS: usize = 20;
 
 /// Hand-offs to one route.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -175,6 +175,14 @@ impl<'o> Tally<'o> {
                 if let (Some(ReplyKind::Answer), Some(id)) = (e.reply, &e.entry) {
                     self.entries.entry(id.clone()).or_default().answers += 1;
                 }
+                if e.urgent_notice.is_some() {
+                    self.handoffs.urgent_notices += 1;
+                    if let Some(text) = &e.text
+                        && self.handoffs.urgent_notice_texts.len() < super::URGENT_NOTICE_TEXTS
+                    {
+                        self.handoffs.urgent_notice_texts.push(text.clone());
+                    }
+                }
                 if !e.harassment.is_empty() {
                     self.harassment.incidents += 1;
                     for c in &e.harassment {

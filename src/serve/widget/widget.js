@@ -273,8 +273,39 @@
     }
     /* --- end of feedback --- */
 
+    /* The reply's own text: without the urgent notice's paragraph, which
+       renderNotice shows as a card of its own. */
+    function ownMessage(reply) {
+      var text = String(reply.message || "");
+      if (!reply.urgent_notice) return text;
+      var at = text.lastIndexOf("\n\n※");
+      return at >= 0 ? text.slice(0, at) : text;
+    }
+
+    /* The message may describe an urgent situation the engine was not sure
+       enough to hand off: the urgent route, as prominent as a hand-off's. */
+    function renderNotice(reply) {
+      var n = reply.urgent_notice;
+      var text = String(reply.message || "");
+      var at = text.lastIndexOf("\n\n※");
+      var card = el("div", { className: "mdg-handoff mdg-urgent mdg-notice", role: "group", "aria-label": "緊急のご連絡先" });
+      card.appendChild(el("p", { className: "mdg-handoff-title", text: "念のため：緊急のご連絡先" }));
+      if (at >= 0) card.appendChild(el("p", { text: text.slice(at + 2) }));
+      if (n.route) {
+        card.appendChild(el("p", { className: "mdg-big-number" }, [contactNode(n.route.contact)]));
+        card.appendChild(availabilityList(n.route));
+        if (!n.route.open_now && n.route.fallback) {
+          card.appendChild(el("div", { className: "mdg-alt" }, [
+            el("p", { className: "mdg-alt-title", text: "いまご利用いただける窓口" }),
+            availabilityList(n.route.fallback)
+          ]));
+        }
+      }
+      addBubble("bot", [card], "mdg-notice-msg");
+    }
+
     function renderClarify(reply) {
-      var lines = String(reply.message).split("\n");
+      var lines = ownMessage(reply).split("\n");
       var parts = [el("p", { text: lines[0] })];
       parts.push(choiceButtons(reply.choices, "候補", function (c) { return String(c.number); }));
       if (lines.length > 1) parts.push(el("p", { className: "mdg-sub", text: lines[lines.length - 1] }));
@@ -282,7 +313,7 @@
     }
 
     function renderFallback(reply) {
-      var parts = paragraphs(reply.message);
+      var parts = paragraphs(ownMessage(reply));
       if (reply.suggestions && reply.suggestions.length) {
         var list = el("ul", { className: "mdg-choices mdg-inline", "aria-label": "カテゴリ" });
         reply.suggestions.forEach(function (name) {
@@ -315,7 +346,7 @@
       var h = reply.handoff || {};
       var route = h.route;
       var urgent = h.reason === "urgent";
-      var lead = String(reply.message).split("\n")[0];
+      var lead = ownMessage(reply).split("\n")[0];
       var card = el("div", {
         className: "mdg-handoff" + (urgent ? " mdg-urgent" : ""), role: "group",
         "aria-label": urgent ? "緊急のご連絡先" : "担当窓口のご案内"
@@ -376,19 +407,20 @@
     function render(reply) {
       if (reply.verdict) markVerdict(reply.verdict);
       switch (reply.kind) {
-        case "answer": if (reply.answer) { renderAnswer(reply); break; } addBubble("bot", paragraphs(reply.message)); break;
+        case "answer": if (reply.answer) { renderAnswer(reply); break; } addBubble("bot", paragraphs(ownMessage(reply))); break;
         case "clarify": renderClarify(reply); break;
         case "fallback": renderFallback(reply); break;
         case "handoff": renderHandoff(reply); break;
         case "warn":
-          addBubble("bot", [el("p", { className: "mdg-label-warn", text: "ご注意" })].concat(paragraphs(reply.message)), "mdg-warn");
+          addBubble("bot", [el("p", { className: "mdg-label-warn", text: "ご注意" })].concat(paragraphs(ownMessage(reply))), "mdg-warn");
           break;
         case "end":
-          addBubble("bot", paragraphs(reply.message), "mdg-end");
+          addBubble("bot", paragraphs(ownMessage(reply)), "mdg-end");
           endChat();
           break;
-        default: addBubble("bot", paragraphs(reply.message));
+        default: addBubble("bot", paragraphs(ownMessage(reply)));
       }
+      if (reply.urgent_notice) renderNotice(reply);
       if (reply.flags && reply.flags.truncated) {
         notice("メッセージが長いため、最初の部分だけを読み取りました。続きは分けてお送りください。");
       }
