@@ -3,7 +3,11 @@
 //! it by **grouped** cross-validation, fits the calibration and writes
 //! `dictionaries/urgent-model.json`.
 //!
-//! Run: `cargo run --release --example train_urgent [-- --no-write] [--rules FILE] [--max-n N] [--all-rows] [--threshold P] [-v]`
+//! Run: `cargo run --release --example train_urgent [-- --no-write] [--rules FILE] [--max-n N] [--all-rows] [--threshold P] [--masked] [-v]`
+//!
+//! `--masked` (an experiment; the engine does not read text this way) takes
+//! the features from the text as the gate reads it, its masks blanked
+//! (`RuleSet::urgent_gate_text`): README, Results → Decisions, "Masked text".
 //!
 //! Rows (all development data; nothing under `tests/decisions/test`,
 //! `tests/ordinary/test.txt`, `tests/harassment/test.jsonl` or
@@ -116,6 +120,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let write = !args.iter().any(|a| a == "--no-write");
     let verbose = args.iter().any(|a| a == "-v");
     let all_rows = args.iter().any(|a| a == "--all-rows");
+    // An experiment (see the module doc): features of the masked text.
+    let masked_text = args.iter().any(|a| a == "--masked");
     let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let opts = TrainOptions {
         max_n: opt("--max-n").map(|v| v.parse()).transpose()?.unwrap_or(4),
@@ -200,7 +206,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let gate = rules.urgent_gate(&text).map(|h| h.rule_id);
-        let feats = features(&folded, &Evidence::default(), opts.max_n, false, false);
+        let read = if masked_text { rules.urgent_gate_text(&text) } else { folded.clone() };
+        let feats = features(&read, &Evidence::default(), opts.max_n, false, false);
         rows.push(Row { text, label, group, commit, gate, feats });
     }
     let groups: Vec<String> = {

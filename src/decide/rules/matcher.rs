@@ -750,6 +750,17 @@ impl<M> Group<M> {
         out
     }
 
+    /// `folded` with each section's group masks applied in turn.
+    pub(super) fn masked<'t>(&self, folded: &'t str) -> Cow<'t, str> {
+        let mut text = Cow::Borrowed(folded);
+        for s in &self.sections {
+            if let Cow::Owned(t) = s.mask(&text) {
+                text = Cow::Owned(t);
+            }
+        }
+        text
+    }
+
     /// Byte ranges of `folded` that the groups' masks (group-level and
     /// rule-level) blank out; the lexicon ignores words inside them.
     pub(super) fn mask_ranges(&self, folded: &str) -> Vec<std::ops::Range<usize>> {

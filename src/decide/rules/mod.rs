@@ -388,6 +388,19 @@ impl RuleSet {
         first_hit(&self.urgent_gate, &fold_text(&normalize(message)))
     }
 
+    /// The folded message as the urgent model's gate reads it: the urgent
+    /// group's and the gate's masks (hypotheticals, negation, other people's
+    /// things, things found again) blanked.
+    ///
+    /// ```
+    /// let rules = madoguchi::decide::rules::RuleSet::bundled()?;
+    /// assert!(rules.urgent_gate_text("もしカードを落としたらどうすれば").len() < "もしかーどを落としたらどうすれば".len());
+    /// # Ok::<(), madoguchi::Error>(())
+    /// ```
+    pub fn urgent_gate_text(&self, message: &str) -> String {
+        self.urgent_gate.masked(&fold_text(&normalize(message))).into_owned()
+    }
+
     /// The urgent rules, then (when none fires) the urgent model behind its
     /// gate; with the model's probability when it raised the situation.
     ///
