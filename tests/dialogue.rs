@@ -612,3 +612,24 @@ fn a_polite_no_thanks_is_no_verdict_and_a_late_no_offers_the_other_hits() {
     assert!(matches!(r.kind, ReplyKind::Clarify | ReplyKind::Fallback), "{r:?}");
     assert!(r.verdict.is_none());
 }
+
+#[test]
+fn the_bot_says_what_the_rules_file_says() {
+    // An operator rewords the bot in the rules file's `messages` section.
+    let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
+    rules.extend(
+        madoguchi::decide::RuleSet::from_json_str(
+            r#"{"messages": {"greeting": "こんにちは、市役所です。", "no_match": "わかりませんでした。", "handoff_requested": "職員におつなぎします。"}}"#,
+            "city.json",
+        )
+        .unwrap(),
+    );
+    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+    let engine = Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let r = engine.respond_at(&mut Session::new("m"), "こんにちは", at(OPEN));
+    assert_eq!((r.kind, r.message.as_str()), (ReplyKind::Smalltalk, "こんにちは、市役所です。"));
+    let r = engine.respond_at(&mut Session::new("m"), "火星の天気を教えて", at(OPEN));
+    assert_eq!((r.kind, r.message.as_str()), (ReplyKind::Fallback, "わかりませんでした。"));
+    let r = engine.respond_at(&mut Session::new("m"), "オペレーターと話したい", at(OPEN));
+    assert!(r.message.starts_with("職員におつなぎします。\n窓口: "), "{}", r.message);
+}

@@ -53,6 +53,7 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::hours::Calendar;
+use super::messages::Messages;
 use super::pii;
 use super::reply::{
     AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, UrgentNotice,
@@ -352,7 +353,7 @@ impl Engine {
                 return self.finish(session, self.end_reply(session, flags, VocClass::Inquiry, None), at);
             }
             let mut r = self.base(session, ReplyKind::Fallback, flags, VocClass::Inquiry);
-            r.message = "メッセージを読み取れませんでした。ご質問を文章で入力してください。".into();
+            r.message = self.rules.messages().unreadable.clone();
             r.suggestions = self.category_names();
             return self.finish(session, r, at);
         }
@@ -421,10 +422,7 @@ impl Engine {
                 return self.finish(session, r, at);
             }
             let mut r = self.base(session, ReplyKind::Warn, flags, voc);
-            r.message = "恐れ入りますが、暴言や威圧的な表現、ご要望の繰り返しはお控えください。\
-                当社のカスタマーハラスメントに対する基本方針に基づき、続く場合はこのチャットでの対応を終了させていただきます。\
-                ご用件があれば、あらためてお知らせください。"
-                .into();
+            r.message = self.rules.messages().warn.clone();
             r.harassment = Some(report);
             let r = notice(self, r);
             return self.finish(session, r, at);
@@ -450,9 +448,10 @@ impl Engine {
         // range) is not a question: searching "2" would match 2回線目.
         if choice_number(&text).is_some() {
             let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
+            let m = self.rules.messages();
             r.message = match &session.pending {
-                Some(p) => format!("1〜{}の番号でお選びいただくか、ご質問を文章でお聞かせください。", p.candidates.len()),
-                None => "番号でのご指定は、候補をご案内したときにお使いください。ご質問を文章でお聞かせください。".into(),
+                Some(p) => Messages::fill(&m.pick_a_number, &[("count", &p.candidates.len().to_string())]),
+                None => m.number_without_choices.clone(),
             };
             return self.finish(session, r, at);
         }
@@ -552,10 +551,7 @@ impl Engine {
         if !choices.is_empty() {
             let mut r = self.base(session, ReplyKind::Clarify, flags, voc);
             let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
-            r.message = format!(
-                "お問い合わせの内容は次のどれに近いでしょうか。番号でお選びください。\n{}\nどれにも当てはまらない場合は、別の言葉でお聞かせください。",
-                list.join("\n")
-            );
+            r.message = Messages::fill(&self.rules.messages().clarify, &[("choices", &list.join("\n"))]);
             session.pending = Some(PendingClarification {
                 candidates: choices.iter().map(|c| c.id.clone()).collect(),
                 query: masked_text.to_string(),
@@ -565,9 +561,7 @@ impl Engine {
         }
 
         let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
-        r.message = "申し訳ありません。お問い合わせに合うご案内が見つかりませんでした。\
-            言葉を変えてもう一度お聞かせいただくか、次のカテゴリからお探しください。"
-            .into();
+        r.message = self.rules.messages().no_match.clone();
         r.suggestions = self.category_names();
         r
     }
@@ -719,9 +713,9 @@ impl Engine {
         session.consecutive_failures = 0;
         let availability = self.calendar.availability(&route_id, at);
         let mut r = self.base(session, ReplyKind::Handoff, flags, voc);
-        r.message = handoff_message(reason, availability.as_ref());
+        r.message = handoff_message(self.rules.messages(), reason, availability.as_ref());
         if repeat {
-            r.message = format!("先ほどのご依頼は担当窓口に引き継ぎ済みです。あらためてご案内します。\n{}", r.message);
+            r.message = format!("{}\n{}", self.rules.messages().handoff_repeat, r.message);
         }
         let priority = match reason {
             HandoffReason::Urgent => Priority::High,
@@ -806,9 +800,7 @@ impl Engine {
 
     fn end_reply(&self, session: &Session, flags: Flags, voc: VocClass, report: Option<HarassmentReport>) -> Reply {
         let mut r = self.base(session, ReplyKind::End, flags, voc);
-        r.message = "誠に恐れ入りますが、当社のカスタマーハラスメントに対する基本方針に基づき、\
-            このチャットでの対応を終了いたしました。"
-            .into();
+        r.message = self.rules.messages().end.clone();
         r.harassment = report;
         r
     }
@@ -842,8 +834,10 @@ impl Engine {
             return;
         }
         let route = self.calendar.availability(&self.config.urgent_route, at);
-        if !route.as_ref().is_some_and(|r| reply.message.contains(&r.contact)) {
-            reply.message = format!("{}\n\n{}", reply.message, notice_message(kind, route.as_ref()));
+        if let Some(r) = &route
+            && !reply.message.contains(&r.contact)
+        {
+            reply.message = format!("{}\n\n{}", reply.message, notice_message(self.rules.messages(), kind, route.as_ref()));
         }
         reply.flags.urgent_possible = true;
         reply.urgent_notice = Some(UrgentNotice { urgent_kind: kind, route });
@@ -924,25 +918,17 @@ fn urgent_label(kind: UrgentKind) -> &'static str {
 }
 
 /// The last paragraph of a reply with an [`UrgentNotice`].
-fn notice_message(kind: UrgentKind, route: Option<&super::hours::Availability>) -> String {
-    let case = match kind {
-        UrgentKind::UnknownCharge => "身に覚えのない請求がある場合は".to_string(),
-        k => format!("{}のおそれがある場合は", urgent_label(k)),
-    };
-    let lead = format!("※{case}、チャットではお手続きできません。");
-    // 「デスク（24時間365日）（0120-…）」 would stack brackets.
-    let named = |a: &super::hours::Availability| match a.route_name.ends_with('）') {
-        true => format!("{} {}", a.route_name, a.contact),
-        false => format!("{}（{}）", a.route_name, a.contact),
-    };
-    let Some(a) = route else { return format!("{lead}すぐに担当窓口へご連絡ください。") };
+fn notice_message(m: &Messages, kind: UrgentKind, route: Option<&super::hours::Availability>) -> String {
+    let case = m.notice_cases.get(&kind).map(String::as_str).unwrap_or_default();
+    // The urgent route is checked to exist at start (`validate`).
+    let Some(a) = route else { return String::new() };
     if a.open_now {
-        return format!("{lead}すぐに{}へご連絡ください。", named(a));
+        return Messages::fill(&m.notice_open, &[("case", case), ("route", &route_named(m, a))]);
     }
-    let mut msg = format!("{lead}{}はただいま受付時間外です。", a.route_name);
+    let mut msg = Messages::fill(&m.notice_closed, &[("case", case), ("name", &a.route_name)]);
     match (&a.fallback, &a.next_open) {
-        (Some(f), _) => msg.push_str(&format!("{}をご利用ください。", named(f))),
-        (None, Some(next)) => msg.push_str(&format!("次の受付開始: {next}。")),
+        (Some(f), _) => msg.push_str(&Messages::fill(&m.notice_instead, &[("route", &route_named(m, f))])),
+        (None, Some(next)) => msg.push_str(&Messages::fill(&m.next_open, &[("time", next)])),
         (None, None) => {}
     }
     if let Some(w) = &a.when_closed {
@@ -951,27 +937,34 @@ fn notice_message(kind: UrgentKind, route: Option<&super::hours::Availability>) 
     msg
 }
 
-fn handoff_message(reason: HandoffReason, route: Option<&super::hours::Availability>) -> String {
+/// A route's name and contact as a line gives them (「デスク（24時間365日）（0120-…）」
+/// would stack brackets: a name ending in one gets the other form).
+fn route_named(m: &Messages, a: &super::hours::Availability) -> String {
+    let template = if a.route_name.ends_with('）') { &m.route_name_bracketed } else { &m.route_name };
+    Messages::fill(template, &[("name", &a.route_name), ("contact", &a.contact)])
+}
+
+fn handoff_message(m: &Messages, reason: HandoffReason, route: Option<&super::hours::Availability>) -> String {
     let lead = match reason {
-        HandoffReason::Urgent => "緊急のご用件と判断しました。チャットではお手続きできないため、すぐに担当窓口へご連絡ください。",
-        HandoffReason::Requested => "担当者におつなぎします。",
-        HandoffReason::Unresolved => "自動応答ではお役に立てず申し訳ありません。担当者がご案内します。",
-        HandoffReason::Complaint => "ご不便をおかけし申し訳ありません。担当部署がお話を伺います。",
+        HandoffReason::Urgent => &m.handoff_urgent,
+        HandoffReason::Requested => &m.handoff_requested,
+        HandoffReason::Unresolved => &m.handoff_unresolved,
+        HandoffReason::Complaint => &m.handoff_complaint,
     };
     let Some(a) = route else { return lead.to_string() };
-    let mut msg = format!("{lead}\n窓口: {}（{}）", a.route_name, a.contact);
+    let mut msg = format!("{lead}\n{}", Messages::fill(&m.route, &[("route", &route_named(m, a))]));
     if a.open_now {
-        msg.push_str("\nただいま受付中です。");
+        msg.push_str(&format!("\n{}", m.route_open));
     } else {
-        msg.push_str("\nただいま受付時間外です。");
+        msg.push_str(&format!("\n{}", m.route_closed));
         if let Some(next) = &a.next_open {
-            msg.push_str(&format!("次の受付開始: {next}。"));
+            msg.push_str(&Messages::fill(&m.next_open, &[("time", next)]));
         }
         if let Some(w) = &a.when_closed {
             msg.push_str(&format!("\n{w}"));
         }
         if let Some(f) = &a.fallback {
-            msg.push_str(&format!("\nいまご利用いただける窓口: {}（{}）", f.route_name, f.contact));
+            msg.push_str(&format!("\n{}", Messages::fill(&m.route_instead, &[("route", &route_named(m, f))])));
         }
     }
     msg

@@ -15,6 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::engine::{Engine, choice_number};
+use super::messages::Messages;
 use super::reply::{Flags, Reply, ReplyKind};
 use super::rules::VocClass;
 use super::session::{PendingClarification, Session, Speaker};
@@ -64,9 +65,6 @@ pub struct Feedback {
     /// `handoff`).
     pub reply: Option<Reply>,
 }
-
-const SORRY: &str = "お役に立てず申し訳ありません。";
-const PERSON: &str = "担当者との対応をご希望の場合は「担当者と話したい」とお送りください。";
 
 impl Engine {
     /// Records the customer's feedback on the answer of `turn` at the
@@ -149,7 +147,7 @@ impl Engine {
     /// to reach a person.
     pub(super) fn sorry_fallback(&self, session: &Session, flags: Flags, voc: VocClass) -> Reply {
         let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
-        r.message = format!("{SORRY}言葉を変えてもう一度お聞かせいただくか、次のカテゴリからお探しください。\n{PERSON}");
+        r.message = self.rules().messages().sorry_fallback.clone();
         r.suggestions = self.category_names();
         r
     }
@@ -167,10 +165,7 @@ impl Engine {
         }
         let mut r = self.base(session, ReplyKind::Clarify, Flags::default(), VocClass::Inquiry);
         let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
-        r.message = format!(
-            "{SORRY}次のご案内のどれかが近いでしょうか。番号でお選びください。\n{}\n{PERSON}",
-            list.join("\n")
-        );
+        r.message = Messages::fill(&self.rules().messages().sorry_clarify, &[("choices", &list.join("\n"))]);
         session.pending =
             Some(PendingClarification { candidates: choices.iter().map(|c| c.id.clone()).collect(), query: question });
         r.choices = choices;

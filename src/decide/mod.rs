@@ -8,6 +8,7 @@ pub mod engine;
 pub mod feedback;
 pub mod harassment;
 pub mod hours;
+pub mod messages;
 pub mod pii;
 pub mod reply;
 pub mod rules;

@@ -21,6 +21,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::engine::Engine;
+use super::messages::Messages;
 use super::reply::{Flags, Reply, ReplyKind, Verdict};
 use super::rules::{Act, VocClass};
 use super::session::{Session, Speaker};
@@ -66,20 +67,20 @@ impl Engine {
             (Act::Yes | Act::Thanks, Some((turn, entry, false)), _) => {
                 session.feedback.push(turn);
                 session.consecutive_failures = 0;
-                let mut r = line(self, session, "お役に立ててよかったです。ほかにもご質問があればどうぞ。");
+                let mut r = line(self, session, &self.rules().messages().resolved);
                 r.verdict = Some(Verdict { turn, entry_id: entry, resolved: true });
                 r
             }
             (Act::Yes, _, Some(p)) => {
-                let text = format!("1〜{}の番号でお選びいただくか、ご質問を文章でお聞かせください。", p.candidates.len());
+                let text = Messages::fill(&self.rules().messages().pick_a_number, &[("count", &p.candidates.len().to_string())]);
                 line(self, session, &text)
             }
             // Thanks or goodbye: the choices on offer stay on offer.
             (Act::Thanks | Act::Bye, _, _) => {
-                line(self, session, "ご利用ありがとうございました。ほかにもご質問があれば、いつでもお気軽にどうぞ。")
+                line(self, session, &self.rules().messages().thanks)
             }
-            (Act::Greeting, _, _) => line(self, session, "お問い合わせありがとうございます。ご質問をどうぞ。"),
-            (Act::Yes | Act::No, _, _) => line(self, session, "ご用件をお聞かせください。ご質問を文章でどうぞ。"),
+            (Act::Greeting, _, _) => line(self, session, &self.rules().messages().greeting),
+            (Act::Yes | Act::No, _, _) => line(self, session, &self.rules().messages().ask_question),
         }
     }
 

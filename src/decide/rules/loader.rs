@@ -42,6 +42,10 @@ struct RawFile {
     voc: RawGroup,
     #[serde(default)]
     smalltalk: RawSmalltalk,
+    /// What the bot says (see [`crate::decide::messages`]); keys left out
+    /// keep the bundled text.
+    #[serde(default)]
+    messages: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// `smalltalk`: whole-message words per act (see [`super::smalltalk`]).
@@ -475,6 +479,19 @@ impl<'a> Loader<'a> {
         let voc = self.group("voc", raw.voc, |r| tag_of(r, &["class"], |r| r.class));
         let lexicon = self.lexicon(raw.lexicon);
         let smalltalk = self.smalltalk(raw.smalltalk);
+        let bundled = crate::decide::messages::Messages::bundled();
+        let own_messages = raw.messages.is_some();
+        let messages = match raw.messages.map(|section| crate::decide::messages::Messages::overlay(bundled, &section)) {
+            Some(Ok(m)) => m,
+            Some(Err(problems)) => {
+                let line = self.line_of("\"messages\"");
+                for p in problems {
+                    self.err(line, p);
+                }
+                bundled.clone()
+            }
+            None => bundled.clone(),
+        };
         if let Some(e) = Error::from_many(self.errors) {
             return Err(e);
         }
@@ -490,6 +507,8 @@ impl<'a> Loader<'a> {
             policy,
             lexicon,
             smalltalk,
+            messages: std::sync::Arc::new(messages),
+            own_messages,
             classifier: None,
         })
     }

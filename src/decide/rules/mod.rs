@@ -174,7 +174,7 @@ pub const URGENT_NOTICE_RULE_ID: &str = "model.urgent_possible";
 /// Threshold of a rule set without `urgent.model`: above any probability.
 pub(crate) const NO_MODEL_THRESHOLD: f32 = 1.01;
 
-const BUNDLED_JSON: &str = include_str!("../../../dictionaries/rules.json");
+pub(crate) const BUNDLED_JSON: &str = include_str!("../../../dictionaries/rules.json");
 const BUNDLED_PATH: &str = "dictionaries/rules.json";
 
 /// What the urgent rules and model say of one message.
@@ -215,6 +215,10 @@ pub struct RuleSet {
     policy: Policy,
     lexicon: Lexicon,
     smalltalk: Smalltalk,
+    /// What the bot says (the `messages` section; bundled texts for the rest).
+    messages: Arc<crate::decide::messages::Messages>,
+    /// The file had a `messages` section (so `extend` takes it).
+    own_messages: bool,
     classifier: Option<Arc<Classifier>>,
 }
 
@@ -294,6 +298,10 @@ impl RuleSet {
         self.voc.sections.extend(other.voc.sections);
         self.lexicon.extend(&other.lexicon);
         self.smalltalk.extend(&other.smalltalk);
+        if other.own_messages {
+            self.messages = other.messages.clone();
+            self.own_messages = true;
+        }
     }
 
     /// The act of a small-talk message (thanks, yes, no, a greeting, a
@@ -301,6 +309,11 @@ impl RuleSet {
     /// `smalltalk` section; see [`Smalltalk::act`].
     pub fn smalltalk(&self, message: &str) -> Option<Act> {
         self.smalltalk.act(message)
+    }
+
+    /// What the bot says (see [`crate::decide::messages`]).
+    pub fn messages(&self) -> &crate::decide::messages::Messages {
+        &self.messages
     }
 
     /// The small-talk words (see [`RuleSet::smalltalk`]).

@@ -477,3 +477,32 @@ fn urgent_notice_band_lies_between_notice_and_threshold() {
     r.set_urgent_notice_threshold(f32::NAN);
     assert!(r.check(text).urgent_possible.is_none());
 }
+
+#[test]
+fn messages_section_is_validated_and_overlays_the_bundled_texts() {
+    use crate::decide::messages::Messages;
+    let bundled = Messages::bundled();
+    // Every bundled text loads and holds its placeholders.
+    assert!(bundled.clarify.contains("{choices}") && bundled.pick_a_number.contains("{count}"));
+    let r = RuleSet::from_json_str(r#"{"messages": {"description": "x", "greeting": "やあ", "notice_cases": {"fraud": "不正かもしれないときは"}}}"#, "r.json").unwrap();
+    assert_eq!(r.messages().greeting, "やあ");
+    assert_eq!(r.messages().notice_cases[&UrgentKind::Fraud], "不正かもしれないときは");
+    assert_eq!(r.messages().notice_cases[&UrgentKind::LostStolen], bundled.notice_cases[&UrgentKind::LostStolen]);
+    assert_eq!(r.messages().warn, bundled.warn);
+    for (section, needle) in [
+        (r#"{"greting": "やあ"}"#, "messages.greting: unknown key"),
+        (r#"{"clarify": "どれ？ {list}"}"#, "unknown placeholder {list}"),
+        (r#"{"pick_a_number": "番号で"}"#, "must hold {count}"),
+        (r#"{"warn": ""}"#, "messages.warn: empty"),
+        (r#"{"warn": 3}"#, "messages:"),
+    ] {
+        let err = RuleSet::from_json_str(&format!(r#"{{"messages": {section}}}"#), "r.json").unwrap_err().to_string();
+        assert!(err.contains(needle) && err.contains("r.json"), "{section}: {err}");
+    }
+    // A second file's messages replace the first's when it has a section.
+    let mut base = RuleSet::bundled().unwrap();
+    base.extend(RuleSet::from_json_str(r#"{"messages": {"thanks": "どうも"}}"#, "extra.json").unwrap());
+    assert_eq!(base.messages().thanks, "どうも");
+    base.extend(RuleSet::from_json_str(r#"{"voc": {}}"#, "more.json").unwrap());
+    assert_eq!(base.messages().thanks, "どうも", "a file without messages keeps them");
+}

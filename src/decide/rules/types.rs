@@ -9,7 +9,7 @@ use crate::normalize::{fold_text, normalize};
 
 
 /// The situation behind an urgent hand-off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UrgentKind {
     /// A card, phone or wallet was lost or stolen.
@@ -24,6 +24,34 @@ pub enum UrgentKind {
     CardDataLeak,
     /// The customer acted on a phishing site, mail, SMS or call.
     Phishing,
+}
+
+impl UrgentKind {
+    /// Every kind.
+    pub const ALL: &'static [UrgentKind] = &[
+        UrgentKind::LostStolen,
+        UrgentKind::Fraud,
+        UrgentKind::UnknownCharge,
+        UrgentKind::AccountTakeover,
+        UrgentKind::CardDataLeak,
+        UrgentKind::Phishing,
+    ];
+
+    /// The name used in the JSON (`lost_stolen` …).
+    ///
+    /// ```
+    /// assert_eq!(madoguchi::decide::rules::UrgentKind::UnknownCharge.as_str(), "unknown_charge");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrgentKind::LostStolen => "lost_stolen",
+            UrgentKind::Fraud => "fraud",
+            UrgentKind::UnknownCharge => "unknown_charge",
+            UrgentKind::AccountTakeover => "account_takeover",
+            UrgentKind::CardDataLeak => "card_data_leak",
+            UrgentKind::Phishing => "phishing",
+        }
+    }
 }
 
 /// Kinds of customer harassment.

@@ -1,0 +1,203 @@
+//! What the bot says: every line the engine writes to the customer, from
+//! the `messages` section of the rules file. A file that leaves a key out
+//! (or has no section) keeps the bundled text, so an operator rewords only
+//! what they want. Placeholders are names in braces (`{count}`); each key
+//! says which it takes, and a text that names another one, or leaves out
+//! a required one, is refused when the rules load.
+//!
+//! ```
+//! use madoguchi::decide::rules::RuleSet;
+//! let rules = RuleSet::from_json_str(r#"{"messages": {"greeting": "こんにちは。ご用件をどうぞ。"}}"#, "r.json")?;
+//! assert_eq!(rules.messages().greeting, "こんにちは。ご用件をどうぞ。");
+//! // Keys left out keep the bundled text.
+//! assert_eq!(rules.messages().no_match, RuleSet::bundled()?.messages().no_match);
+//! let bad = RuleSet::from_json_str(r#"{"messages": {"clarify": "どれですか"}}"#, "r.json").unwrap_err();
+//! assert!(bad.to_string().contains("{choices}"));
+//! # Ok::<(), madoguchi::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::UrgentKind;
+
+/// Every customer-facing line of the engine (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// An empty or unreadable message.
+    pub unreadable: String,
+    /// A bare number while choices are on offer: `{count}` choices.
+    pub pick_a_number: String,
+    /// A bare number with no choices on offer.
+    pub number_without_choices: String,
+    /// Choices: `{choices}` is the numbered list, one per line.
+    pub clarify: String,
+    /// Nothing fits.
+    pub no_match: String,
+    /// The harassment policy's warning.
+    pub warn: String,
+    /// The harassment policy's end of the chat.
+    pub end: String,
+    /// First line of a hand-off, per reason.
+    pub handoff_urgent: String,
+    /// First line of a hand-off to a person on request.
+    pub handoff_requested: String,
+    /// First line of a hand-off after turns without an answer.
+    pub handoff_unresolved: String,
+    /// First line of a hand-off of a complaint.
+    pub handoff_complaint: String,
+    /// Put before a hand-off repeated for the same need.
+    pub handoff_repeat: String,
+    /// The route of a hand-off: `{route}` (name and contact).
+    pub route: String,
+    /// The route is open now.
+    pub route_open: String,
+    /// The route is closed now.
+    pub route_closed: String,
+    /// When it opens next: `{time}`.
+    pub next_open: String,
+    /// The route to use while the first is closed: `{route}`.
+    pub route_instead: String,
+    /// How a route is named in a line: `{name}` and `{contact}`.
+    pub route_name: String,
+    /// The same when the name already ends in a bracket (「デスク（24時間）」).
+    pub route_name_bracketed: String,
+    /// Nothing more to offer after いいえ.
+    pub sorry_fallback: String,
+    /// Other entries after いいえ: `{choices}`.
+    pub sorry_clarify: String,
+    /// Thanks or yes right after an answer.
+    pub resolved: String,
+    /// Thanks or goodbye at other times.
+    pub thanks: String,
+    /// A greeting.
+    pub greeting: String,
+    /// Yes or no with nothing to say yes or no to.
+    pub ask_question: String,
+    /// The urgent notice when the urgent route is open: `{case}`, `{route}`.
+    pub notice_open: String,
+    /// The urgent notice when it is closed: `{case}`, `{name}` (then the
+    /// route to use instead, or when it opens, and its closed text).
+    pub notice_closed: String,
+    /// After `notice_closed`: the route open instead, `{route}`.
+    pub notice_instead: String,
+    /// The urgent notice's `{case}` per kind.
+    pub notice_cases: BTreeMap<UrgentKind, String>,
+}
+
+/// Placeholders each key takes: (key, required, optional).
+const PLACEHOLDERS: &[(&str, &[&str], &[&str])] = &[
+    ("pick_a_number", &["count"], &[]),
+    ("clarify", &["choices"], &[]),
+    ("route", &["route"], &[]),
+    ("next_open", &["time"], &[]),
+    ("route_instead", &["route"], &[]),
+    ("route_name", &["name", "contact"], &[]),
+    ("route_name_bracketed", &["name", "contact"], &[]),
+    ("sorry_clarify", &["choices"], &[]),
+    ("notice_open", &["case", "route"], &[]),
+    ("notice_closed", &["case", "name"], &[]),
+    ("notice_instead", &["route"], &[]),
+];
+
+impl Default for Messages {
+    fn default() -> Self {
+        Messages::bundled().clone()
+    }
+}
+
+impl Messages {
+    /// The bundled texts (the `messages` section of the bundled
+    /// `dictionaries/rules.json`).
+    pub fn bundled() -> &'static Messages {
+        static BUNDLED: std::sync::OnceLock<Messages> = std::sync::OnceLock::new();
+        BUNDLED.get_or_init(|| {
+            let file: serde_json::Value = serde_json::from_str(super::rules::BUNDLED_JSON).expect("the bundled rules are JSON");
+            let mut section = file.get("messages").cloned().expect("the bundled rules have messages");
+            section.as_object_mut().expect("an object").remove("description");
+            let messages: Messages = serde_json::from_value(section).expect("the bundled messages are complete");
+            messages.check().expect("the bundled messages are valid");
+            messages
+        })
+    }
+
+    /// `template` with each `{name}` replaced by its value.
+    pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+        let mut out = template.to_string();
+        for (name, value) in values {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+
+    /// The messages of `base` with the keys of `section` replaced; errors
+    /// name the key.
+    pub(crate) fn overlay(base: &Messages, section: &serde_json::Map<String, serde_json::Value>) -> Result<Messages, Vec<String>> {
+        let mut value = serde_json::to_value(base).map_err(|e| vec![e.to_string()])?;
+        let object = value.as_object_mut().expect("Messages is an object");
+        let mut errors = Vec::new();
+        for (key, v) in section {
+            match (key.as_str(), object.get_mut(key)) {
+                ("description", _) => {}
+                ("notice_cases", Some(serde_json::Value::Object(cases))) => match v.as_object() {
+                    Some(given) => cases.extend(given.clone()),
+                    None => errors.push("messages.notice_cases: an object of urgent kind → text".into()),
+                },
+                (_, Some(slot)) => *slot = v.clone(),
+                (_, None) => errors.push(format!("messages.{key}: unknown key")),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let messages: Messages = serde_json::from_value(value).map_err(|e| vec![format!("messages: {e}")])?;
+        messages.check()?;
+        Ok(messages)
+    }
+
+    /// Every placeholder known to its key and every required one present;
+    /// every urgent kind has a notice case.
+    fn check(&self) -> Result<(), Vec<String>> {
+        let value = serde_json::to_value(self).map_err(|e| vec![e.to_string()])?;
+        let mut errors = Vec::new();
+        for (key, text) in value.as_object().into_iter().flatten() {
+            let Some(text) = text.as_str() else { continue };
+            let (required, optional) =
+                PLACEHOLDERS.iter().find(|(k, _, _)| *k == key).map_or((&[][..], &[][..]), |(_, r, o)| (*r, *o));
+            for name in placeholders(text) {
+                if !required.contains(&name) && !optional.contains(&name) {
+                    errors.push(format!("messages.{key}: unknown placeholder {{{name}}} (this text takes {})", list(required, optional)));
+                }
+            }
+            for name in required {
+                if !placeholders(text).any(|n| n == *name) {
+                    errors.push(format!("messages.{key}: the text must hold {{{name}}}"));
+                }
+            }
+            if text.trim().is_empty() {
+                errors.push(format!("messages.{key}: empty"));
+            }
+        }
+        for kind in UrgentKind::ALL {
+            if !self.notice_cases.contains_key(kind) {
+                errors.push(format!("messages.notice_cases: no text for {}", kind.as_str()));
+            }
+        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+/// The `{name}`s of a text.
+fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{').skip(1).filter_map(|rest| {
+        let name = rest.split('}').next()?;
+        (rest.contains('}') && !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')).then_some(name)
+    })
+}
+
+fn list(required: &[&str], optional: &[&str]) -> String {
+    let all: Vec<String> = required.iter().chain(optional).map(|n| format!("{{{n}}}")).collect();
+    if all.is_empty() { "none".into() } else { all.join(", ") }
+}
