@@ -25,15 +25,20 @@ fn say(session: &mut Session, message: &str) -> Reply {
     engine().respond_at(session, message, at(OPEN))
 }
 
-/// An engine on the bundled corpus whose urgent model never hands off and
-/// gives a notice for every message its gate lets through (so the test does
-/// not hang on one probability of the bundled model).
+/// An engine on the bundled corpus with these rules.
+fn engine_with(rules: madoguchi::decide::RuleSet) -> Engine {
+    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+    Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap()
+}
+
+/// An engine whose urgent model never hands off and gives a notice for
+/// every message its gate lets through (so the test does not hang on one
+/// probability of the bundled model).
 fn notice_engine() -> Engine {
     let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
     rules.set_urgent_threshold(1.01);
     rules.set_urgent_notice_threshold(0.0);
-    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
-    Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap()
+    engine_with(rules)
 }
 
 #[test]
@@ -624,8 +629,7 @@ fn the_bot_says_what_the_rules_file_says() {
         )
         .unwrap(),
     );
-    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
-    let engine = Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let engine = engine_with(rules);
     let r = engine.respond_at(&mut Session::new("m"), "こんにちは", at(OPEN));
     assert_eq!((r.kind, r.message.as_str()), (ReplyKind::Smalltalk, "こんにちは、市役所です。"));
     let r = engine.respond_at(&mut Session::new("m"), "火星の天気を教えて", at(OPEN));
