@@ -62,6 +62,13 @@ fn possible_urgent_situation_gets_the_route_beside_the_answer() {
     // A message the gate does not open for (no thing of this deployment) gets none.
     let r = engine.respond_at(&mut Session::new("n"), "送料はいくらですか", at(NIGHT));
     assert!(r.urgent_notice.is_none() && !r.flags.urgent_possible, "{r:?}");
+    // Told over two turns: the thing in one message, the rest in the next.
+    let mut s = Session::new("n");
+    engine.respond_at(&mut s, "カードのことで", at(NIGHT));
+    let alone = engine.respond_at(&mut Session::new("n2"), "届くのはいつですか", at(NIGHT));
+    assert!(alone.urgent_notice.is_none(), "{alone:?}");
+    let r = engine.respond_at(&mut s, "届くのはいつですか", at(NIGHT));
+    assert!(r.urgent_notice.is_some() && r.handoff.is_none(), "{r:?}");
     // Safety first: the harassment policy's warning and its end keep the route.
     let mut s = Session::new("n");
     let r = engine.respond_at(&mut s, "カードの再発行まだなのかよ、バカ", at(NIGHT));

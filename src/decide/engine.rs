@@ -58,7 +58,7 @@ use super::pii;
 use super::reply::{
     AnswerPayload, Candidate, Flags, Handoff, HandoffReason, HarassmentReport, Priority, Reply, ReplyKind, UrgentNotice,
 };
-use super::rules::{RuleMatches, RuleSet, Severity, UrgentKind, VocClass};
+use super::rules::{RuleHit, RuleMatches, RuleSet, Severity, UrgentKind, VocClass};
 use super::session::{PendingClarification, Session, Speaker, TranscriptLine};
 use crate::error::Result;
 use crate::knowledge::FaqEntry;
@@ -363,7 +363,9 @@ impl Engine {
         let analysis = retriever.analyzer().analyze(&text);
         let mut matches: RuleMatches = self.rules.check_analysis(&analysis);
         if matches.urgent.is_none() {
-            matches.urgent = self.urgent_across_turns(session, &masked.text);
+            let (hit, possible) = self.urgent_across_turns(session, &masked.text);
+            matches.urgent = hit;
+            matches.urgent_possible = matches.urgent_possible.take().or(possible);
         }
         let voc = matches.voc;
 
@@ -854,18 +856,20 @@ impl Engine {
     /// or full stop at the end of the first still separates them. Only when
     /// the previous message alone raised nothing: a situation already handed
     /// off is not raised again by a follow-up such as 「ありがとう」.
-    fn urgent_across_turns(&self, session: &Session, current: &str) -> Option<super::rules::RuleHit<UrgentKind>> {
+    /// Returns the situation raised, or else a possible one (for the notice).
+    fn urgent_across_turns(&self, session: &Session, current: &str) -> (Option<RuleHit<UrgentKind>>, Option<RuleHit<UrgentKind>>) {
         let prev = session
             .transcript
             .iter()
             .rev()
             .filter(|l| l.speaker == Speaker::Customer)
             .nth(1)
-            .filter(|l| l.turn + 1 == session.turns)?;
+            .filter(|l| l.turn + 1 == session.turns);
+        let Some(prev) = prev else { return (None, None) };
         if self.rules.check_urgent(&prev.text).is_some() {
-            return None;
+            return (None, None);
         }
-        self.rules.check_urgent(&format!("{}、{current}", prev.text))
+        self.rules.check_urgent_or_possible(&format!("{}、{current}", prev.text))
     }
 
     fn log(

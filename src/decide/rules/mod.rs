@@ -491,6 +491,15 @@ impl RuleSet {
         self.urgent_in(&folded, &OnceCell::new()).hit
     }
 
+    /// [`RuleSet::check_urgent`], and when nothing is raised, the possible
+    /// situation of [`RuleMatches::urgent_possible`] (the urgent model between
+    /// `urgent.model.notice` and its threshold).
+    pub fn check_urgent_or_possible(&self, message: &str) -> (Option<RuleHit<UrgentKind>>, Option<RuleHit<UrgentKind>>) {
+        let folded = fold_text(&normalize(message));
+        let reading = self.urgent_in(&folded, &OnceCell::new());
+        (reading.hit, reading.possible)
+    }
+
     /// Checks a message already analyzed by the [`crate::tokenize::Analyzer`]: lexicon
     /// words count only on its token boundaries (no セックス inside
     /// ユニセックス), and the message is not analyzed twice.
