@@ -63,12 +63,23 @@ fn possible_urgent_situation_gets_the_route_beside_the_answer() {
     let r = engine.respond_at(&mut Session::new("n"), "送料はいくらですか", at(NIGHT));
     assert!(r.urgent_notice.is_none() && !r.flags.urgent_possible, "{r:?}");
     // Told over two turns: the thing in one message, the rest in the next.
+    // (The bundled model scores 「カードのことで」 near 0 and the two joined
+    // near 0.6; the notice threshold sits between, far from both.)
+    let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
+    rules.set_urgent_threshold(1.01);
+    rules.set_urgent_notice_threshold(0.1);
+    let joined = engine_with(rules);
     let mut s = Session::new("n");
-    engine.respond_at(&mut s, "カードのことで", at(NIGHT));
-    let alone = engine.respond_at(&mut Session::new("n2"), "届くのはいつですか", at(NIGHT));
+    assert!(joined.respond_at(&mut s, "カードのことで", at(NIGHT)).urgent_notice.is_none());
+    let alone = joined.respond_at(&mut Session::new("n2"), "昨日から見てない", at(NIGHT));
     assert!(alone.urgent_notice.is_none(), "{alone:?}");
-    let r = engine.respond_at(&mut s, "届くのはいつですか", at(NIGHT));
+    let r = joined.respond_at(&mut s, "昨日から見てない", at(NIGHT));
     assert!(r.urgent_notice.is_some() && r.handoff.is_none(), "{r:?}");
+    // A follow-up to a message that had its own notice does not repeat it.
+    let mut s = Session::new("n3");
+    assert!(engine.respond_at(&mut s, "カードの再発行にかかる日数を教えてください", at(NIGHT)).urgent_notice.is_some());
+    let r = engine.respond_at(&mut s, "手数料はいくらですか", at(NIGHT));
+    assert!(r.urgent_notice.is_none(), "{r:?}");
     // Safety first: the harassment policy's warning and its end keep the route.
     let mut s = Session::new("n");
     let r = engine.respond_at(&mut s, "カードの再発行まだなのかよ、バカ", at(NIGHT));

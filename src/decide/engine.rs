@@ -866,10 +866,14 @@ impl Engine {
             .nth(1)
             .filter(|l| l.turn + 1 == session.turns);
         let Some(prev) = prev else { return (None, None) };
-        if self.rules.check_urgent(&prev.text).is_some() {
+        let (prev_hit, prev_possible) = self.rules.check_urgent_or_possible(&prev.text);
+        if prev_hit.is_some() {
             return (None, None);
         }
-        self.rules.check_urgent_or_possible(&format!("{}、{current}", prev.text))
+        let (hit, possible) = self.rules.check_urgent_or_possible(&format!("{}、{current}", prev.text));
+        // The previous message already had its notice: a follow-up
+        // (「再発行の方法は？」) does not repeat it.
+        (hit, if prev_possible.is_some() { None } else { possible })
     }
 
     fn log(

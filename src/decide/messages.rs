@@ -123,12 +123,35 @@ impl Messages {
         })
     }
 
-    /// `template` with each `{name}` replaced by its value.
+    /// `template` with each `{name}` replaced by its value, in one pass
+    /// (a value that holds braces is not filled in again).
+    ///
+    /// ```
+    /// use madoguchi::decide::messages::Messages;
+    /// assert_eq!(Messages::fill("{a}と{b}", &[("a", "{b}"), ("b", "x")]), "{b}とx");
+    /// ```
     pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-        let mut out = template.to_string();
-        for (name, value) in values {
-            out = out.replace(&format!("{{{name}}}"), value);
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                values.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v, close))
+            });
+            match value {
+                Some((v, close)) => {
+                    out.push_str(v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 
@@ -142,10 +165,20 @@ impl Messages {
             match (key.as_str(), object.get_mut(key)) {
                 ("description", _) => {}
                 ("notice_cases", Some(serde_json::Value::Object(cases))) => match v.as_object() {
-                    Some(given) => cases.extend(given.clone()),
+                    Some(given) => {
+                        for (kind, text) in given {
+                            match text.as_str() {
+                                Some(_) => {
+                                    cases.insert(kind.clone(), text.clone());
+                                }
+                                None => errors.push(format!("messages.notice_cases.{kind}: a text, not {text}")),
+                            }
+                        }
+                    }
                     None => errors.push("messages.notice_cases: an object of urgent kind → text".into()),
                 },
-                (_, Some(slot)) => *slot = v.clone(),
+                (_, Some(slot)) if v.is_string() => *slot = v.clone(),
+                (_, Some(_)) => errors.push(format!("messages.{key}: a text, not {v}")),
                 (_, None) => errors.push(format!("messages.{key}: unknown key")),
             }
         }
@@ -181,8 +214,14 @@ impl Messages {
             }
         }
         for kind in UrgentKind::ALL {
-            if !self.notice_cases.contains_key(kind) {
-                errors.push(format!("messages.notice_cases: no text for {}", kind.as_str()));
+            match self.notice_cases.get(kind) {
+                None => errors.push(format!("messages.notice_cases: no text for {}", kind.as_str())),
+                Some(text) if text.trim().is_empty() => errors.push(format!("messages.notice_cases.{}: empty", kind.as_str())),
+                Some(text) => {
+                    if let Some(name) = placeholders(text).next() {
+                        errors.push(format!("messages.notice_cases.{}: unknown placeholder {{{name}}} (this text takes none)", kind.as_str()));
+                    }
+                }
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
@@ -193,7 +232,7 @@ impl Messages {
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.split('{').skip(1).filter_map(|rest| {
         let name = rest.split('}').next()?;
-        (rest.contains('}') && !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')).then_some(name)
+        (rest.contains('}') && !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
     })
 }
 

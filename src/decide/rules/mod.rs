@@ -279,7 +279,10 @@ impl RuleSet {
     /// Adds the rules of `other` after these. A rule of `other` whose id is
     /// already here replaces the old rule, so integrators can override a
     /// bundled rule by reusing its id. This set's policy is kept (see
-    /// [`RuleSet::set_policy`]).
+    /// [`RuleSet::set_policy`]). When `other`'s file has a `messages`
+    /// section, its messages (that section over the bundled texts) replace
+    /// these whole; keys set by an earlier file and not by `other` go back
+    /// to the bundled text.
     pub fn extend(&mut self, other: RuleSet) {
         let ids: HashSet<String> = other.rule_ids().into_iter().map(str::to_string).collect();
         self.urgent.remove_ids(&ids);

@@ -494,7 +494,11 @@ fn messages_section_is_validated_and_overlays_the_bundled_texts() {
         (r#"{"clarify": "どれ？ {list}"}"#, "unknown placeholder {list}"),
         (r#"{"pick_a_number": "番号で"}"#, "must hold {count}"),
         (r#"{"warn": ""}"#, "messages.warn: empty"),
-        (r#"{"warn": 3}"#, "messages:"),
+        (r#"{"warn": 3}"#, "messages.warn: a text, not 3"),
+        (r#"{"clarify": "{Choices}"}"#, "unknown placeholder {Choices}"),
+        (r#"{"notice_cases": {"fraud": ""}}"#, "messages.notice_cases.fraud: empty"),
+        (r#"{"notice_cases": {"fraud": "{route}なら"}}"#, "notice_cases.fraud: unknown placeholder {route}"),
+        (r#"{"notice_cases": {"fraud": 1}}"#, "messages.notice_cases.fraud: a text"),
     ] {
         let err = RuleSet::from_json_str(&format!(r#"{{"messages": {section}}}"#), "r.json").unwrap_err().to_string();
         assert!(err.contains(needle) && err.contains("r.json"), "{section}: {err}");
