@@ -194,23 +194,11 @@ pub async fn create_session(
             ));
         }
     }
-    let client = auth::client_ip(peer, &headers, &state.options.trusted_proxies);
-    match state.session_rate.hit(&client.to_string()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(wait)) => {
-            state.metrics.rate_limited("session");
-            tracing::warn!(%client, "session creation rate limited");
-            return Err(ApiError::rate_limited(
-                wait,
-                format!(
-                    "at most {} new sessions per {} s from one address",
-                    limits.session_rate_max,
-                    limits.session_rate_window.as_secs()
-                ),
-            ));
-        }
-        Err(e) => return Err(ApiError::store(&state, "rate", &e)),
-    }
+    let client = auth::client_ip(peer, &headers, &state.options.trusted_proxies).to_string();
+    rate_check(&state, &*state.session_rate, (&client, &client), "session", || {
+        format!("at most {} new sessions per {} s from one address", limits.session_rate_max, limits.session_rate_window.as_secs())
+    })
+    .await?;
     let id = random_id("s_").map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", e.to_string()))?;
     let mut session = Session::new(&id);
     session.channel = request.channel.clone();
@@ -295,16 +283,11 @@ pub async fn post_message(
     let _turn = state.turn_lock(&id).lock().await;
     let first = state.sessions.load(&id).await.map_err(|e| ApiError::store(&state, "sessions", &e))?;
     let Some(current) = first else { return Err(ApiError::session_not_found()) };
-    match state.message_rate.hit(&id).await {
-        Ok(Ok(())) => {}
-        Ok(Err(wait)) => {
-            state.metrics.rate_limited("message");
-            tracing::warn!(session = %short_id(&id), "message rate limited");
-            let l = &state.options.limits;
-            return Err(ApiError::rate_limited(wait, format!("at most {} messages per {} s in a session", l.rate_max, l.rate_window.as_secs())));
-        }
-        Err(e) => return Err(ApiError::store(&state, "rate", &e)),
-    }
+    rate_check(&state, &*state.message_rate, (&id, &short_id(&id)), "message", || {
+        let l = &state.options.limits;
+        format!("at most {} messages per {} s in a session", l.rate_max, l.rate_window.as_secs())
+    })
+    .await?;
 
     let started = Instant::now();
     let text = Arc::new(request.text);
@@ -345,6 +328,28 @@ pub async fn post_message(
     state.events.record(&crate::insights::Event::turn(&saved, &reply, at), &state.metrics);
     enqueue_handoff(&state, &id, &reply, saved.channel.clone(), at).await;
     Ok(Json(PublicReply::from(&reply)).into_response())
+}
+
+/// One hit on a rate limiter for `key` (a client address or a session id):
+/// under the limit, `Ok`; over it, 429 `rate_limited` with `Retry-After`,
+/// counted in the metrics as `what` and logged as `who` (never a whole
+/// session id: it opens the transcript); a store failure, its error.
+pub(super) async fn rate_check(
+    state: &AppState,
+    limiter: &dyn limits::RateLimit,
+    (key, who): (&str, &str),
+    what: &'static str,
+    limit: impl FnOnce() -> String,
+) -> Result<(), ApiError> {
+    match limiter.hit(key).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(wait)) => {
+            state.metrics.rate_limited(what);
+            tracing::warn!(%who, what, "rate limited");
+            Err(ApiError::rate_limited(wait, limit()))
+        }
+        Err(e) => Err(ApiError::store(state, "rate", &e)),
+    }
 }
 
 /// Runs `step` (a turn, a feedback) on the stored session off the async

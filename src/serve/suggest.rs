@@ -135,22 +135,11 @@ pub async fn suggest(
 ) -> Result<Json<SuggestResponse>, ApiError> {
     let limits = &state.options.limits;
     let query = parse_query(raw.as_deref(), limits.max_suggest_chars)?;
-    let client = auth::client_ip(peer, &headers, &state.options.trusted_proxies);
-    match state.suggest_rate.hit(&client.to_string()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(wait)) => {
-            state.metrics.rate_limited("suggest");
-            return Err(ApiError::rate_limited(
-                wait,
-                format!(
-                    "at most {} suggestion requests per {} s from one address",
-                    limits.suggest_rate_max,
-                    limits.suggest_rate_window.as_secs()
-                ),
-            ));
-        }
-        Err(e) => return Err(ApiError::store(&state, "rate", &e)),
-    }
+    let client = auth::client_ip(peer, &headers, &state.options.trusted_proxies).to_string();
+    super::api::rate_check(&state, &*state.suggest_rate, (&client, &client), "suggest", || {
+        format!("at most {} suggestion requests per {} s from one address", limits.suggest_rate_max, limits.suggest_rate_window.as_secs())
+    })
+    .await?;
     // Tens of microseconds: cheaper inline than a hop to the blocking pool.
     let options = SuggestOptions { limit: query.limit, category: query.category };
     let suggestions = state.engine.retriever().suggest_with(&query.q, &options);
