@@ -40,10 +40,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (text, urgent) in &cases {
         let urgent = *urgent;
         let row = &mut tally[usize::from(!urgent)];
-        if rules.check(text).urgent_possible.is_some() {
-            row[6] += 1;
-        }
-        match rules.check_urgent(text) {
+        let (hit, possible) = rules.check_urgent_or_possible(text);
+        row[6] += u32::from(possible.is_some());
+        match hit {
             Some(hit) if hit.rule_id == madoguchi::decide::rules::URGENT_MODEL_RULE_ID => row[1] += 1,
             Some(_) => row[0] += 1,
             None if rules.urgent_gate(text).is_none() => row[2] += 1,

@@ -839,7 +839,7 @@ impl Engine {
         if let Some(r) = &route
             && !reply.message.contains(&r.contact)
         {
-            reply.message = format!("{}\n\n{}", reply.message, notice_message(self.rules.messages(), kind, route.as_ref()));
+            reply.message = format!("{}\n\n{}", reply.message, notice_message(self.rules.messages(), kind, r));
         }
         reply.flags.urgent_possible = true;
         reply.urgent_notice = Some(UrgentNotice { urgent_kind: kind, route });
@@ -926,10 +926,8 @@ fn urgent_label(kind: UrgentKind) -> &'static str {
 }
 
 /// The last paragraph of a reply with an [`UrgentNotice`].
-fn notice_message(m: &Messages, kind: UrgentKind, route: Option<&super::hours::Availability>) -> String {
+fn notice_message(m: &Messages, kind: UrgentKind, a: &super::hours::Availability) -> String {
     let case = m.notice_cases.get(&kind).map(String::as_str).unwrap_or_default();
-    // The urgent route is checked to exist at start (`validate`).
-    let Some(a) = route else { return String::new() };
     if a.open_now {
         return Messages::fill(&m.notice_open, &[("case", case), ("route", &route_named(m, a))]);
     }

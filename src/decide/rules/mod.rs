@@ -91,7 +91,7 @@
 //! --example train_urgent`) whose probability reaches `urgent.model.threshold`.
 //! It raises one only when the message also passes the **gate** (its
 //! literals are scanned before the model is scored, its masks run after,
-//! for a message the model would raise): one of the
+//! for a message the model would raise or give a notice for): one of the
 //! `urgent.model.gate` rules fires after the urgent group's masks and
 //! excludes and the gate's own (so the deployment's things must be named —
 //! a city office's 保険証 or 納付書 never opens it — and hypotheticals,
@@ -418,14 +418,15 @@ impl RuleSet {
     }
 
     /// The urgent rules, then (when none fires) the urgent model behind its
-    /// gate; with the model's probability when it raised the situation.
+    /// gate; with the model's probability when it raised the situation or
+    /// a possible one (from `urgent.model.notice`).
     ///
     /// Cheapest first: the gate's literals (one scan; a message that names
     /// none of the deployment's things stops here), then the model (a few
     /// ten thousand instructions), and the gate's masks (a few hundred
     /// thousand on a message that names a card) only for a message the
-    /// model would raise; most card questions are ordinary ones it turns
-    /// down.
+    /// model would raise or give a notice for; most card questions are
+    /// ordinary ones it turns down.
     ///
     /// Messages written with spaces between words (kana-only writing,
     /// voice input: 「けいたいが なくなって おりました」) or with the pause
@@ -490,8 +491,7 @@ impl RuleSet {
     /// `message` (no hand-off, harassment or VOC work): what the engine uses
     /// to look at two turns together.
     pub fn check_urgent(&self, message: &str) -> Option<RuleHit<UrgentKind>> {
-        let folded = fold_text(&normalize(message));
-        self.urgent_in(&folded, &OnceCell::new()).hit
+        self.check_urgent_or_possible(message).0
     }
 
     /// [`RuleSet::check_urgent`], and when nothing is raised, the possible
