@@ -273,34 +273,26 @@
     }
     /* --- end of feedback --- */
 
-    /* The reply's own text: without the urgent notice's paragraph, which
-       renderNotice shows as a card of its own. */
-    function ownMessage(reply) {
+    /* The reply's message split into its own text and the urgent notice's
+       paragraph (the engine appends it last), which renderNotice shows as a
+       card of its own. */
+    function splitNotice(reply) {
       var text = String(reply.message || "");
-      if (!reply.urgent_notice) return text;
-      var at = text.lastIndexOf("\n\n※");
-      return at >= 0 ? text.slice(0, at) : text;
+      var at = reply.urgent_notice ? text.lastIndexOf("\n\n※") : -1;
+      return at >= 0 ? { own: text.slice(0, at), notice: text.slice(at + 2) } : { own: text, notice: "" };
     }
+
+    function ownMessage(reply) { return splitNotice(reply).own; }
 
     /* The message may describe an urgent situation the engine was not sure
        enough to hand off: the urgent route, as prominent as a hand-off's. */
     function renderNotice(reply) {
-      var n = reply.urgent_notice;
-      var text = String(reply.message || "");
-      var at = text.lastIndexOf("\n\n※");
+      var notice = splitNotice(reply).notice;
       var card = el("div", { className: "mdg-handoff mdg-urgent mdg-notice", role: "group", "aria-label": "緊急のご連絡先" });
       card.appendChild(el("p", { className: "mdg-handoff-title", text: "念のため：緊急のご連絡先" }));
-      if (at >= 0) card.appendChild(el("p", { text: text.slice(at + 2) }));
-      if (n.route) {
-        card.appendChild(el("p", { className: "mdg-big-number" }, [contactNode(n.route.contact)]));
-        card.appendChild(availabilityList(n.route));
-        if (!n.route.open_now && n.route.fallback) {
-          card.appendChild(el("div", { className: "mdg-alt" }, [
-            el("p", { className: "mdg-alt-title", text: "いまご利用いただける窓口" }),
-            availabilityList(n.route.fallback)
-          ]));
-        }
-      }
+      if (notice) card.appendChild(el("p", { text: notice }));
+      // The notice's text already says when the route is closed.
+      if (reply.urgent_notice.route) appendRoute(card, reply.urgent_notice.route, true, false);
       addBubble("bot", [card], "mdg-notice-msg");
     }
 
@@ -352,20 +344,23 @@
         "aria-label": urgent ? "緊急のご連絡先" : "担当窓口のご案内"
       });
       card.appendChild(el("p", { className: "mdg-handoff-title", text: urgent ? "緊急のご連絡先（24時間受付）" : "担当窓口のご案内" }));
-      if (route) {
-        if (urgent) {
-          card.appendChild(el("p", { className: "mdg-big-number" }, [contactNode(route.contact)]));
-        }
-        card.appendChild(availabilityList(route));
-        if (!route.open_now && route.when_closed) card.appendChild(el("p", { className: "mdg-sub", text: route.when_closed }));
-        if (!route.open_now && route.fallback) {
-          card.appendChild(el("div", { className: "mdg-alt" }, [
-            el("p", { className: "mdg-alt-title", text: "いまご利用いただける窓口" }),
-            availabilityList(route.fallback)
-          ]));
-        }
-      }
+      if (route) appendRoute(card, route, urgent, true);
       addBubble("bot", [el("p", { text: lead }), card], "mdg-handoff-msg");
+    }
+
+    /* A route in a card: its number large when urgent, its hours, its
+       closed text (unless the card says it already) and the route open
+       instead. */
+    function appendRoute(card, route, bigNumber, closedText) {
+      if (bigNumber) card.appendChild(el("p", { className: "mdg-big-number" }, [contactNode(route.contact)]));
+      card.appendChild(availabilityList(route));
+      if (closedText && !route.open_now && route.when_closed) card.appendChild(el("p", { className: "mdg-sub", text: route.when_closed }));
+      if (!route.open_now && route.fallback) {
+        card.appendChild(el("div", { className: "mdg-alt" }, [
+          el("p", { className: "mdg-alt-title", text: "いまご利用いただける窓口" }),
+          availabilityList(route.fallback)
+        ]));
+      }
     }
 
     function endChat() {
