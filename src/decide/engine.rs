@@ -552,8 +552,7 @@ impl Engine {
         };
         if !choices.is_empty() {
             let mut r = self.base(session, ReplyKind::Clarify, flags, voc);
-            let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
-            r.message = Messages::fill(&self.rules.messages().clarify, &[("choices", &list.join("\n"))]);
+            r.message = Messages::fill(&self.rules.messages().clarify, &[("choices", &choice_lines(&choices))]);
             session.pending = Some(PendingClarification {
                 candidates: choices.iter().map(|c| c.id.clone()).collect(),
                 query: masked_text.to_string(),
@@ -923,6 +922,11 @@ fn urgent_label(kind: UrgentKind) -> &'static str {
         UrgentKind::CardDataLeak => "カード情報の流出",
         UrgentKind::Phishing => "フィッシング",
     }
+}
+
+/// The `{choices}` of a clarification: one numbered question per line.
+pub(super) fn choice_lines(choices: &[Candidate]) -> String {
+    choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect::<Vec<_>>().join("\n")
 }
 
 /// The last paragraph of a reply with an [`UrgentNotice`].

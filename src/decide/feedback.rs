@@ -14,7 +14,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{Engine, choice_number};
+use super::engine::{Engine, choice_lines, choice_number};
 use super::messages::Messages;
 use super::reply::{Flags, Reply, ReplyKind};
 use super::rules::VocClass;
@@ -164,8 +164,7 @@ impl Engine {
             return self.sorry_fallback(session, Flags::default(), VocClass::Inquiry);
         }
         let mut r = self.base(session, ReplyKind::Clarify, Flags::default(), VocClass::Inquiry);
-        let list: Vec<String> = choices.iter().map(|c| format!("{}. {}", c.number, c.question)).collect();
-        r.message = Messages::fill(&self.rules().messages().sorry_clarify, &[("choices", &list.join("\n"))]);
+        r.message = Messages::fill(&self.rules().messages().sorry_clarify, &[("choices", &choice_lines(&choices))]);
         session.pending =
             Some(PendingClarification { candidates: choices.iter().map(|c| c.id.clone()).collect(), query: question });
         r.choices = choices;
