@@ -83,6 +83,7 @@ pub(super) struct Section<M> {
     /// Pattern index → rule index.
     owner: Vec<usize>,
     prefilter: Prefilter,
+    companions: Companions,
 }
 
 /// Which patterns can match a text: those with one of their required
@@ -161,6 +162,86 @@ impl Prefilter {
         out.sort_unstable();
         out.dedup();
     }
+}
+
+/// The second literal test of a pattern: besides the literals its starts
+/// come from, every match of an object-gap-event pattern holds one of its
+/// event words, and most messages that name a card name no event. Each of
+/// the pattern's other required parts gives a literal set; the pattern runs
+/// only if the text holds a literal of every set (one scan for all
+/// patterns of a section).
+#[derive(Debug, Clone, Default)]
+struct Companions {
+    literals: Option<AhoCorasick>,
+    /// Per pattern: its required sets, each as literal indices.
+    sets: Vec<Vec<Vec<u32>>>,
+}
+
+impl Companions {
+    fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> std::result::Result<Self, String> {
+        let mut ids: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let sets: Vec<Vec<Vec<u32>>> = patterns
+            .into_iter()
+            .map(|p| {
+                required_parts(p)
+                    .into_iter()
+                    .map(|set| {
+                        set.into_iter()
+                            .map(|l| {
+                                *ids.entry(l.clone()).or_insert_with(|| {
+                                    literals.push(l);
+                                    (literals.len() - 1) as u32
+                                })
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let literals = match literals.is_empty() {
+            true => None,
+            false => Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&literals)
+                    .map_err(|e| e.to_string())?,
+            ),
+        };
+        Ok(Companions { literals, sets })
+    }
+
+    /// Which literals occur in `text` (`present[i]`).
+    fn scan(&self, text: &str, present: &mut Vec<bool>) {
+        present.clear();
+        if let Some(ac) = &self.literals {
+            present.resize(ac.patterns_len(), false);
+            for m in ac.find_overlapping_iter(text) {
+                present[m.pattern().as_usize()] = true;
+            }
+        }
+    }
+
+    /// False when pattern `p` cannot match a text whose literals are
+    /// `present` (from [`Companions::scan`] of that text).
+    fn allow(&self, p: u32, present: &[bool]) -> bool {
+        self.sets[p as usize].iter().all(|set| set.iter().any(|&l| present[l as usize]))
+    }
+}
+
+/// The literal sets of the parts every match of `pattern` must contain
+/// (see [`required`]), for the parts of a concatenation; none for other
+/// shapes. Sets with a one-character literal are left out: a particle
+/// occurs in most messages and would only cost the scan.
+fn required_parts(pattern: &str) -> Vec<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+    let Ok(mut hir) = regex_syntax::ParserBuilder::new().build().parse(pattern) else { return Vec::new() };
+    while let HirKind::Capture(c) = hir.kind() {
+        hir = (*c.sub).clone();
+    }
+    let HirKind::Concat(parts) = hir.kind() else { return Vec::new() };
+    let one_char = |l: &Vec<u8>| std::str::from_utf8(l).map_or(l.len() < 2, |s| s.chars().count() < 2);
+    parts.iter().filter_map(required).filter(|set| !set.iter().any(one_char)).collect()
 }
 
 /// A cheap test that a regex cannot match: none of the literals that every
@@ -555,6 +636,7 @@ impl<M> Section<M> {
             }
         }
         let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
+        let companions = Companions::new(patterns.iter().map(Pattern::as_str))?;
         let mask_filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
         let narrowed = masks.iter().any(MaskRegex::is_narrowed);
         let masks: Vec<Mask> = masks.into_iter().map(Mask::in_group).collect();
@@ -563,7 +645,7 @@ impl<M> Section<M> {
             .iter()
             .map(|r| Ok((Gate::new(r.exclude.as_ref().map(Pattern::as_str))?, r.mask.clone().map(Mask::new))))
             .collect::<std::result::Result<_, String>>()?;
-        Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter })
+        Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
     }
 
     /// Byte ranges the group's masks blank in `text`, exactly as if they
@@ -650,10 +732,14 @@ impl<M> Section<M> {
         // Patterns were added in rule order, so rule indices ascend; a
         // pattern's start positions follow one another.
         let groups: Vec<&[(u32, Option<usize>)]> = starts.chunk_by(|a, b| a.0 == b.0).collect();
+        let mut present = Vec::new();
+        if !groups.is_empty() {
+            self.companions.scan(&masked, &mut present);
+        }
         for (gi, group) in groups.iter().enumerate() {
             let p = group[0].0;
             let ri = self.owner[p as usize];
-            if ri == last {
+            if ri == last || !self.companions.allow(p, &present) {
                 continue;
             }
             let pattern = &self.patterns[p as usize];
@@ -954,8 +1040,11 @@ mod tests {
         assert!(texts.len() > 4000, "{} texts", texts.len());
         let mut full: std::collections::HashMap<String, Regex> = std::collections::HashMap::new();
         let (mut compared, mut anchored) = (0, 0);
-        let mut check = |p: &Pattern, text: &str, starts: Option<Vec<usize>>| {
+        // `skipped`: the second literal test ruled the pattern out, so it
+        // must not match.
+        let mut check = |p: &Pattern, text: &str, starts: Option<Vec<usize>>, skipped: bool| {
             let re = full.entry(p.as_str().to_string()).or_insert_with(|| regex::RegexBuilder::new(p.as_str()).size_limit(SIZE_LIMIT).build().unwrap());
+            assert!(!(skipped && re.is_match(text)), "skipped {} on {text}", p.as_str());
             assert_eq!(p.is_match(text), re.is_match(text), "{} on {text}", p.as_str());
             assert_eq!(p.find(text), re.find(text).map(|m| m.as_str()), "{} on {text}", p.as_str());
             if let Some(starts) = starts {
@@ -967,31 +1056,37 @@ mod tests {
         };
         // Each section's prefilter and patterns, and its excludes (the
         // group's and its rules') with their gates.
-        type Part<'r> = (&'r Prefilter, &'r Vec<Pattern>, Vec<(&'r Pattern, &'r Gate)>);
+        type Part<'r> = (&'r Prefilter, &'r Companions, &'r Vec<Pattern>, Vec<(&'r Pattern, &'r Gate)>);
         fn parts<M>(g: &Group<M>) -> impl Iterator<Item = Part<'_>> {
             g.sections.iter().map(|s| {
                 let rule_excludes = s.rules.iter().zip(&s.rule_gates).filter_map(|(r, (gate, _))| r.exclude.as_ref().map(|e| (e, gate)));
-                (&s.prefilter, &s.patterns, s.exclude.as_ref().map(|e| (e, &s.exclude_gate)).into_iter().chain(rule_excludes).collect())
+                let excludes = s.exclude.as_ref().map(|e| (e, &s.exclude_gate)).into_iter().chain(rule_excludes).collect();
+                (&s.prefilter, &s.companions, &s.patterns, excludes)
             })
         }
         let all: Vec<_> = parts(&rules.urgent).chain(parts(&rules.handoff)).chain(parts(&rules.harassment)).chain(parts(&rules.voc)).collect();
         let mut starts = Vec::new();
-        let mut excludes = 0;
+        let (mut excludes, mut skipped, mut present) = (0, 0, Vec::new());
         for text in &texts {
-            for (prefilter, patterns, exclude) in &all {
+            for (prefilter, companions, patterns, exclude) in &all {
                 prefilter.starts(text, &mut starts);
+                companions.scan(text, &mut present);
                 for group in starts.chunk_by(|a, b| a.0 == b.0) {
+                    let p = &patterns[group[0].0 as usize];
                     let at = group[0].1.map(|_| group.iter().filter_map(|g| g.1).collect());
-                    check(&patterns[group[0].0 as usize], text, at);
+                    let skip = !companions.allow(group[0].0, &present);
+                    skipped += usize::from(skip);
+                    check(p, text, at, skip);
                 }
                 for (e, gate) in exclude {
-                    check(e, text, None);
+                    check(e, text, None, false);
                     assert_eq!(gate.is_match(e, text), e.is_match(text), "gated exclude {} on {text}", e.as_str());
                     excludes += 1;
                 }
             }
         }
         assert!(excludes > 10_000, "only {excludes} exclude comparisons");
+        assert!(skipped > compared / 4, "only {skipped} of {compared} skipped by the second literal test");
         assert!(compared > 10_000, "only {compared} comparisons");
         assert!(anchored > compared / 2, "only {anchored} of {compared} searched from their literals");
     }
@@ -1025,6 +1120,28 @@ mod tests {
         Start::AtOrBeforeLiteral.each("あかーど", 3, |s| at.push(s));
         Start::AtOrBeforeLiteral.each("かーど", 0, |s| at.push(s));
         assert_eq!(at, [0, 3, 0]);
+    }
+
+    /// Each required part of a concatenation gives a set; optional parts
+    /// and one-character particles give none.
+    #[test]
+    fn required_parts_of_an_object_gap_event_pattern() {
+        let sets = |p: &str| -> Vec<Vec<String>> {
+            required_parts(p).into_iter().map(|s| s.into_iter().map(|l| String::from_utf8(l).unwrap()).collect()).collect()
+        };
+        assert_eq!(
+            sets("(?:かーど|すまほ)(?:を)?[^。]{0,10}?(?:落と|盗まれ)"),
+            [vec!["かーど".to_string(), "すまほ".into()], vec!["盗まれ".into(), "落と".into()]]
+        );
+        assert_eq!(sets("(?:かーど|すまほ)を[^。]{0,10}?なくした"), [vec!["かーど".to_string(), "すまほ".into()], vec!["なくした".into()]]);
+        // An alternation at the top: no set (each branch has its own).
+        assert!(sets("かーど.{0,3}落と|すまほ.{0,3}盗").is_empty());
+        // The sets hold a text that matches.
+        let (c, present) = (Companions::new(["(?:かーど|すまほ)[^。]{0,10}?(?:落と|盗まれ)"]).unwrap(), &mut Vec::new());
+        c.scan("すまほを盗まれた", present);
+        assert!(c.allow(0, present));
+        c.scan("すまほの機種変更", present);
+        assert!(!c.allow(0, present));
     }
 
     #[test]
