@@ -167,35 +167,33 @@ impl Prefilter {
 /// The second literal test of a pattern: besides the literals its starts
 /// come from, every match of an object-gap-event pattern holds one of its
 /// event words, and most messages that name a card name no event. Each of
-/// the pattern's other required parts gives a literal set; the pattern runs
-/// only if the text holds a literal of every set (one scan for all
+/// the pattern's other required parts gives a literal set (for an
+/// alternation, each branch its own sets); the pattern runs only if the
+/// text holds a literal of every set of some branch (one scan for all
 /// patterns of a section).
 #[derive(Debug, Clone, Default)]
 struct Companions {
     literals: Option<AhoCorasick>,
-    /// Per pattern: its required sets, each as literal indices.
-    sets: Vec<Vec<Vec<u32>>>,
+    /// Per pattern: its branches, each its required sets as literal indices.
+    conditions: Vec<Vec<Vec<Vec<u32>>>>,
 }
 
 impl Companions {
     fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> std::result::Result<Self, String> {
         let mut ids: std::collections::HashMap<Vec<u8>, u32> = std::collections::HashMap::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
-        let sets: Vec<Vec<Vec<u32>>> = patterns
+        let mut id = |l: Vec<u8>| -> u32 {
+            *ids.entry(l.clone()).or_insert_with(|| {
+                literals.push(l);
+                (literals.len() - 1) as u32
+            })
+        };
+        let conditions: Vec<Vec<Vec<Vec<u32>>>> = patterns
             .into_iter()
             .map(|p| {
                 required_parts(p)
                     .into_iter()
-                    .map(|set| {
-                        set.into_iter()
-                            .map(|l| {
-                                *ids.entry(l.clone()).or_insert_with(|| {
-                                    literals.push(l);
-                                    (literals.len() - 1) as u32
-                                })
-                            })
-                            .collect()
-                    })
+                    .map(|branch| branch.into_iter().map(|set| set.into_iter().map(&mut id).collect()).collect())
                     .collect()
             })
             .collect();
@@ -208,7 +206,7 @@ impl Companions {
                     .map_err(|e| e.to_string())?,
             ),
         };
-        Ok(Companions { literals, sets })
+        Ok(Companions { literals, conditions })
     }
 
     /// Which literals occur in `text` (`present[i]`).
@@ -225,23 +223,36 @@ impl Companions {
     /// False when pattern `p` cannot match a text whose literals are
     /// `present` (from [`Companions::scan`] of that text).
     fn allow(&self, p: u32, present: &[bool]) -> bool {
-        self.sets[p as usize].iter().all(|set| set.iter().any(|&l| present[l as usize]))
+        let branches = &self.conditions[p as usize];
+        branches.is_empty() || branches.iter().any(|sets| sets.iter().all(|set| set.iter().any(|&l| present[l as usize])))
     }
 }
 
-/// The literal sets of the parts every match of `pattern` must contain
-/// (see [`required`]), for the parts of a concatenation; none for other
-/// shapes. Sets with a one-character literal are left out: a particle
-/// occurs in most messages and would only cost the scan.
-fn required_parts(pattern: &str) -> Vec<Vec<Vec<u8>>> {
-    use regex_syntax::hir::HirKind;
+/// Per branch of `pattern` (one, unless it is an alternation), the literal
+/// sets of the parts every match of that branch must contain (see
+/// [`required`]): of each part of a concatenation, or of the whole branch.
+/// Sets with a one-character literal are left out (a particle occurs in
+/// most messages and would only cost the scan); a branch left with no set
+/// can always match, and then so can the pattern (no branches returned).
+fn required_parts(pattern: &str) -> Vec<Vec<Vec<Vec<u8>>>> {
+    use regex_syntax::hir::{Hir, HirKind};
     let Ok(mut hir) = regex_syntax::ParserBuilder::new().build().parse(pattern) else { return Vec::new() };
     while let HirKind::Capture(c) = hir.kind() {
         hir = (*c.sub).clone();
     }
-    let HirKind::Concat(parts) = hir.kind() else { return Vec::new() };
     let one_char = |l: &Vec<u8>| std::str::from_utf8(l).map_or(l.len() < 2, |s| s.chars().count() < 2);
-    parts.iter().filter_map(required).filter(|set| !set.iter().any(one_char)).collect()
+    let sets = |h: &Hir| -> Vec<Vec<Vec<u8>>> {
+        let parts = match h.kind() {
+            HirKind::Concat(parts) => parts.iter().collect(),
+            _ => vec![h],
+        };
+        parts.into_iter().filter_map(required).filter(|set| !set.iter().any(one_char)).collect()
+    };
+    let branches: Vec<Vec<Vec<Vec<u8>>>> = match hir.kind() {
+        HirKind::Alternation(branches) => branches.iter().map(sets).collect(),
+        _ => vec![sets(&hir)],
+    };
+    if branches.iter().any(Vec::is_empty) { Vec::new() } else { branches }
 }
 
 /// A cheap test that a regex cannot match: none of the literals that every
@@ -252,6 +263,8 @@ struct Gate {
     literals: Option<AhoCorasick>,
     /// Literal index → where a match can start relative to it.
     starts: Vec<Start>,
+    /// The pattern's second literal test.
+    companions: Companions,
 }
 
 impl Gate {
@@ -262,6 +275,12 @@ impl Gate {
         }
     }
 
+    /// The gate of an exclude, which runs on most messages its section
+    /// sees: with the second literal test too (see [`Companions`]).
+    fn of_exclude(pattern: Option<&str>) -> std::result::Result<Self, String> {
+        Ok(Gate { companions: Companions::new(pattern)?, ..Gate::new(pattern)? })
+    }
+
     /// The gate of a literal set.
     fn of(set: Vec<(Vec<u8>, Start)>) -> std::result::Result<Self, String> {
         // The contiguous NFA: a gate per mask and exclude, so size matters
@@ -270,7 +289,7 @@ impl Gate {
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(set.iter().map(|(l, _)| l))
             .map_err(|e| e.to_string())?;
-        Ok(Gate { literals: Some(ac), starts: set.into_iter().map(|(_, s)| s).collect() })
+        Ok(Gate { literals: Some(ac), starts: set.into_iter().map(|(_, s)| s).collect(), companions: Companions::default() })
     }
 
     fn may_match(&self, text: &str) -> bool {
@@ -302,9 +321,14 @@ impl Gate {
     /// not at all without its literals, searched from where they occur when
     /// they are its prefixes.
     fn is_match(&self, pattern: &Pattern, text: &str) -> bool {
+        let companions = || {
+            let mut present = Vec::new();
+            self.companions.scan(text, &mut present);
+            self.companions.conditions.is_empty() || self.companions.allow(0, &present)
+        };
         match self.match_starts(text) {
-            Some(starts) => pattern.is_match_from(text, starts.into_iter()),
-            None => self.may_match(text) && pattern.is_match(text),
+            Some(starts) => !starts.is_empty() && companions() && pattern.is_match_from(text, starts.into_iter()),
+            None => self.may_match(text) && companions() && pattern.is_match(text),
         }
     }
 }
@@ -640,10 +664,10 @@ impl<M> Section<M> {
         let mask_filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
         let narrowed = masks.iter().any(MaskRegex::is_narrowed);
         let masks: Vec<Mask> = masks.into_iter().map(Mask::in_group).collect();
-        let exclude_gate = Gate::new(exclude.as_ref().map(Pattern::as_str))?;
+        let exclude_gate = Gate::of_exclude(exclude.as_ref().map(Pattern::as_str))?;
         let rule_gates = rules
             .iter()
-            .map(|r| Ok((Gate::new(r.exclude.as_ref().map(Pattern::as_str))?, r.mask.clone().map(Mask::new))))
+            .map(|r| Ok((Gate::of_exclude(r.exclude.as_ref().map(Pattern::as_str))?, r.mask.clone().map(Mask::new))))
             .collect::<std::result::Result<_, String>>()?;
         Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
     }
@@ -1126,22 +1150,24 @@ mod tests {
     /// and one-character particles give none.
     #[test]
     fn required_parts_of_an_object_gap_event_pattern() {
-        let sets = |p: &str| -> Vec<Vec<String>> {
-            required_parts(p).into_iter().map(|s| s.into_iter().map(|l| String::from_utf8(l).unwrap()).collect()).collect()
+        let branches = |p: &str| -> Vec<Vec<Vec<String>>> {
+            let text = |l: Vec<u8>| String::from_utf8(l).unwrap();
+            required_parts(p).into_iter().map(|b| b.into_iter().map(|s| s.into_iter().map(text).collect()).collect()).collect()
         };
-        assert_eq!(
-            sets("(?:かーど|すまほ)(?:を)?[^。]{0,10}?(?:落と|盗まれ)"),
-            [vec!["かーど".to_string(), "すまほ".into()], vec!["盗まれ".into(), "落と".into()]]
-        );
-        assert_eq!(sets("(?:かーど|すまほ)を[^。]{0,10}?なくした"), [vec!["かーど".to_string(), "すまほ".into()], vec!["なくした".into()]]);
-        // An alternation at the top: no set (each branch has its own).
-        assert!(sets("かーど.{0,3}落と|すまほ.{0,3}盗").is_empty());
+        let lits = |l: &[&str]| -> Vec<String> { l.iter().map(|s| s.to_string()).collect() };
+        assert_eq!(branches("(?:かーど|すまほ)(?:を)?[^。]{0,10}?(?:落と|盗まれ)"), [vec![lits(&["かーど", "すまほ"]), lits(&["盗まれ", "落と"])]]);
+        assert_eq!(branches("(?:かーど|すまほ)を[^。]{0,10}?なくした"), [vec![lits(&["かーど", "すまほ"]), lits(&["なくした"])]]);
+        // An alternation: each branch its own sets (盗 alone is too common a
+        // character to be worth a set).
+        assert_eq!(branches("かーど.{0,3}落と|すまほ.{0,3}盗"), [vec![lits(&["かーど"]), lits(&["落と"])], vec![lits(&["すまほ"])]]);
+        // A branch with no set can always match: no condition at all.
+        assert!(branches("かーど.{0,3}落と|[0-9]+").is_empty());
         // The sets hold a text that matches.
-        let (c, present) = (Companions::new(["(?:かーど|すまほ)[^。]{0,10}?(?:落と|盗まれ)"]).unwrap(), &mut Vec::new());
-        c.scan("すまほを盗まれた", present);
-        assert!(c.allow(0, present));
-        c.scan("すまほの機種変更", present);
-        assert!(!c.allow(0, present));
+        let (c, present) = (Companions::new(["(?:かーど|すまほ)[^。]{0,10}?(?:落と|盗まれ)|通帳.{0,5}ない"]).unwrap(), &mut Vec::new());
+        for (text, allowed) in [("すまほを盗まれた", true), ("通帳がない", true), ("すまほの機種変更", false), ("通帳を落とした", false)] {
+            c.scan(text, present);
+            assert_eq!(c.allow(0, present), allowed, "{text}");
+        }
     }
 
     #[test]
