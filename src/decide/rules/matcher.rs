@@ -66,6 +66,7 @@ pub(super) struct Section<M> {
     /// and which of them can match a text (one literal scan for all).
     masks: Vec<Mask>,
     mask_filter: Prefilter,
+    mask_companions: Companions,
     /// Some mask narrows its span with an `m` group: spans that touch are
     /// joined into one fill (as the joined alternation's capture path did);
     /// otherwise each match gets its own fill (as `replace_all` did).
@@ -346,6 +347,9 @@ struct Mask {
     /// A mask that opens with a lazy gap over a class (`[^。!?\n]{0,60}?…`):
     /// how its matches are found from the rest's literals.
     lead: Option<LeadGap>,
+    /// A rule's mask: its second literal test (a group's masks share one,
+    /// [`Section::mask_spans`]).
+    companions: Companions,
 }
 
 /// `G{0,n}?REST`, `G` a character class: every match is a run of at most
@@ -400,22 +404,30 @@ impl LeadGap {
 }
 
 impl Mask {
-    /// A rule's mask: it finds its own starts.
+    /// A rule's mask: it finds its own starts and has its own second
+    /// literal test.
     fn new(regex: MaskRegex) -> Self {
+        let companions = Companions::new([regex.as_str()]).unwrap_or_default();
+        Mask { companions, ..Mask::plain(regex) }
+    }
+
+    /// A mask that finds its own starts.
+    fn plain(regex: MaskRegex) -> Self {
         let gate = Gate::new(Some(regex.as_str())).unwrap_or_default();
+        let companions = Companions::default();
         if gate.is_anchored() {
-            return Mask { regex, anchors: Some(gate), lead: None };
+            return Mask { regex, anchors: Some(gate), lead: None, companions };
         }
         match LeadGap::of(regex.as_str()) {
-            Some((lead, gate)) => Mask { regex, anchors: Some(gate), lead: Some(lead) },
-            None => Mask { regex, anchors: None, lead: None },
+            Some((lead, gate)) => Mask { regex, anchors: Some(gate), lead: Some(lead), companions },
+            None => Mask { regex, anchors: None, lead: None, companions },
         }
     }
 
     /// A group's mask: the group's one literal scan gives its starts (see
     /// [`Section::mask_spans`]), so only a lead gap keeps a gate of its own.
     fn in_group(regex: MaskRegex) -> Self {
-        let mask = Mask::new(regex);
+        let mask = Mask::plain(regex);
         match mask.lead {
             Some(_) => mask,
             None => Mask { anchors: None, ..mask },
@@ -448,6 +460,13 @@ impl Mask {
 
     /// Byte ranges the mask blanks in `text` (see [`MaskRegex::spans`]).
     fn spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        if !self.companions.conditions.is_empty() {
+            let mut present = Vec::new();
+            self.companions.scan(text, &mut present);
+            if !self.companions.allow(0, &present) {
+                return Vec::new();
+            }
+        }
         let Some(starts) = self.starts(text) else {
             return self.regex.spans(text);
         };
@@ -662,6 +681,7 @@ impl<M> Section<M> {
         let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
         let companions = Companions::new(patterns.iter().map(Pattern::as_str))?;
         let mask_filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
+        let mask_companions = Companions::new(masks.iter().map(MaskRegex::as_str))?;
         let narrowed = masks.iter().any(MaskRegex::is_narrowed);
         let masks: Vec<Mask> = masks.into_iter().map(Mask::in_group).collect();
         let exclude_gate = Gate::of_exclude(exclude.as_ref().map(Pattern::as_str))?;
@@ -669,7 +689,7 @@ impl<M> Section<M> {
             .iter()
             .map(|r| Ok((Gate::of_exclude(r.exclude.as_ref().map(Pattern::as_str))?, r.mask.clone().map(Mask::new))))
             .collect::<std::result::Result<_, String>>()?;
-        Ok(Section { masks, mask_filter, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
+        Ok(Section { masks, mask_filter, mask_companions, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
     }
 
     /// Byte ranges the group's masks blank in `text`, exactly as if they
@@ -689,6 +709,11 @@ impl<M> Section<M> {
         // gap has its own literals, those of the rest).
         let mut found = Vec::new();
         self.mask_filter.starts(text, &mut found);
+        if !found.is_empty() {
+            let mut present = Vec::new();
+            self.mask_companions.scan(text, &mut present);
+            found.retain(|(m, _)| self.mask_companions.allow(*m, &present));
+        }
         // Per candidate: its starts once known (`Some(None)`: anywhere).
         let (candidates, mut starts): (Vec<u32>, Vec<Option<MatchStarts>>) = found
             .chunk_by(|a, b| a.0 == b.0)
