@@ -200,8 +200,11 @@ impl Companions {
             .collect();
         let literals = match literals.is_empty() {
             true => None,
+            // The contiguous NFA, as for gates: one per exclude and rule
+            // mask, so size matters more than the last bit of speed.
             false => Some(
                 AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .match_kind(MatchKind::Standard)
                     .build(&literals)
                     .map_err(|e| e.to_string())?,

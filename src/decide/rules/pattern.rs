@@ -17,12 +17,14 @@
 //! pattern's longest match, not the lazy DFA: on text never seen before,
 //! which is what real traffic is, the lazy DFA spends most of its time
 //! building states, and it keeps them (up to [`CACHE_CAPACITY`] per
-//! pattern and thread). Over the 5,836 turns of `tests/decisions/dev`
-//! (`memory_probe`) the heap grew by 92.2 MiB with the lazy DFA and by
-//! 35.7 MiB with the backtracker, and the pass took 2,017 ms against
-//! 1,552 ms; first-sight turns cost 0.93 M against 0.85 M instructions
-//! (callgrind), warm ones (the same text again) 410 k against 423 k.
+//! pattern and thread). The backtracker keeps nothing per pattern: one
+//! cache per thread serves every pattern. Over the 5,836 turns of
+//! `tests/decisions/dev` (`memory_probe`) the heap grew by 92.2 MiB with
+//! the lazy DFA and by 26.9 MiB with the backtracker; first-sight turns
+//! cost 0.93 M against 0.83 M instructions (callgrind), warm ones (the
+//! same text again) 410 k against 423 k.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
@@ -63,15 +65,29 @@ struct Inner {
     pikevm: PikeVM,
     pike_caches: Pool<pikevm::Cache, PikeCacheFn>,
     /// The same NFA run by a bounded backtracker, for searches from given
-    /// starts (see the module docs), with its caches.
+    /// starts (see the module docs); its cache is the thread's one.
     backtrack: BoundedBacktracker,
-    backtrack_caches: Pool<backtrack::Cache, BacktrackCacheFn>,
     /// The longest match in bytes, when bounded: a search from a start
     /// need not look further.
     max_len: Option<usize>,
 }
 
-type BacktrackCacheFn = Box<dyn Fn() -> backtrack::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+thread_local! {
+    /// One backtracker cache per thread for every pattern and mask: each
+    /// search sizes it to its own NFA and span, so nothing is kept per
+    /// pattern (at most the backtracker's visited capacity, 256 KiB).
+    static BACKTRACK: RefCell<Option<backtrack::Cache>> = const { RefCell::new(None) };
+}
+
+/// Runs `search` with the thread's backtracker cache, reset for `re`.
+pub(crate) fn with_backtrack<R>(re: &BoundedBacktracker, search: impl FnOnce(&mut backtrack::Cache) -> R) -> R {
+    BACKTRACK.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let cache = cell.get_or_insert_with(|| re.create_cache());
+        re.reset_cache(cache);
+        search(cache)
+    })
+}
 
 type PikeCacheFn = Box<dyn Fn() -> pikevm::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
@@ -96,8 +112,6 @@ impl Pattern {
         let nfa = compile(&hir, size_limit)?;
         let lazy = lazy_dfa(nfa.clone(), CACHE_CAPACITY);
         let backtrack = BoundedBacktracker::new_from_nfa(nfa.clone()).map_err(|e| PatternError(e.to_string()))?;
-        let for_backtrack = backtrack.clone();
-        let create_backtrack: BacktrackCacheFn = Box::new(move || for_backtrack.create_cache());
         let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| PatternError(e.to_string()))?;
         let for_pool = pikevm.clone();
         let create: PikeCacheFn = Box::new(move || for_pool.create_cache());
@@ -108,7 +122,6 @@ impl Pattern {
                 pikevm,
                 pike_caches: Pool::new(create),
                 backtrack,
-                backtrack_caches: Pool::new(create_backtrack),
                 max_len: hir.properties().maximum_len(),
             }),
         })
@@ -153,7 +166,6 @@ impl Pattern {
         let first = *starts.peek()?;
         let pike = || self.pike(&Input::new(text).range(first..).earliest(earliest)).map(|m| m.range());
         let inner = &*self.inner;
-        let mut backtrack = None;
         let mut lazy = None;
         for s in starts {
             let mut end = inner.max_len.map_or(text.len(), |m| s.saturating_add(m).min(text.len()));
@@ -163,9 +175,8 @@ impl Pattern {
             // Look-arounds (`$`, `\b`) still see the whole text.
             let input = Input::new(text).range(s..end).anchored(Anchored::Yes).earliest(earliest);
             if end - s <= inner.backtrack.max_haystack_len() {
-                let cache = backtrack.get_or_insert_with(|| inner.backtrack_caches.get());
                 let mut slots = [None, None];
-                match inner.backtrack.try_search_slots(cache, &input, &mut slots) {
+                match with_backtrack(&inner.backtrack, |cache| inner.backtrack.try_search_slots(cache, &input, &mut slots)) {
                     Ok(Some(_)) => return slots[1].map(|e| s..e.get()),
                     Ok(None) => continue,
                     Err(_) => return pike(),
