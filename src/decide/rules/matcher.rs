@@ -23,6 +23,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -355,54 +356,78 @@ struct Mask {
     companions: Companions,
 }
 
-/// `G{0,n}?REST`, `G` a character class: every match is a run of at most
-/// `n` characters of `G` followed by a match of `REST`, which starts at one
-/// of its literals. The leftmost match belongs to the first place `REST`
-/// matches, and starts as far before it as the run allows.
+/// `G{0,n}?REST`: every match is a run of at most `n` matches of `G`
+/// followed by a match of `REST`, which starts at one of its literals. A
+/// match starts at the earliest place from which such a run reaches a
+/// place where `REST` matches, so the leftmost match starts at the
+/// earliest of those over the places `REST` matches. The run is found by
+/// a small reverse lazy DFA over `G{0,n}` anchored at that place (longest
+/// run backwards = earliest start); it stays warm, since its states only
+/// count units, whatever the text (`G` is a class such as `[^。!?\n]`, or
+/// the `{GAP}` unit that also takes an ellipsis).
 #[derive(Debug, Clone)]
 struct LeadGap {
-    class: Vec<(char, char)>,
-    max: u32,
+    run: Arc<(regex_automata::hybrid::dfa::DFA, regex_automata::util::pool::Pool<regex_automata::hybrid::dfa::Cache, RunCacheFn>)>,
     rest: Pattern,
 }
+
+type RunCacheFn = Box<dyn Fn() -> regex_automata::hybrid::dfa::Cache + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
 
 impl LeadGap {
     /// The mask's lead gap and the gate of the rest's literals, if it has
     /// that shape.
     fn of(source: &str) -> Option<(LeadGap, Gate)> {
-        use regex_syntax::hir::{Class, Hir, HirKind};
+        use regex_automata::hybrid::dfa::DFA;
+        use regex_automata::nfa::thompson;
+        use regex_syntax::hir::{Hir, HirKind, Repetition};
         let hir = regex_syntax::ParserBuilder::new().build().parse(source).ok()?;
         let HirKind::Concat(parts) = hir.kind() else { return None };
         let HirKind::Repetition(r) = parts.first()?.kind() else { return None };
-        let HirKind::Class(Class::Unicode(class)) = r.sub.kind() else { return None };
-        if r.min != 0 || r.greedy || parts.len() < 2 {
+        if r.min != 0 || r.greedy || parts.len() < 2 || r.max.is_none() || r.sub.properties().explicit_captures_len() > 0 {
             return None;
         }
         let rest = Hir::concat(parts[1..].to_vec());
         let gate = Gate::of(anchors(&rest)?).ok()?;
         let pattern = Pattern::new(&rest.to_string(), SIZE_LIMIT).ok()?;
-        let class = class.ranges().iter().map(|r| (r.start(), r.end())).collect();
-        Some((LeadGap { class, max: r.max?, rest: pattern }, gate))
-    }
-
-    fn contains(&self, c: char) -> bool {
-        let i = self.class.partition_point(|&(_, end)| end < c);
-        self.class.get(i).is_some_and(|&(start, _)| start <= c)
+        let run = Hir::repetition(Repetition { min: 0, max: r.max, greedy: true, sub: r.sub.clone() });
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().reverse(true).which_captures(thompson::WhichCaptures::None))
+            .build_from_hir(&run)
+            .ok()?;
+        // All matches: the reverse search runs to the longest run, the
+        // earliest start.
+        let config = DFA::config().match_kind(regex_automata::MatchKind::All).cache_capacity(64 << 10).skip_cache_capacity_check(true);
+        let dfa = DFA::builder().configure(config).build_from_nfa(nfa).ok()?;
+        let for_pool = dfa.clone();
+        let create: RunCacheFn = Box::new(move || for_pool.create_cache());
+        Some((LeadGap { run: Arc::new((dfa, regex_automata::util::pool::Pool::new(create))), rest: pattern }, gate))
     }
 
     /// Where the leftmost match at or after `at` starts, given the rest's
-    /// possible starts (ascending).
+    /// possible starts (ascending); `None` when there is none. Should the
+    /// run's automaton give up, `at` (the caller's anchored search from
+    /// there either matches, and that match is the leftmost, or it
+    /// searches the whole text).
     fn start(&self, text: &str, at: usize, starts: &[usize]) -> Option<usize> {
+        use regex_automata::{Anchored, Input};
+        let (dfa, caches) = &*self.run;
+        let mut cache = caches.get();
         let from = starts.partition_point(|&s| s < at);
-        let p = starts[from..].iter().copied().find(|&p| self.rest.is_match_from(text, std::iter::once(p)))?;
-        let mut start = p;
-        for (run, (i, c)) in text[at..p].char_indices().rev().enumerate() {
-            if run as u32 == self.max || !self.contains(c) {
+        let mut best: Option<usize> = None;
+        for &p in &starts[from..] {
+            // No run reaches back past `at`, so no later place can start earlier.
+            if best == Some(at) {
                 break;
             }
-            start = at + i;
+            if !self.rest.is_match_from(text, std::iter::once(p)) {
+                continue;
+            }
+            let input = Input::new(text).range(at..p).anchored(Anchored::Yes);
+            let Ok(Some(run)) = dfa.try_search_rev(&mut cache, &input) else { return Some(at) };
+            let s = run.offset();
+            best = Some(best.map_or(s, |b| b.min(s)));
         }
-        Some(start)
+        best
     }
 }
 
@@ -995,8 +1020,32 @@ mod tests {
     /// rest's literals, with the regex crate's spans.
     #[test]
     fn lead_gap_masks_agree_with_the_regex_crate() {
-        let masks = ["[^。]{0,3}?たと思", "[^。!?\\n]{0,6}?(?:た|だ)(?:と|って)(?:思|おも)", "[^。]{0,2}?(?<m>もし)か"];
-        let texts = ["さっき落としたと思ったら", "。。たと思", "abcdたと思", "あいうえおかきたと思う", "たと思たと思", "x。yたと思。zzzzだって思", "", "もしもしか", "ああもしかして"];
+        let masks = [
+            "[^。]{0,3}?たと思",
+            "[^。!?\\n]{0,6}?(?:た|だ)(?:と|って)(?:思|おも)",
+            "[^。]{0,2}?(?<m>もし)か",
+            // The {GAP} unit: a character, or an ellipsis of dots or ・.
+            "(?:(?:[^。.!?\\n]|\\.\\.+|・・+)){0,4}?(?:と|[^黙]つて)(?:言|いう)",
+        ];
+        let texts = [
+            "さっき落としたと思ったら",
+            "。。たと思",
+            "abcdたと思",
+            "あいうえおかきたと思う",
+            "たと思たと思",
+            "x。yたと思。zzzzだって思",
+            "",
+            "もしもしか",
+            "ああもしかして",
+            "彼は..つて言った",
+            "a.つて言う",
+            "あいう..えおと言",
+            "x。y......と言う",
+            "ab.cd・・・・と言",
+            "と言",
+            "かきくけこさしすせそと言う",
+            "..。..つていう、またと言",
+        ];
         for m in masks {
             let mask = Mask::new(mask_regex(m));
             assert!(mask.lead.is_some(), "{m}");
