@@ -722,7 +722,7 @@ impl<'a> Loader<'a> {
             }
             let before = self.errors.len();
             let patterns = self.numbered(&r.patterns, &format!("{label} pattern"), line);
-            let rmask = self.alternation(&r.mask, &format!("{label} mask"), line);
+            let rmask = self.numbered(&r.mask, &format!("{label} mask"), line);
             let rexclude = self.alternation(&r.exclude, &format!("{label} exclude"), line);
             if let Some(meta) = meta
                 && self.errors.len() == before

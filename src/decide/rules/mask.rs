@@ -83,6 +83,7 @@ impl MaskRegex {
     /// text: each match, or, when the pattern has `m` groups, the first that
     /// took part in a match (the whole match if none did; an empty group
     /// blanks nothing), spans that touch joined.
+    #[cfg(test)]
     pub(crate) fn spans(&self, text: &str) -> Vec<Range<usize>> {
         if !self.is_narrowed() {
             return self.re.find_iter(text).map(|m| m.range()).collect();

@@ -55,7 +55,8 @@ pub(super) struct Rule<M> {
     pub(super) origin: (std::path::PathBuf, usize),
     pub(super) meta: M,
     pub(super) patterns: Vec<Pattern>,
-    pub(super) mask: Option<MaskRegex>,
+    /// The rule's own masks, applied as one alternation (see [`MaskSet`]).
+    pub(super) mask: Vec<MaskRegex>,
     pub(super) exclude: Option<Pattern>,
 }
 
@@ -63,15 +64,8 @@ pub(super) struct Rule<M> {
 /// mask and exclude, and a prefilter over all their patterns.
 #[derive(Debug, Clone)]
 pub(super) struct Section<M> {
-    /// The group's masks, each a regex of its own (see [`Section::mask`]),
-    /// and which of them can match a text (one literal scan for all).
-    masks: Vec<Mask>,
-    mask_filter: Prefilter,
-    mask_companions: Companions,
-    /// Some mask narrows its span with an `m` group: spans that touch are
-    /// joined into one fill (as the joined alternation's capture path did);
-    /// otherwise each match gets its own fill (as `replace_all` did).
-    narrowed: bool,
+    /// The group's masks.
+    masks: MaskSet,
     pub(super) exclude: Option<Pattern>,
     /// Whether the exclude can match at all (it would run on every message,
     /// so it gets the same literal prefilter as the patterns).
@@ -79,7 +73,7 @@ pub(super) struct Section<M> {
     pub(super) rules: Vec<Rule<M>>,
     /// Per rule, the gate of its exclude and its mask (each runs only where
     /// its literals occur).
-    rule_gates: Vec<(Gate, Option<Mask>)>,
+    rule_gates: Vec<(Gate, MaskSet)>,
     /// Every pattern of every rule, in rule order.
     patterns: Vec<Pattern>,
     /// Pattern index → rule index.
@@ -351,9 +345,6 @@ struct Mask {
     /// A mask that opens with a lazy gap over a class (`[^。!?\n]{0,60}?…`):
     /// how its matches are found from the rest's literals.
     lead: Option<LeadGap>,
-    /// A rule's mask: its second literal test (a group's masks share one,
-    /// [`Section::mask_spans`]).
-    companions: Companions,
 }
 
 /// `G{0,n}?REST`: every match is a run of at most `n` matches of `G`
@@ -432,33 +423,12 @@ impl LeadGap {
 }
 
 impl Mask {
-    /// A rule's mask: it finds its own starts and has its own second
-    /// literal test.
-    fn new(regex: MaskRegex) -> Self {
-        let companions = Companions::new([regex.as_str()]).unwrap_or_default();
-        Mask { companions, ..Mask::plain(regex) }
-    }
-
-    /// A mask that finds its own starts.
-    fn plain(regex: MaskRegex) -> Self {
-        let gate = Gate::new(Some(regex.as_str())).unwrap_or_default();
-        let companions = Companions::default();
-        if gate.is_anchored() {
-            return Mask { regex, anchors: Some(gate), lead: None, companions };
-        }
-        match LeadGap::of(regex.as_str()) {
-            Some((lead, gate)) => Mask { regex, anchors: Some(gate), lead: Some(lead), companions },
-            None => Mask { regex, anchors: None, lead: None, companions },
-        }
-    }
-
-    /// A group's mask: the group's one literal scan gives its starts (see
-    /// [`Section::mask_spans`]), so only a lead gap keeps a gate of its own.
+    /// A mask in a [`MaskSet`]: the set's one literal scan gives its starts,
+    /// so only a lead gap keeps a gate of its own (its rest's literals).
     fn in_group(regex: MaskRegex) -> Self {
-        let mask = Mask::plain(regex);
-        match mask.lead {
-            Some(_) => mask,
-            None => Mask { anchors: None, ..mask },
+        match LeadGap::of(regex.as_str()) {
+            Some((lead, gate)) => Mask { regex, anchors: Some(gate), lead: Some(lead) },
+            None => Mask { regex, anchors: None, lead: None },
         }
     }
 
@@ -484,36 +454,6 @@ impl Mask {
             }
             (None, _) => self.regex.find_at(text, at),
         }
-    }
-
-    /// Byte ranges the mask blanks in `text` (see [`MaskRegex::spans`]).
-    fn spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
-        if !self.companions.conditions.is_empty() {
-            let mut present = Vec::new();
-            self.companions.scan(text, &mut present);
-            if !self.companions.allow(0, &present) {
-                return Vec::new();
-            }
-        }
-        let Some(starts) = self.starts(text) else {
-            return self.regex.spans(text);
-        };
-        let narrowed = self.regex.is_narrowed();
-        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
-        let mut at = 0;
-        // Every match holds a non-empty literal (of the rest, with a lead
-        // gap), so none is empty.
-        while let Some(m) = self.find_at(text, at, Some(&starts)) {
-            at = m.end.max(m.start + 1);
-            if !narrowed {
-                out.push(m);
-                continue;
-            }
-            if let Some(r) = self.regex.blanked_at(text, m.start).filter(|r| !r.is_empty()) {
-                push_joined(&mut out, r);
-            }
-        }
-        out
     }
 }
 
@@ -695,32 +635,39 @@ fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     out
 }
 
-impl<M> Section<M> {
-    /// The section of `rules` with the group's `masks` and `exclude`.
-    pub(super) fn new(masks: Vec<MaskRegex>, exclude: Option<Pattern>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
-        let mut patterns = Vec::new();
-        let mut owner = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            for p in &r.patterns {
-                patterns.push(p.clone());
-                owner.push(i);
-            }
-        }
-        let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
-        let companions = Companions::new(patterns.iter().map(Pattern::as_str))?;
-        let mask_filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
-        let mask_companions = Companions::new(masks.iter().map(MaskRegex::as_str))?;
+/// Masks applied as one alternation: a group's, or one rule's own. Each
+/// mask is a regex of its own behind one literal scan for all of them.
+#[derive(Debug, Clone)]
+struct MaskSet {
+    masks: Vec<Mask>,
+    /// Which masks can match a text, and where (one scan for all).
+    filter: Prefilter,
+    companions: Companions,
+    /// Some mask narrows its span with an `m` group: spans that touch are
+    /// joined into one fill (as the joined alternation's capture path did);
+    /// otherwise each match gets its own fill (as `replace_all` did).
+    narrowed: bool,
+}
+
+impl MaskSet {
+    fn new(masks: Vec<MaskRegex>) -> std::result::Result<Self, String> {
+        let filter = Prefilter::new(masks.iter().map(MaskRegex::as_str))?;
+        let companions = Companions::new(masks.iter().map(MaskRegex::as_str))?;
         let narrowed = masks.iter().any(MaskRegex::is_narrowed);
-        let masks: Vec<Mask> = masks.into_iter().map(Mask::in_group).collect();
-        let exclude_gate = Gate::of_exclude(exclude.as_ref().map(Pattern::as_str))?;
-        let rule_gates = rules
-            .iter()
-            .map(|r| Ok((Gate::of_exclude(r.exclude.as_ref().map(Pattern::as_str))?, r.mask.clone().map(Mask::new))))
-            .collect::<std::result::Result<_, String>>()?;
-        Ok(Section { masks, mask_filter, mask_companions, narrowed, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
+        let masks = masks.into_iter().map(Mask::in_group).collect();
+        Ok(MaskSet { masks, filter, companions, narrowed })
     }
 
-    /// Byte ranges the group's masks blank in `text`, exactly as if they
+    fn is_empty(&self) -> bool {
+        self.masks.is_empty()
+    }
+
+    /// The masks' sources, in order.
+    fn regexes(&self) -> impl Iterator<Item = &MaskRegex> {
+        self.masks.iter().map(|m| &m.regex)
+    }
+
+    /// Byte ranges the masks blank in `text`, exactly as if they
     /// were one alternation matched left to right: at the leftmost position
     /// where any mask matches, the first mask (in file order) that matches
     /// there wins, and the text it matched is not matched again (so a mask
@@ -731,16 +678,19 @@ impl<M> Section<M> {
     /// built new states at about a million instructions per message; each
     /// mask alone is small, and most never run (one literal scan rules them
     /// out).
-    fn mask_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+    fn spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        if self.masks.is_empty() {
+            return Vec::new();
+        }
         // The masks worth running, with where their literals put match
         // starts (the one literal scan for all of them; a mask with a lead
         // gap has its own literals, those of the rest).
         let mut found = Vec::new();
-        self.mask_filter.starts(text, &mut found);
+        self.filter.starts(text, &mut found);
         if !found.is_empty() {
             let mut present = Vec::new();
-            self.mask_companions.scan(text, &mut present);
-            found.retain(|(m, _)| self.mask_companions.allow(*m, &present));
+            self.companions.scan(text, &mut present);
+            found.retain(|(m, _)| self.companions.allow(*m, &present));
         }
         // Per candidate: its starts once known (`Some(None)`: anywhere).
         let (candidates, mut starts): (Vec<u32>, Vec<Option<MatchStarts>>) = found
@@ -785,6 +735,35 @@ impl<M> Section<M> {
             at = if m.is_empty() { text[m.end..].chars().next().map_or(text.len() + 1, |ch| m.end + ch.len_utf8()) } else { m.end };
         }
         out
+    }
+
+}
+
+impl<M> Section<M> {
+    /// The section of `rules` with the group's `masks` and `exclude`.
+    pub(super) fn new(masks: Vec<MaskRegex>, exclude: Option<Pattern>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
+        let mut patterns = Vec::new();
+        let mut owner = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for p in &r.patterns {
+                patterns.push(p.clone());
+                owner.push(i);
+            }
+        }
+        let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
+        let companions = Companions::new(patterns.iter().map(Pattern::as_str))?;
+        let masks = MaskSet::new(masks)?;
+        let exclude_gate = Gate::of_exclude(exclude.as_ref().map(Pattern::as_str))?;
+        let rule_gates = rules
+            .iter()
+            .map(|r| Ok((Gate::of_exclude(r.exclude.as_ref().map(Pattern::as_str))?, MaskSet::new(r.mask.clone())?)))
+            .collect::<std::result::Result<_, String>>()?;
+        Ok(Section { masks, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
+    }
+
+    /// Byte ranges the group's masks blank in `text` (see [`MaskSet::spans`]).
+    fn mask_spans(&self, text: &str) -> Vec<std::ops::Range<usize>> {
+        self.masks.spans(text)
     }
 
     /// `text` with the group's masks applied.
@@ -833,9 +812,9 @@ impl<M> Section<M> {
             if rule.exclude.as_ref().is_some_and(|e| exclude_gate.is_match(e, folded)) {
                 continue;
             }
-            let text = match mask {
-                Some(mask) => fill_spans(&masked, &mask.spans(&masked)),
-                None => Cow::Borrowed(&*masked),
+            let text = match mask.is_empty() {
+                false => fill_spans(&masked, &mask.spans(&masked)),
+                true => Cow::Borrowed(&*masked),
             };
             // The rule's patterns that can match are this one and those
             // after it with literals in the text, at the starts found (found
@@ -951,7 +930,7 @@ impl<M> Group<M> {
             if s.rules.iter().any(|r| ids.contains(&r.id)) {
                 let kept: Vec<Rule<M>> = s.rules.iter().filter(|r| !ids.contains(&r.id)).cloned().collect();
                 // A subset of patterns that already compiled as a set compiles again.
-                let masks = std::mem::take(&mut s.masks).into_iter().map(|m| m.regex).collect();
+                let masks = s.masks.regexes().cloned().collect();
                 *s = Section::new(masks, s.exclude.take(), kept).expect("subset of a compiled set");
             }
         }
@@ -1003,11 +982,15 @@ mod tests {
 
     /// The group masks as the loader once joined them: one alternation.
     fn joined<M>(s: &Section<M>) -> Option<Regex> {
-        let parts: Vec<String> = s
-            .masks
-            .iter()
+        joined_set(&s.masks)
+    }
+
+    /// A set of masks as the loader once joined them: one alternation.
+    fn joined_set(set: &MaskSet) -> Option<Regex> {
+        let parts: Vec<String> = set
+            .regexes()
             .enumerate()
-            .map(|(i, r)| format!("(?:{})", r.regex.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
+            .map(|(i, r)| format!("(?:{})", r.as_str().replace("(?<m>", &format!("(?<m{i}>"))))
             .collect();
         (!parts.is_empty()).then(|| regex::RegexBuilder::new(&parts.join("|")).size_limit(SIZE_LIMIT).build().unwrap())
     }
@@ -1047,11 +1030,12 @@ mod tests {
             "..。..つていう、またと言",
         ];
         for m in masks {
-            let mask = Mask::new(mask_regex(m));
+            let set = MaskSet::new(vec![mask_regex(m)]).unwrap();
+            let mask = &set.masks[0];
             assert!(mask.lead.is_some(), "{m}");
             let reference = Regex::new(m).unwrap();
             for t in texts {
-                assert_eq!(mask.spans(t), mask_spans(&reference, t), "{m} on {t}");
+                assert_eq!(set.spans(t), mask_spans(&reference, t), "{m} on {t}");
                 let starts = mask.starts(t);
                 for at in (0..=t.len()).filter(|&i| t.is_char_boundary(i)) {
                     assert_eq!(mask.find_at(t, at, starts.as_deref()), reference.find_at(t, at).map(|m| m.range()), "{m} on {t} from {at}");
@@ -1079,21 +1063,17 @@ mod tests {
             let mut masked = 0;
             for s in &group.sections {
                 let old = joined(s).expect("the group has masks");
-                let rule_masks: Vec<(&Mask, Regex)> = s
-                    .rule_gates
-                    .iter()
-                    .filter_map(|(_, m)| m.as_ref())
-                    .map(|m| (m, Regex::new(m.regex.as_str()).unwrap()))
-                    .collect();
+                let rule_masks: Vec<(&MaskSet, Regex)> =
+                    s.rule_gates.iter().filter_map(|(_, m)| Some((m, joined_set(m)?))).collect();
                 for text in texts {
                     let new = s.mask_spans(text);
                     assert_eq!(fill_spans(text, &new), apply_mask(&old, text), "{text}");
                     masked += usize::from(!new.is_empty());
-                    // A rule's own mask, found from its literals, blanks what
-                    // the regex crate's replacement blanks.
+                    // A rule's own masks, each found from its literals,
+                    // blank what their joined alternation blanked.
                     for (mask, reference) in &rule_masks {
                         let spans = mask.spans(text);
-                        assert_eq!(fill_spans(text, &spans), apply_mask(reference, text), "{} on {text}", mask.regex.as_str());
+                        assert_eq!(fill_spans(text, &spans), apply_mask(reference, text), "{} on {text}", reference.as_str());
                         masked += usize::from(!spans.is_empty());
                     }
                 }
