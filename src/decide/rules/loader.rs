@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::mask::MaskRegex;
-use super::matcher::{Group, Rule, SIZE_LIMIT, Section};
+use super::matcher::{Exclude, Group, Rule, SIZE_LIMIT, Section};
 use super::pattern::Pattern;
 use super::smalltalk::{Act, Smalltalk, fold_word};
 use super::types::*;
@@ -673,6 +673,17 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// An exclude split for its searches (see [`Exclude`]).
+    fn exclude(&mut self, joined: Option<Pattern>, what: &str, near: usize) -> Option<Exclude> {
+        match Exclude::new(&joined?) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                self.err(near, format!("{what}: {}", e.replace('\n', " ")));
+                None
+            }
+        }
+    }
+
     fn group<M: Clone>(
         &mut self,
         name: &str,
@@ -684,6 +695,7 @@ impl<'a> Loader<'a> {
         let gline = self.line_of(&format!("\"{key}\""));
         let masks = self.numbered(&raw.mask, &format!("{name}.mask"), gline);
         let exclude = self.alternation(&raw.exclude, &format!("{name}.exclude"), gline);
+        let exclude = self.exclude(exclude, &format!("{name}.exclude"), gline);
         let mut rules = Vec::new();
         for (n, value) in raw.rules.into_iter().enumerate() {
             let id_hint = value.get("id").and_then(|v| v.as_str()).map(str::to_string);
@@ -724,6 +736,7 @@ impl<'a> Loader<'a> {
             let patterns = self.numbered(&r.patterns, &format!("{label} pattern"), line);
             let rmask = self.numbered(&r.mask, &format!("{label} mask"), line);
             let rexclude = self.alternation(&r.exclude, &format!("{label} exclude"), line);
+            let rexclude = self.exclude(rexclude, &format!("{label} exclude"), line);
             if let Some(meta) = meta
                 && self.errors.len() == before
                 && !patterns.is_empty()

@@ -57,7 +57,7 @@ pub(super) struct Rule<M> {
     pub(super) patterns: Vec<Pattern>,
     /// The rule's own masks, applied as one alternation (see [`MaskSet`]).
     pub(super) mask: Vec<MaskRegex>,
-    pub(super) exclude: Option<Pattern>,
+    pub(super) exclude: Option<Exclude>,
 }
 
 /// The rules of one group from one file, with that file's group-level
@@ -66,14 +66,13 @@ pub(super) struct Rule<M> {
 pub(super) struct Section<M> {
     /// The group's masks.
     masks: MaskSet,
-    pub(super) exclude: Option<Pattern>,
-    /// Whether the exclude can match at all (it would run on every message,
-    /// so it gets the same literal prefilter as the patterns).
-    exclude_gate: Gate,
+    /// The group's exclude, behind its gates (it would run on every
+    /// message, so it gets the same literal tests as the patterns).
+    pub(super) exclude: Option<Exclude>,
     pub(super) rules: Vec<Rule<M>>,
     /// Per rule, the gate of its exclude and its mask (each runs only where
     /// its literals occur).
-    rule_gates: Vec<(Gate, MaskSet)>,
+    rule_masks: Vec<MaskSet>,
     /// Every pattern of every rule, in rule order.
     patterns: Vec<Pattern>,
     /// Pattern index → rule index.
@@ -330,6 +329,74 @@ impl Gate {
             None => self.may_match(text) && companions() && pattern.is_match(text),
         }
     }
+}
+
+/// An exclude behind its gates. Excludes are alternations of phrases, and
+/// one branch without literal starts made the whole alternation run
+/// unanchored on every message (a lazy DFA building states on text it had
+/// not seen). Split at the top, the branches whose literals say where they
+/// start are one pattern searched from there, the others a second one;
+/// the exclude matches when either does.
+#[derive(Debug, Clone)]
+pub(super) struct Exclude {
+    /// The exclude as written (its list joined), for tests.
+    #[cfg(test)]
+    source: Arc<str>,
+    parts: Vec<(Pattern, Gate)>,
+}
+
+impl Exclude {
+    pub(super) fn new(pattern: &Pattern) -> std::result::Result<Self, String> {
+        let whole = |p: &Pattern| Ok::<_, String>(vec![(p.clone(), Gate::of_exclude(Some(p.as_str()))?)]);
+        #[cfg(test)]
+        let source: Arc<str> = pattern.as_str().into();
+        let Some((anchored, rest)) = split_anchored(pattern.as_str()) else {
+            return Ok(Exclude {
+                #[cfg(test)]
+                source,
+                parts: whole(pattern)?,
+            });
+        };
+        let mut parts = Vec::new();
+        for half in [anchored, rest] {
+            let p = Pattern::new(&half, SIZE_LIMIT).map_err(|e| e.to_string())?;
+            parts.extend(whole(&p)?);
+        }
+        Ok(Exclude {
+            #[cfg(test)]
+            source,
+            parts,
+        })
+    }
+
+    /// The exclude as written.
+    #[cfg(test)]
+    pub(super) fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub(super) fn is_match(&self, text: &str) -> bool {
+        self.parts.iter().any(|(p, gate)| gate.is_match(p, text))
+    }
+}
+
+/// The top-level branches of `pattern` split into those whose literals say
+/// where their matches start and the others, as two alternations; `None`
+/// when all are of one kind.
+fn split_anchored(pattern: &str) -> Option<(String, String)> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn branches(h: &Hir, out: &mut Vec<Hir>) {
+        match h.kind() {
+            HirKind::Alternation(bs) => bs.iter().for_each(|b| branches(b, out)),
+            _ => out.push(h.clone()),
+        }
+    }
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    let mut all = Vec::new();
+    branches(&hir, &mut all);
+    let (anchored, rest): (Vec<Hir>, Vec<Hir>) =
+        all.into_iter().partition(|b| anchors(b).is_some_and(|set| !set.iter().any(|(_, s)| *s == Start::Anywhere)));
+    (!anchored.is_empty() && !rest.is_empty()).then(|| (Hir::alternation(anchored).to_string(), Hir::alternation(rest).to_string()))
 }
 
 /// Where a mask's matches can start in a text, ascending (`None`: anywhere).
@@ -741,7 +808,7 @@ impl MaskSet {
 
 impl<M> Section<M> {
     /// The section of `rules` with the group's `masks` and `exclude`.
-    pub(super) fn new(masks: Vec<MaskRegex>, exclude: Option<Pattern>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
+    pub(super) fn new(masks: Vec<MaskRegex>, exclude: Option<Exclude>, rules: Vec<Rule<M>>) -> std::result::Result<Self, String> {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -753,12 +820,8 @@ impl<M> Section<M> {
         let prefilter = Prefilter::new(patterns.iter().map(Pattern::as_str))?;
         let companions = Companions::new(patterns.iter().map(Pattern::as_str))?;
         let masks = MaskSet::new(masks)?;
-        let exclude_gate = Gate::of_exclude(exclude.as_ref().map(Pattern::as_str))?;
-        let rule_gates = rules
-            .iter()
-            .map(|r| Ok((Gate::of_exclude(r.exclude.as_ref().map(Pattern::as_str))?, MaskSet::new(r.mask.clone())?)))
-            .collect::<std::result::Result<_, String>>()?;
-        Ok(Section { masks, exclude, exclude_gate, rules, rule_gates, patterns, owner, prefilter, companions })
+        let rule_masks = rules.iter().map(|r| MaskSet::new(r.mask.clone())).collect::<std::result::Result<_, String>>()?;
+        Ok(Section { masks, exclude, rules, rule_masks, patterns, owner, prefilter, companions })
     }
 
     /// Byte ranges the group's masks blank in `text` (see [`MaskSet::spans`]).
@@ -778,7 +841,7 @@ impl<M> Section<M> {
         if self.prefilter.rules_out(folded) {
             return;
         }
-        if self.exclude.as_ref().is_some_and(|e| self.exclude_gate.is_match(e, folded)) {
+        if self.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
             return;
         }
         let masked = self.mask(folded);
@@ -808,8 +871,8 @@ impl<M> Section<M> {
             }
             last = ri;
             let rule = &self.rules[ri];
-            let (exclude_gate, mask) = &self.rule_gates[ri];
-            if rule.exclude.as_ref().is_some_and(|e| exclude_gate.is_match(e, folded)) {
+            let mask = &self.rule_masks[ri];
+            if rule.exclude.as_ref().is_some_and(|e| e.is_match(folded)) {
                 continue;
             }
             let text = match mask.is_empty() {
@@ -1064,7 +1127,7 @@ mod tests {
             for s in &group.sections {
                 let old = joined(s).expect("the group has masks");
                 let rule_masks: Vec<(&MaskSet, Regex)> =
-                    s.rule_gates.iter().filter_map(|(_, m)| Some((m, joined_set(m)?))).collect();
+                    s.rule_masks.iter().filter_map(|m| Some((m, joined_set(m)?))).collect();
                 for text in texts {
                     let new = s.mask_spans(text);
                     assert_eq!(fill_spans(text, &new), apply_mask(&old, text), "{text}");
@@ -1137,17 +1200,19 @@ mod tests {
         };
         // Each section's prefilter and patterns, and its excludes (the
         // group's and its rules') with their gates.
-        type Part<'r> = (&'r Prefilter, &'r Companions, &'r Vec<Pattern>, Vec<(&'r Pattern, &'r Gate)>);
+        type Part<'r> = (&'r Prefilter, &'r Companions, &'r Vec<Pattern>, Vec<&'r Exclude>);
         fn parts<M>(g: &Group<M>) -> impl Iterator<Item = Part<'_>> {
             g.sections.iter().map(|s| {
-                let rule_excludes = s.rules.iter().zip(&s.rule_gates).filter_map(|(r, (gate, _))| r.exclude.as_ref().map(|e| (e, gate)));
-                let excludes = s.exclude.as_ref().map(|e| (e, &s.exclude_gate)).into_iter().chain(rule_excludes).collect();
+                let rule_excludes = s.rules.iter().filter_map(|r| r.exclude.as_ref());
+                let excludes = s.exclude.as_ref().into_iter().chain(rule_excludes).collect();
                 (&s.prefilter, &s.companions, &s.patterns, excludes)
             })
         }
         let all: Vec<_> = parts(&rules.urgent).chain(parts(&rules.handoff)).chain(parts(&rules.harassment)).chain(parts(&rules.voc)).collect();
         let mut starts = Vec::new();
         let (mut excludes, mut skipped, mut present) = (0, 0, Vec::new());
+        // Each exclude as written, joined (the reference for its halves).
+        let mut whole: std::collections::HashMap<String, Regex> = std::collections::HashMap::new();
         for text in &texts {
             for (prefilter, companions, patterns, exclude) in &all {
                 prefilter.starts(text, &mut starts);
@@ -1159,9 +1224,13 @@ mod tests {
                     skipped += usize::from(skip);
                     check(p, text, at, skip);
                 }
-                for (e, gate) in exclude {
-                    check(e, text, None, false);
-                    assert_eq!(gate.is_match(e, text), e.is_match(text), "gated exclude {} on {text}", e.as_str());
+                for e in exclude {
+                    let reference = whole.entry(e.as_str().to_string()).or_insert_with(|| regex::RegexBuilder::new(e.as_str()).size_limit(SIZE_LIMIT).build().unwrap());
+                    assert_eq!(e.is_match(text), reference.is_match(text), "gated exclude {} on {text}", e.as_str());
+                    for (part, part_gate) in &e.parts {
+                        check(part, text, None, false);
+                        assert_eq!(part_gate.is_match(part, text), part.is_match(text), "gated part {} on {text}", part.as_str());
+                    }
                     excludes += 1;
                 }
             }
@@ -1225,6 +1294,25 @@ mod tests {
             c.scan(text, present);
             assert_eq!(c.allow(0, present), allowed, "{text}");
         }
+    }
+
+    /// An exclude splits into its branches with literal starts and the
+    /// others; each half, and the whole, answer as the regex crate does.
+    #[test]
+    fn excludes_split_into_anchored_and_other_branches() {
+        let source = "(?:かーど.{0,3}見つか)|(?:.{0,2}思ったら)|(?:すまほ|けいたい)は無事";
+        let (anchored, rest) = split_anchored(source).expect("two kinds of branch");
+        assert_eq!(literals_of(&rest).unwrap()[0].1, Start::Anywhere);
+        assert!(literals_of(&anchored).unwrap().iter().all(|(_, s)| *s == Start::AtLiteral));
+        let exclude = Exclude::new(&Pattern::new(source, SIZE_LIMIT).unwrap()).unwrap();
+        assert_eq!(exclude.parts.len(), 2);
+        let reference = Regex::new(source).unwrap();
+        for text in ["かーどが見つかった", "あ思ったら", "けいたいは無事です", "かーどをなくした", "", "思ったら"] {
+            assert_eq!(exclude.is_match(text), reference.is_match(text), "{text}");
+        }
+        // All branches of one kind: no split.
+        assert!(split_anchored("かーど|すまほ").is_none());
+        assert_eq!(Exclude::new(&Pattern::new("かーど|すまほ", SIZE_LIMIT).unwrap()).unwrap().parts.len(), 1);
     }
 
     #[test]
