@@ -59,11 +59,10 @@ struct Inner {
     source: String,
     /// The lazy DFA and its caches (`None` only if one cannot be built).
     lazy: Option<(DFA, Pool<Cache, CacheFn>)>,
-    /// The same NFA run by the PikeVM, with its caches: for what the lazy
+    /// The same NFA run by the PikeVM (the thread's one cache): for what the lazy
     /// DFA hands back (a Unicode word boundary `\b` next to non-ASCII
     /// text), as the regex crate does.
     pikevm: PikeVM,
-    pike_caches: Pool<pikevm::Cache, PikeCacheFn>,
     /// The same NFA run by a bounded backtracker, for searches from given
     /// starts (see the module docs); its cache is the thread's one.
     backtrack: BoundedBacktracker,
@@ -79,6 +78,11 @@ thread_local! {
     static BACKTRACK: RefCell<Option<backtrack::Cache>> = const { RefCell::new(None) };
 }
 
+thread_local! {
+    /// One PikeVM cache per thread for every pattern (reset for each).
+    static PIKE: RefCell<Option<pikevm::Cache>> = const { RefCell::new(None) };
+}
+
 /// Runs `search` with the thread's backtracker cache, reset for `re`.
 pub(crate) fn with_backtrack<R>(re: &BoundedBacktracker, search: impl FnOnce(&mut backtrack::Cache) -> R) -> R {
     BACKTRACK.with(|cell| {
@@ -88,8 +92,6 @@ pub(crate) fn with_backtrack<R>(re: &BoundedBacktracker, search: impl FnOnce(&mu
         search(cache)
     })
 }
-
-type PikeCacheFn = Box<dyn Fn() -> pikevm::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// Why a pattern did not compile: the regex syntax error (as the regex
 /// crate words it), or the automaton grew past the size limit (in
@@ -113,14 +115,11 @@ impl Pattern {
         let lazy = lazy_dfa(nfa.clone(), CACHE_CAPACITY);
         let backtrack = BoundedBacktracker::new_from_nfa(nfa.clone()).map_err(|e| PatternError(e.to_string()))?;
         let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| PatternError(e.to_string()))?;
-        let for_pool = pikevm.clone();
-        let create: PikeCacheFn = Box::new(move || for_pool.create_cache());
         Ok(Pattern {
             inner: Arc::new(Inner {
                 source: source.to_string(),
                 lazy,
                 pikevm,
-                pike_caches: Pool::new(create),
                 backtrack,
                 max_len: hir.properties().maximum_len(),
             }),
@@ -222,8 +221,16 @@ impl Pattern {
         dfa.try_search_fwd(&mut caches.get(), input).ok().map(|m| m.map(|m| m.offset()))
     }
 
+    /// The PikeVM's search (rare: what the lazy DFA hands back), with the
+    /// thread's one PikeVM cache reset for this pattern.
     fn pike(&self, input: &Input<'_>) -> Option<regex_automata::Match> {
-        self.inner.pikevm.find(&mut self.inner.pike_caches.get(), input.clone())
+        let vm = &self.inner.pikevm;
+        PIKE.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let cache = cell.get_or_insert_with(|| vm.create_cache());
+            vm.reset_cache(cache);
+            vm.find(cache, input.clone())
+        })
     }
 }
 
