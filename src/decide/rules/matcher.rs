@@ -2,7 +2,9 @@
 //! literals of which every match of a pattern contains one (its prefixes, or
 //! those of a part it cannot match without), then only the patterns whose
 //! literals occur are run, then masks, excludes and a confirmation of the
-//! few rules that matched.
+//! few rules that matched. A second scan ([`Companions`]) checks the
+//! literals of a pattern's other required parts (a card named, but no
+//! event word: the pattern is not run), for masks and excludes too.
 //!
 //! A pattern whose literals are its prefixes (most: a word list first) is
 //! searched anchored, from each place one occurs, not across the whole
