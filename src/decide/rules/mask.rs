@@ -28,6 +28,11 @@ impl MaskRegex {
     /// refusing automata larger than `size_limit` bytes.
     pub(crate) fn new(source: &str, size_limit: usize) -> Result<Self, String> {
         let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| e.to_string())?;
+        // An empty match would blank nothing (or, as a fill, put a sentence
+        // break between every two characters): refused at load.
+        if hir.properties().minimum_len() == Some(0) {
+            return Err("a mask must not match the empty text".into());
+        }
         let re = meta::Builder::new()
             .configure(meta::Config::new().nfa_size_limit(Some(size_limit)))
             .build_from_hir(&hir)
@@ -109,8 +114,8 @@ pub(crate) fn push_joined(out: &mut Vec<Range<usize>>, r: Range<usize>) {
 
 /// Capture groups that narrow a mask: a mask pattern written
 /// `(?<m>たら)(?:[^し]|$)` blanks only `たら` and leaves the context it
-/// needed (the regex crate has no look-ahead). When masks are joined into
-/// one alternation the loader renames them `m0`, `m1` …
+/// needed (the regex crate has no look-ahead). `m0`, `m1` … are the names
+/// joined masks once gave them (and tests still do).
 pub(crate) fn is_mask_group(name: &str) -> bool {
     name.strip_prefix('m').is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
 }
@@ -122,7 +127,7 @@ mod tests {
     /// The same spans as the regex crate's own searches.
     #[test]
     fn spans_agree_with_the_regex_crate() {
-        let masks = ["(?<m>)もしもし", "もし[^。]{0,6}", "(?<m>たら)(?:[^し]|$)", "たら(?:ば)?", "[ab]{1,3}", "x*"];
+        let masks = ["(?<m>)もしもし", "もし[^。]{0,6}", "(?<m>たら)(?:[^し]|$)", "たら(?:ば)?", "[ab]{1,3}", "x+"];
         let texts = ["もしもし、かーど", "もしかーどを", "なくしたらしい", "なくしたらば", "abab もしもしもし", "", "たら", "axxb"];
         for m in masks {
             let ours = MaskRegex::new(m, 1 << 24).unwrap();
@@ -149,6 +154,7 @@ mod tests {
         let ours = MaskRegex::new(&bad, 1 << 20).unwrap_err();
         let theirs = regex::Regex::new(&bad).unwrap_err().to_string();
         assert!(theirs.contains(&ours), "{ours} / {theirs}");
+        assert!(MaskRegex::new("x*", 1 << 20).unwrap_err().contains("empty"));
         let big = MaskRegex::new("\\w{50}", 1 << 10).unwrap_err();
         assert!(big.contains("exceeds size limit of 1024 bytes"), "{big}");
     }

@@ -72,8 +72,7 @@ pub(super) struct Section<M> {
     /// message, so it gets the same literal tests as the patterns).
     pub(super) exclude: Option<Exclude>,
     pub(super) rules: Vec<Rule<M>>,
-    /// Per rule, the gate of its exclude and its mask (each runs only where
-    /// its literals occur).
+    /// Per rule, its own masks (empty when it has none).
     rule_masks: Vec<MaskSet>,
     /// Every pattern of every rule, in rule order.
     patterns: Vec<Pattern>,
@@ -277,8 +276,8 @@ impl Gate {
 
     /// The gate of an exclude, which runs on most messages its section
     /// sees: with the second literal test too (see [`Companions`]).
-    fn of_exclude(pattern: Option<&str>) -> std::result::Result<Self, String> {
-        Ok(Gate { companions: Companions::new(pattern)?, ..Gate::new(pattern)? })
+    fn of_exclude(pattern: &str) -> std::result::Result<Self, String> {
+        Ok(Gate { companions: Companions::new([pattern])?, ..Gate::new(Some(pattern))? })
     }
 
     /// The gate of a literal set.
@@ -349,7 +348,7 @@ pub(super) struct Exclude {
 
 impl Exclude {
     pub(super) fn new(pattern: &Pattern) -> std::result::Result<Self, String> {
-        let whole = |p: &Pattern| Ok::<_, String>(vec![(p.clone(), Gate::of_exclude(Some(p.as_str()))?)]);
+        let whole = |p: &Pattern| Ok::<_, String>(vec![(p.clone(), Gate::of_exclude(p.as_str())?)]);
         #[cfg(test)]
         let source: Arc<str> = pattern.as_str().into();
         let Some((anchored, rest)) = split_anchored(pattern.as_str()) else {
@@ -397,22 +396,21 @@ fn split_anchored(pattern: &str) -> Option<(String, String)> {
     let mut all = Vec::new();
     branches(&hir, &mut all);
     let (anchored, rest): (Vec<Hir>, Vec<Hir>) =
-        all.into_iter().partition(|b| anchors(b).is_some_and(|set| !set.iter().any(|(_, s)| *s == Start::Anywhere)));
+        all.into_iter().partition(|b| anchors(b).is_some());
     (!anchored.is_empty() && !rest.is_empty()).then(|| (Hir::alternation(anchored).to_string(), Hir::alternation(rest).to_string()))
 }
 
 /// Where a mask's matches can start in a text, ascending (`None`: anywhere).
 type MatchStarts = Option<Vec<usize>>;
 
-/// A mask, and the gate that says where its matches can start when its
-/// literals are its prefixes: it is then searched anchored from there only
-/// (as rule patterns are).
+/// A mask of a [`MaskSet`]. Where its matches can start comes from the
+/// set's literal scan, except for a mask that opens with a lazy gap
+/// (`[^。!?\n]{0,60}?…`, `{GAP}{0,30}?…`): its gate holds the literals of
+/// the rest, and `lead` finds the start from there.
 #[derive(Debug, Clone)]
 struct Mask {
     regex: MaskRegex,
     anchors: Option<Gate>,
-    /// A mask that opens with a lazy gap over a class (`[^。!?\n]{0,60}?…`):
-    /// how its matches are found from the rest's literals.
     lead: Option<LeadGap>,
 }
 
@@ -429,6 +427,12 @@ struct Mask {
 struct LeadGap {
     run: Arc<(regex_automata::hybrid::dfa::DFA, regex_automata::util::pool::Pool<regex_automata::hybrid::dfa::Cache, RunCacheFn>)>,
     rest: Pattern,
+    /// How far after the best start so far a later place of the rest can
+    /// still give an earlier one: 0 when `G` is one character of a class
+    /// (a run reaching back past an earlier place would also serve that
+    /// place, so the first place is the leftmost), the longest run in
+    /// bytes when bounded, else no limit (every later place is tried).
+    reach: Option<usize>,
 }
 
 type RunCacheFn = Box<dyn Fn() -> regex_automata::hybrid::dfa::Cache + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
@@ -450,6 +454,10 @@ impl LeadGap {
         let gate = Gate::of(anchors(&rest)?).ok()?;
         let pattern = Pattern::new(&rest.to_string(), SIZE_LIMIT).ok()?;
         let run = Hir::repetition(Repetition { min: 0, max: r.max, greedy: true, sub: r.sub.clone() });
+        let reach = match r.sub.kind() {
+            HirKind::Class(_) => Some(0),
+            _ => run.properties().maximum_len(),
+        };
         let nfa = thompson::Compiler::new()
             .configure(thompson::Config::new().reverse(true).which_captures(thompson::WhichCaptures::None))
             .build_from_hir(&run)
@@ -460,7 +468,7 @@ impl LeadGap {
         let dfa = DFA::builder().configure(config).build_from_nfa(nfa).ok()?;
         let for_pool = dfa.clone();
         let create: RunCacheFn = Box::new(move || for_pool.create_cache());
-        Some((LeadGap { run: Arc::new((dfa, regex_automata::util::pool::Pool::new(create))), rest: pattern }, gate))
+        Some((LeadGap { run: Arc::new((dfa, regex_automata::util::pool::Pool::new(create))), rest: pattern, reach }, gate))
     }
 
     /// Where the leftmost match at or after `at` starts, given the rest's
@@ -475,8 +483,8 @@ impl LeadGap {
         let from = starts.partition_point(|&s| s < at);
         let mut best: Option<usize> = None;
         for &p in &starts[from..] {
-            // No run reaches back past `at`, so no later place can start earlier.
-            if best == Some(at) {
+            // No run reaches back past `at`, or this far back from here.
+            if best == Some(at) || best.zip(self.reach).is_some_and(|(b, reach)| p > b + reach) {
                 break;
             }
             if !self.rest.is_match_from(text, std::iter::once(p)) {
@@ -1093,6 +1101,9 @@ mod tests {
             "と言",
             "かきくけこさしすせそと言う",
             "..。..つていう、またと言",
+            // A later place of the rest gives an earlier start (the run
+            // from 言 reaches over the dots; the first と is not a match).
+            "ab..つて言と言",
         ];
         for m in masks {
             let set = MaskSet::new(vec![mask_regex(m)]).unwrap();

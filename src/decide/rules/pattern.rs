@@ -37,9 +37,10 @@ use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::Hir;
 
-/// Lazy-DFA cache per pattern and thread. Every pattern a message's
-/// literals select grows its cache on text it has not seen, so under
-/// traffic the rules' heap heads for (patterns run) × this. Over the 4,210
+/// Lazy-DFA cache per pattern and thread (for unanchored searches and
+/// spans too long for the backtracker). Every such search grows its cache
+/// on text it has not seen, so under traffic the rules' heap heads for
+/// (patterns run) × this. Measured when every search used the lazy DFA: Over the 4,210
 /// first-sight turns of `memory_probe faq-corpus tests/decisions/dev`:
 /// 2 MiB (the regex crate's default) +180.9 MiB of heap in 1,313 ms,
 /// 512 KiB +121.4 MiB in 1,551 ms, 256 KiB +93.9 MiB in 1,842 ms, 128 KiB
@@ -71,8 +72,15 @@ struct Inner {
     max_len: Option<usize>,
 }
 
+/// Longest span the backtracker searches from one start. A pattern with no
+/// longest match (a gap that takes an ellipsis of any length) would
+/// otherwise clear its visited set over the rest of the text at every
+/// start; on such spans the lazy DFA is cheaper. Customer messages are
+/// mostly far shorter.
+const BACKTRACK_SPAN: usize = 1024;
+
 thread_local! {
-    /// One backtracker cache per thread for every pattern and mask: each
+    /// One backtracker cache per thread for every pattern: each
     /// search sizes it to its own NFA and span, so nothing is kept per
     /// pattern (at most the backtracker's visited capacity, 256 KiB).
     static BACKTRACK: RefCell<Option<backtrack::Cache>> = const { RefCell::new(None) };
@@ -84,7 +92,8 @@ thread_local! {
 }
 
 /// Runs `search` with the thread's backtracker cache, reset for `re`.
-pub(crate) fn with_backtrack<R>(re: &BoundedBacktracker, search: impl FnOnce(&mut backtrack::Cache) -> R) -> R {
+/// `search` must not search another pattern (the cache is borrowed).
+fn with_backtrack<R>(re: &BoundedBacktracker, search: impl FnOnce(&mut backtrack::Cache) -> R) -> R {
     BACKTRACK.with(|cell| {
         let mut cell = cell.borrow_mut();
         let cache = cell.get_or_insert_with(|| re.create_cache());
@@ -139,10 +148,8 @@ impl Pattern {
 
     /// Whether the pattern matches starting at one of `starts` (ascending
     /// byte offsets into `text`): for a pattern whose every match starts with
-    /// a known literal, tried only where one occurs. An anchored search
-    /// carries none of the unanchored search's "a match may start here too"
-    /// threads, so its lazy-DFA states are few and small: on text never seen
-    /// before it builds a fraction of what `is_match` would.
+    /// a known literal, tried only where one occurs: anchored there, by the
+    /// bounded backtracker (see [`Pattern::first_from`]).
     pub(crate) fn is_match_from(&self, text: &str, starts: impl Iterator<Item = usize>) -> bool {
         self.first_from(text, starts, true).is_some()
     }
@@ -173,7 +180,7 @@ impl Pattern {
             }
             // Look-arounds (`$`, `\b`) still see the whole text.
             let input = Input::new(text).range(s..end).anchored(Anchored::Yes).earliest(earliest);
-            if end - s <= inner.backtrack.max_haystack_len() {
+            if end - s <= inner.backtrack.max_haystack_len().min(BACKTRACK_SPAN) {
                 let mut slots = [None, None];
                 match with_backtrack(&inner.backtrack, |cache| inner.backtrack.try_search_slots(cache, &input, &mut slots)) {
                     Ok(Some(_)) => return slots[1].map(|e| s..e.get()),
@@ -317,13 +324,18 @@ mod tests {
     /// pattern answers as the regex crate does on the whole text.
     #[test]
     fn searches_from_literal_starts_agree_with_the_regex_crate() {
-        let cases: [(&str, &str, &[usize]); 6] = [
+        let cases: [(&str, &str, &[usize]); 9] = [
             ("(?:かーど|すまほ).{0,6}(?:落と|盗まれ)", "昨日すまほとかーどを落とした", &[6, 18]),
             ("(?:かーど|すまほ).{0,6}(?:落と|盗まれ)", "かーどは無事。すまほも平気", &[0, 21]),
             ("(?-u:\\b)e?sim(?:が|を)", "私のesimが", &[6]),
             ("(?-u:\\b)e?sim(?:が|を)", "2esimが", &[1]),
             ("(?:a|ab)(?:c|bcd)", "xxabcd", &[2]),
             ("\\bsim\\b", "あ sim", &[4]),
+            // The span ends with the longest match; a look-around at its end
+            // still sees the text after it.
+            ("\\bsim\\b", "あ simcard", &[4]),
+            ("(?-u:\\b)sim(?-u:\\b)", "x simcard", &[2]),
+            ("sim$", "simcard", &[0]),
         ];
         for (p, text, starts) in cases {
             let ours = Pattern::new(p, 1 << 24).unwrap();
