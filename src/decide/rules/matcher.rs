@@ -31,7 +31,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::mask::{MaskRegex, push_joined};
 
-use super::pattern::Pattern;
+use super::pattern::{LazyDfa, Pattern, lazy_dfa};
 
 /// What a mask leaves behind: a sentence break, so gaps cannot bridge it.
 const MASK_FILL: &str = "。";
@@ -219,6 +219,16 @@ impl Companions {
         }
     }
 
+    /// For the test of one pattern: false when it cannot match `text`.
+    fn allows(&self, text: &str) -> bool {
+        // No literals: no pattern has a set.
+        self.literals.is_none() || {
+            let mut present = Vec::new();
+            self.scan(text, &mut present);
+            self.allow(0, &present)
+        }
+    }
+
     /// False when pattern `p` cannot match a text whose literals are
     /// `present` (from [`Companions::scan`] of that text).
     fn allow(&self, p: u32, present: &[bool]) -> bool {
@@ -262,8 +272,6 @@ struct Gate {
     literals: Option<AhoCorasick>,
     /// Literal index → where a match can start relative to it.
     starts: Vec<Start>,
-    /// The pattern's second literal test.
-    companions: Companions,
 }
 
 impl Gate {
@@ -274,12 +282,6 @@ impl Gate {
         }
     }
 
-    /// The gate of an exclude, which runs on most messages its section
-    /// sees: with the second literal test too (see [`Companions`]).
-    fn of_exclude(pattern: &str) -> std::result::Result<Self, String> {
-        Ok(Gate { companions: Companions::new([pattern])?, ..Gate::new(Some(pattern))? })
-    }
-
     /// The gate of a literal set.
     fn of(set: Vec<(Vec<u8>, Start)>) -> std::result::Result<Self, String> {
         // The contiguous NFA: a gate per mask and exclude, so size matters
@@ -288,7 +290,7 @@ impl Gate {
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(set.iter().map(|(l, _)| l))
             .map_err(|e| e.to_string())?;
-        Ok(Gate { literals: Some(ac), starts: set.into_iter().map(|(_, s)| s).collect(), companions: Companions::default() })
+        Ok(Gate { literals: Some(ac), starts: set.into_iter().map(|(_, s)| s).collect() })
     }
 
     fn may_match(&self, text: &str) -> bool {
@@ -320,14 +322,9 @@ impl Gate {
     /// not at all without its literals, searched from where they occur when
     /// they are its prefixes.
     fn is_match(&self, pattern: &Pattern, text: &str) -> bool {
-        let companions = || {
-            let mut present = Vec::new();
-            self.companions.scan(text, &mut present);
-            self.companions.conditions.is_empty() || self.companions.allow(0, &present)
-        };
         match self.match_starts(text) {
-            Some(starts) => !starts.is_empty() && companions() && pattern.is_match_from(text, starts.into_iter()),
-            None => self.may_match(text) && companions() && pattern.is_match(text),
+            Some(starts) => pattern.is_match_from(text, starts.into_iter()),
+            None => self.may_match(text) && pattern.is_match(text),
         }
     }
 }
@@ -343,29 +340,30 @@ pub(super) struct Exclude {
     /// The exclude as written (its list joined), for tests.
     #[cfg(test)]
     source: Arc<str>,
-    parts: Vec<(Pattern, Gate)>,
+    /// Each part with its gate and its second literal test.
+    parts: Vec<(Pattern, Gate, Companions)>,
 }
 
 impl Exclude {
     pub(super) fn new(pattern: &Pattern) -> std::result::Result<Self, String> {
-        let whole = |p: &Pattern| Ok::<_, String>(vec![(p.clone(), Gate::of_exclude(p.as_str())?)]);
-        #[cfg(test)]
-        let source: Arc<str> = pattern.as_str().into();
-        let Some((anchored, rest)) = split_anchored(pattern.as_str()) else {
-            return Ok(Exclude {
-                #[cfg(test)]
-                source,
-                parts: whole(pattern)?,
-            });
+        let halves = match split_anchored(pattern.as_str()) {
+            None => vec![pattern.clone()],
+            Some((anchored, rest)) => [anchored, rest]
+                .iter()
+                .map(|half| Pattern::new(half, SIZE_LIMIT).map_err(|e| e.to_string()))
+                .collect::<std::result::Result<_, _>>()?,
         };
-        let mut parts = Vec::new();
-        for half in [anchored, rest] {
-            let p = Pattern::new(&half, SIZE_LIMIT).map_err(|e| e.to_string())?;
-            parts.extend(whole(&p)?);
-        }
+        let parts = halves
+            .into_iter()
+            .map(|p| {
+                let gate = Gate::new(Some(p.as_str()))?;
+                let companions = Companions::new([p.as_str()])?;
+                Ok((p, gate, companions))
+            })
+            .collect::<std::result::Result<_, String>>()?;
         Ok(Exclude {
             #[cfg(test)]
-            source,
+            source: pattern.as_str().into(),
             parts,
         })
     }
@@ -377,7 +375,7 @@ impl Exclude {
     }
 
     pub(super) fn is_match(&self, text: &str) -> bool {
-        self.parts.iter().any(|(p, gate)| gate.is_match(p, text))
+        self.parts.iter().any(|(p, gate, companions)| companions.allows(text) && gate.is_match(p, text))
     }
 }
 
@@ -425,7 +423,7 @@ struct Mask {
 /// the `{GAP}` unit that also takes an ellipsis).
 #[derive(Debug, Clone)]
 struct LeadGap {
-    run: Arc<(regex_automata::hybrid::dfa::DFA, regex_automata::util::pool::Pool<regex_automata::hybrid::dfa::Cache, RunCacheFn>)>,
+    run: Arc<LazyDfa>,
     rest: Pattern,
     /// How far after the best start so far a later place of the rest can
     /// still give an earlier one: 0 when `G` is one character of a class
@@ -435,13 +433,10 @@ struct LeadGap {
     reach: Option<usize>,
 }
 
-type RunCacheFn = Box<dyn Fn() -> regex_automata::hybrid::dfa::Cache + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>;
-
 impl LeadGap {
     /// The mask's lead gap and the gate of the rest's literals, if it has
     /// that shape.
     fn of(source: &str) -> Option<(LeadGap, Gate)> {
-        use regex_automata::hybrid::dfa::DFA;
         use regex_automata::nfa::thompson;
         use regex_syntax::hir::{Hir, HirKind, Repetition};
         let hir = regex_syntax::ParserBuilder::new().build().parse(source).ok()?;
@@ -464,11 +459,8 @@ impl LeadGap {
             .ok()?;
         // All matches: the reverse search runs to the longest run, the
         // earliest start.
-        let config = DFA::config().match_kind(regex_automata::MatchKind::All).cache_capacity(64 << 10).skip_cache_capacity_check(true);
-        let dfa = DFA::builder().configure(config).build_from_nfa(nfa).ok()?;
-        let for_pool = dfa.clone();
-        let create: RunCacheFn = Box::new(move || for_pool.create_cache());
-        Some((LeadGap { run: Arc::new((dfa, regex_automata::util::pool::Pool::new(create))), rest: pattern, reach }, gate))
+        let run = lazy_dfa(nfa, 64 << 10, regex_automata::MatchKind::All)?;
+        Some((LeadGap { run: Arc::new(run), rest: pattern, reach }, gate))
     }
 
     /// Where the leftmost match at or after `at` starts, given the rest's
@@ -813,7 +805,6 @@ impl MaskSet {
         }
         out
     }
-
 }
 
 impl<M> Section<M> {
@@ -1240,8 +1231,8 @@ mod tests {
                 for e in exclude {
                     let reference = whole.entry(e.as_str().to_string()).or_insert_with(|| regex::RegexBuilder::new(e.as_str()).size_limit(SIZE_LIMIT).build().unwrap());
                     assert_eq!(e.is_match(text), reference.is_match(text), "gated exclude {} on {text}", e.as_str());
-                    for (part, part_gate) in &e.parts {
-                        check(part, text, None, false);
+                    for (part, part_gate, part_companions) in &e.parts {
+                        check(part, text, None, !part_companions.allows(text));
                         assert_eq!(part_gate.is_match(part, text), part.is_match(text), "gated part {} on {text}", part.as_str());
                     }
                     excludes += 1;

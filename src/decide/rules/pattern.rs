@@ -40,14 +40,17 @@ use regex_syntax::hir::Hir;
 /// Lazy-DFA cache per pattern and thread (for unanchored searches and
 /// spans too long for the backtracker). Every such search grows its cache
 /// on text it has not seen, so under traffic the rules' heap heads for
-/// (patterns run) × this. Measured when every search used the lazy DFA: Over the 4,210
-/// first-sight turns of `memory_probe faq-corpus tests/decisions/dev`:
+/// (patterns run) × this. Measured when every search used the lazy DFA,
+/// over the 4,210 first-sight turns of `memory_probe faq-corpus tests/decisions/dev`:
 /// 2 MiB (the regex crate's default) +180.9 MiB of heap in 1,313 ms,
 /// 512 KiB +121.4 MiB in 1,551 ms, 256 KiB +93.9 MiB in 1,842 ms, 128 KiB
 /// +69.4 MiB in 2,154 ms; warm turns cost the same at each size.
 const CACHE_CAPACITY: usize = 512 << 10;
 
 type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// A lazy DFA and a pool of its caches (one per thread that searches).
+pub(super) type LazyDfa = (DFA, Pool<Cache, CacheFn>);
 
 /// A compiled pattern: cheap to clone (clones share the automaton and its
 /// search caches).
@@ -59,7 +62,7 @@ pub(crate) struct Pattern {
 struct Inner {
     source: String,
     /// The lazy DFA and its caches (`None` only if one cannot be built).
-    lazy: Option<(DFA, Pool<Cache, CacheFn>)>,
+    lazy: Option<LazyDfa>,
     /// The same NFA run by the PikeVM (the thread's one cache): for what the lazy
     /// DFA hands back (a Unicode word boundary `\b` next to non-ASCII
     /// text), as the regex crate does.
@@ -84,9 +87,6 @@ thread_local! {
     /// search sizes it to its own NFA and span, so nothing is kept per
     /// pattern (at most the backtracker's visited capacity, 256 KiB).
     static BACKTRACK: RefCell<Option<backtrack::Cache>> = const { RefCell::new(None) };
-}
-
-thread_local! {
     /// One PikeVM cache per thread for every pattern (reset for each).
     static PIKE: RefCell<Option<pikevm::Cache>> = const { RefCell::new(None) };
 }
@@ -121,7 +121,7 @@ impl Pattern {
         // Parsed here so syntax errors read exactly like the regex crate's.
         let hir = regex_syntax::ParserBuilder::new().build().parse(source).map_err(|e| PatternError(e.to_string()))?;
         let nfa = compile(&hir, size_limit)?;
-        let lazy = lazy_dfa(nfa.clone(), CACHE_CAPACITY);
+        let lazy = lazy_dfa(nfa.clone(), CACHE_CAPACITY, regex_automata::MatchKind::LeftmostFirst);
         let backtrack = BoundedBacktracker::new_from_nfa(nfa.clone()).map_err(|e| PatternError(e.to_string()))?;
         let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| PatternError(e.to_string()))?;
         Ok(Pattern {
@@ -249,9 +249,12 @@ fn compile(hir: &Hir, size_limit: usize) -> Result<thompson::NFA, PatternError> 
         .map_err(|e| PatternError(e.to_string()))
 }
 
-/// A lazy DFA over `nfa` with a pool of caches of `capacity` bytes.
-fn lazy_dfa(nfa: thompson::NFA, capacity: usize) -> Option<(DFA, Pool<Cache, CacheFn>)> {
+/// A lazy DFA over `nfa` with a pool of caches of `capacity` bytes, its
+/// matches of `kind` (leftmost-first, as the regex crate's; all, for a
+/// reverse search that runs to the longest match).
+pub(super) fn lazy_dfa(nfa: thompson::NFA, capacity: usize, kind: regex_automata::MatchKind) -> Option<LazyDfa> {
     let config = DFA::config()
+        .match_kind(kind)
         // A pattern's cache grows as new text arrives, up to this (or the
         // NFA's minimum, if larger); then it is cleared and rebuilt.
         .cache_capacity(capacity)
