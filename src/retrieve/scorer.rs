@@ -107,28 +107,63 @@ struct ConceptInfo {
     bit: u64,
 }
 
-/// One entry's state in the current query; the marks hold the query's
-/// epoch when set (so nothing is cleared between queries). One record per
-/// entry: one bounds check and one cache line on the hot path.
-#[derive(Clone, Copy, Default)]
-struct EntryState {
-    /// The score so far (valid when `seen` is this query).
-    acc: f32,
-    seen: u32,
-    /// Still in the running once pruning began.
-    live: u32,
-    /// In `leaders`.
-    leading: u32,
+/// A set of entries as one bit each: the whole set of a 10k corpus is
+/// 1.25 KiB, so a check stays in the L1 cache where a per-entry record
+/// would not.
+#[derive(Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn fit(&mut self, docs: usize) {
+        let words = docs.div_ceil(64);
+        if self.0.len() < words {
+            self.0.resize(words, 0);
+        }
+    }
+
+    #[inline(always)]
+    fn has(&self, doc: u32) -> bool {
+        self.0[(doc >> 6) as usize] & (1u64 << (doc & 63)) != 0
+    }
+
+    #[inline(always)]
+    fn set(&mut self, doc: u32) {
+        self.0[(doc >> 6) as usize] |= 1u64 << (doc & 63);
+    }
+
+    #[inline(always)]
+    fn unset(&mut self, doc: u32) {
+        self.0[(doc >> 6) as usize] &= !(1u64 << (doc & 63));
+    }
+
+    /// The members in ascending order, emptying the set.
+    fn drain_into(&mut self, out: &mut Vec<u32>) {
+        for (w, word) in self.0.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                out.push((w as u32) << 6 | bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+        }
+    }
 }
 
 #[derive(Default)]
 struct Scratch {
-    entry: Vec<EntryState>,
-    query_epoch: u32,
+    /// Each entry's score so far in this query; 0 for an entry not reached
+    /// (every gain is positive), so nothing but `touched` needs clearing
+    /// between queries. Four bytes an entry: a 10k corpus's scores fit in
+    /// 40 KiB.
+    acc: Vec<f32>,
+    /// Entries with a score, in the order reached.
     touched: Vec<u32>,
-    /// Entries whose score reached `bar` when it last rose: a superset of
-    /// every entry at or above the bar now, and so of the final top k (see
-    /// `kth_score`).
+    /// Entries in `leaders`.
+    leading: Bits,
+    /// Entries still in the running once pruning began (`candidates`).
+    live: Bits,
+    /// Once the bar is above 0, entries whose score reached `bar` when it
+    /// last rose: a superset of every entry at or above the bar now, and so
+    /// of the final top k (see `kth_score`).
     leaders: Vec<u32>,
     /// A score the final k-th best is known to reach.
     bar: f32,
@@ -144,6 +179,8 @@ struct Scratch {
     stride: usize,
     /// Reused buffer for the k-th best score.
     scores: Vec<f32>,
+    /// Reused buffer of `seed`'s selection.
+    pool: Vec<(f32, u32)>,
     /// Reused per-query buffers of `accumulate`: the bound of the units
     /// still to come, each concept's next bound, the entries in the running,
     /// and a multi-word form's entries, impact sums and question sides
@@ -157,8 +194,10 @@ struct Scratch {
 
 impl Scratch {
     fn fit(&mut self, docs: usize, concepts: usize) {
-        if self.entry.len() < docs || self.stride < docs {
-            self.entry.resize(docs, EntryState::default());
+        if self.acc.len() < docs || self.stride < docs {
+            self.acc.resize(docs, 0.0);
+            self.leading.fit(docs);
+            self.live.fit(docs);
             self.stride = docs;
             // Rows change width: start the value table afresh (it is all
             // zero between queries).
@@ -175,55 +214,75 @@ impl Scratch {
         }
     }
 
-    fn next_query(&mut self) -> u32 {
-        self.query_epoch = self.query_epoch.wrapping_add(1);
-        if self.query_epoch == 0 {
-            self.entry.iter_mut().for_each(|e| *e = EntryState::default());
-            self.query_epoch = 1;
-        }
-        self.query_epoch
-    }
-
     /// The entry's score so far in this query.
     #[inline]
     fn acc(&self, doc: u32) -> f32 {
-        self.entry[doc as usize].acc
+        self.acc[doc as usize]
     }
 
-    /// Adds `gain` to the entry's score; returns the new score.
+    /// Adds `gain` (positive) to the entry's score; returns the new score.
     #[inline(always)]
-    fn add(&mut self, query: u32, doc: u32, gain: f32) -> f32 {
-        let bar = self.bar;
-        let e = &mut self.entry[doc as usize];
-        if e.seen != query {
-            e.seen = query;
-            e.acc = 0.0;
+    fn add(&mut self, doc: u32, gain: f32) -> f32 {
+        let a = &mut self.acc[doc as usize];
+        if *a == 0.0 {
             self.touched.push(doc);
         }
-        e.acc += gain;
-        if e.acc >= bar && e.leading != query {
-            e.leading = query;
+        *a += gain;
+        let a = *a;
+        if self.bar > 0.0 && a >= self.bar && !self.leading.has(doc) {
+            self.leading.set(doc);
             self.leaders.push(doc);
         }
-        e.acc
+        a
+    }
+
+    /// Raises the bar to `to`. The leaders are kept from the first bar
+    /// above 0 on (until then every entry reached would join): they start
+    /// as the entries already at or above it.
+    fn raise_bar(&mut self, to: f32) {
+        if to <= self.bar {
+            return;
+        }
+        if self.bar <= 0.0 {
+            for &d in &self.touched {
+                if self.acc[d as usize] >= to && !self.leading.has(d) {
+                    self.leading.set(d);
+                    self.leaders.push(d);
+                }
+            }
+        }
+        self.bar = to;
+    }
+
+    /// Forgets this query's scores and marks for the next one.
+    fn reset_entries(&mut self) {
+        for d in self.touched.drain(..) {
+            self.acc[d as usize] = 0.0;
+        }
+        for d in self.leaders.drain(..) {
+            self.leading.unset(d);
+        }
+        for d in self.candidates.drain(..) {
+            self.live.unset(d);
+        }
     }
 
     /// Gives `value` of `concept` to entry `doc`: added straight to the
     /// score for a concept of one form (`single`), else kept if it beats the
     /// concept's best so far. Returns the entry's new score if it rose.
     #[inline(always)]
-    fn give(&mut self, query: u32, concept: usize, single: bool, doc: u32, value: f32, question_side: bool) -> Option<f32> {
+    fn give(&mut self, concept: usize, single: bool, doc: u32, value: f32, question_side: bool) -> Option<f32> {
         if single {
-            (value > 0.0).then(|| self.add(query, doc, value))
+            (value > 0.0).then(|| self.add(doc, value))
         } else {
-            self.offer(query, concept, doc, value, question_side)
+            self.offer(concept, doc, value, question_side)
         }
     }
 
     /// Offers `value` for `concept` at entry `doc`; returns the entry's
     /// new score if it rose.
     #[inline(always)]
-    fn offer(&mut self, query: u32, concept: usize, doc: u32, value: f32, question_side: bool) -> Option<f32> {
+    fn offer(&mut self, concept: usize, doc: u32, value: f32, question_side: bool) -> Option<f32> {
         let cell = concept * self.stride + doc as usize;
         let old = self.value[cell];
         if value > old {
@@ -232,12 +291,55 @@ impl Scratch {
             }
             self.value[cell] = value;
             self.question[cell] = question_side;
-            Some(self.add(query, doc, value - old))
+            Some(self.add(doc, value - old))
         } else {
             if value == old && question_side {
                 self.question[cell] = true;
             }
             None
+        }
+    }
+
+    /// Reads a form's whole list (before pruning). Not inlined: in the
+    /// body of `accumulate` the loop loses registers to the code around it
+    /// (measured: about 8 % more instructions per turn on the 10k corpus).
+    #[inline(never)]
+    fn read_all(&mut self, list: &TermPostings, concept: usize, single: bool, w: f32, max_acc: &mut f32) {
+        if single {
+            for (doc, impact, _) in list.iter() {
+                let value = w * impact;
+                if value > 0.0 {
+                    raise(max_acc, self.add(doc, value));
+                }
+            }
+        } else {
+            for (doc, impact, fields) in list.iter() {
+                if let Some(a) = self.offer(concept, doc, w * impact, fields & QUESTION_SIDE != 0) {
+                    raise(max_acc, a);
+                }
+            }
+        }
+    }
+
+    /// Reads a form's postings of the entries still in the running, `live`
+    /// (ascending): galloped to when few, else the list is walked and each
+    /// posting's entry checked in the live set.
+    #[inline(never)]
+    fn read_live(&mut self, list: &TermPostings, concept: usize, single: bool, w: f32, live: &[u32], max_acc: &mut f32) {
+        if list.len() > live.len() * GALLOP_RATIO {
+            for (doc, impact, fields) in list.intersect(live) {
+                if let Some(a) = self.give(concept, single, doc, w * impact, fields & QUESTION_SIDE != 0) {
+                    raise(max_acc, a);
+                }
+            }
+        } else {
+            for (doc, impact, fields) in list.iter() {
+                if self.live.has(doc)
+                    && let Some(a) = self.give(concept, single, doc, w * impact, fields & QUESTION_SIDE != 0)
+                {
+                    raise(max_acc, a);
+                }
+            }
         }
     }
 
@@ -354,9 +456,7 @@ pub fn score(
 /// a newcomer into the top `k` (see the module docs). Leaves the scored
 /// entries in `s.touched`.
 fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize, filter: &impl Fn(u32) -> bool) {
-    let query = s.next_query();
-    s.touched.clear();
-    s.leaders.clear();
+    s.reset_entries();
     s.bar = 0.0;
     // rest[i]: the most the units after position i can still add to an
     // entry: per concept, the bound of its next unit (units are sorted, so
@@ -389,43 +489,8 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
     for (i, u) in units.iter().enumerate() {
         let (c, single, w) = (u.concept, u.single, u.weight);
         match u.postings {
-            [one] if !pruning => {
-                if single {
-                    for (doc, impact, _) in one.iter() {
-                        let value = w * impact;
-                        if value > 0.0 {
-                            max_acc = max_acc.max(s.add(query, doc, value));
-                        }
-                    }
-                } else {
-                    for (doc, impact, fields) in one.iter() {
-                        if let Some(a) = s.offer(query, c, doc, w * impact, fields & QUESTION_SIDE != 0) {
-                            max_acc = max_acc.max(a);
-                        }
-                    }
-                }
-            }
-            [one] => {
-                // Few entries left: look each up. Many: walk the list and
-                // keep the postings of live entries.
-                if one.len() > cands.len() * LOOKUP_RATIO {
-                    for &doc in cands.iter() {
-                        if let Some((impact, fields)) = one.get(doc)
-                            && let Some(a) = s.give(query, c, single, doc, w * impact, fields & QUESTION_SIDE != 0)
-                        {
-                            max_acc = max_acc.max(a);
-                        }
-                    }
-                } else {
-                    for (doc, impact, fields) in one.iter() {
-                        if s.entry[doc as usize].live == query
-                            && let Some(a) = s.give(query, c, single, doc, w * impact, fields & QUESTION_SIDE != 0)
-                        {
-                            max_acc = max_acc.max(a);
-                        }
-                    }
-                }
-            }
+            [one] if !pruning => s.read_all(one, c, single, w, &mut max_acc),
+            [one] => s.read_live(one, c, single, w, &cands, &mut max_acc),
             many => {
                 // All forms required: the mean impact over entries that
                 // have every one of them. The entries start as those of the
@@ -437,7 +502,6 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
                 docs.clear();
                 if pruning {
                     docs.extend_from_slice(&cands);
-                    docs.sort_unstable();
                 } else {
                     let shortest = many.iter().min_by_key(|p| p.len()).expect("a unit has postings");
                     docs.extend(shortest.iter().map(|(d, _, _)| d));
@@ -464,8 +528,8 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
                     std::mem::swap(&mut question, &mut next_question);
                 }
                 for (j, doc) in docs.iter().enumerate() {
-                    if let Some(a) = s.give(query, c, single, *doc, w * sum[j] / many.len() as f32, question[j]) {
-                        max_acc = max_acc.max(a);
+                    if let Some(a) = s.give(c, single, *doc, w * sum[j] / many.len() as f32, question[j]) {
+                        raise(&mut max_acc, a);
                     }
                 }
                 s.multi = (docs, sum, question);
@@ -486,7 +550,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
             // next unit (seeding once with none would leave the bar at 0).
             if let Some(floor) = seed(s, units, i + 1, concepts, k, filter) {
                 seeded = true;
-                s.bar = s.bar.max(floor);
+                s.raise_bar(floor);
             }
         }
         if remaining >= max_acc.max(s.bar) {
@@ -502,20 +566,26 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
         }
         refreshed_at = remaining;
         if !pruning {
-            if let Some(threshold) = kth_score(s, k, filter, query).filter(|t| remaining < *t) {
-                cands.extend(s.touched.iter().copied().filter(|d| filter(*d) && s.acc(*d) + remaining >= threshold));
-                for d in &cands {
-                    s.entry[*d as usize].live = query;
+            if let Some(threshold) = kth_score(s, k, filter).filter(|t| remaining < *t) {
+                // In ascending order, by way of the live set (the touched
+                // list is in the order entries were reached).
+                for &d in &s.touched {
+                    if filter(d) && s.acc[d as usize] + remaining >= threshold {
+                        s.live.set(d);
+                    }
+                }
+                s.live.drain_into(&mut cands);
+                for &d in &cands {
+                    s.live.set(d);
                 }
                 pruning = true;
             }
-        } else if let Some(threshold) = kth_score(s, k, filter, query) {
-            let entry = &mut s.entry;
+        } else if let Some(threshold) = kth_score(s, k, filter) {
+            let (acc, live) = (&s.acc, &mut s.live);
             cands.retain(|d| {
-                let e = &mut entry[*d as usize];
-                let keep = e.acc + remaining >= threshold;
+                let keep = acc[*d as usize] + remaining >= threshold;
                 if !keep {
-                    e.live = 0;
+                    live.unset(*d);
                 }
                 keep
             });
@@ -523,6 +593,16 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
     }
     s.rest = rest;
     s.candidates = cands;
+}
+
+/// Raises `max` to `a`. A branch, not `f32::max`: the branch is almost
+/// never taken and predicts well, where `max` makes every posting wait for
+/// the one before it (a dependency chain through the loop).
+#[inline(always)]
+fn raise(max: &mut f32, a: f32) {
+    if a > *max {
+        *max = a;
+    }
 }
 
 /// The leading entries are scored in full (`seed`) once the units still
@@ -548,14 +628,21 @@ fn seed(
     if s.touched.len() < k {
         return None;
     }
-    let mut docs: Vec<u32> = s.touched.iter().copied().filter(|d| filter(*d)).collect();
-    if docs.len() < k {
+    // (score, entry) pairs: the selection compares the scores themselves,
+    // not entries whose scores it would look up at every step.
+    let mut pool = std::mem::take(&mut s.pool);
+    pool.clear();
+    pool.extend(s.touched.iter().filter(|d| filter(**d)).map(|&d| (s.acc[d as usize], d)));
+    if pool.len() < k {
+        s.pool = pool;
         return None;
     }
-    if docs.len() > m {
-        docs.select_nth_unstable_by(m - 1, |a, b| s.acc(*b).total_cmp(&s.acc(*a)));
-        docs.truncate(m);
+    if pool.len() > m {
+        front_best(&mut pool, m, |p| p.0);
+        pool.truncate(m);
     }
+    let mut docs: Vec<u32> = pool.iter().map(|p| p.1).collect();
+    s.pool = pool;
     docs.sort_unstable();
     // best[j * concepts + c]: the best value of concept c for docs[j] so far.
     let mut best = vec![0.0f32; docs.len() * concepts];
@@ -598,13 +685,43 @@ fn seed(
             s.acc(*d) + row.iter().enumerate().map(|(c, b)| b - held(c)).sum::<f32>()
         })
         .collect();
-    let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-    Some(*kth * (1.0 - 1e-4))
+    Some(front_best(&mut scores, k, |x| *x) * (1.0 - 1e-4))
 }
 
-/// A form's postings are looked up entry by entry when the list is more
-/// than this many times longer than the entries still in the running.
-const LOOKUP_RATIO: usize = 32;
+/// Up to this many best are found by a scan (`front_best`); more by a
+/// selection.
+const SCAN_KEEP: usize = 32;
+
+/// Moves the `m` highest-keyed items (1 ≤ `m` ≤ their number; ties in any
+/// order) to the front and returns the least key among them. For a small
+/// `m` one pass keeps the best so far in front and looks them over again
+/// only when an item beats the least of them, which few do: cheaper than a
+/// selection, which moves every item several times.
+fn front_best<T>(items: &mut [T], m: usize, key: impl Fn(&T) -> f32) -> f32 {
+    if m > SCAN_KEEP {
+        items.select_nth_unstable_by(m - 1, |a, b| key(b).total_cmp(&key(a)));
+        return key(&items[m - 1]);
+    }
+    let least = |kept: &[T]| {
+        kept.iter().enumerate().fold((0, f32::INFINITY), |(at, low), (i, x)| {
+            let v = key(x);
+            if v < low { (i, v) } else { (at, low) }
+        })
+    };
+    let (mut at, mut low) = least(&items[..m]);
+    for i in m..items.len() {
+        if key(&items[i]) > low {
+            items.swap(at, i);
+            (at, low) = least(&items[..m]);
+        }
+    }
+    low
+}
+
+/// A form's postings are galloped through to the entries still in the
+/// running when the list is more than this many times longer than they are;
+/// else it is walked, checking each posting's entry in the live set.
+const GALLOP_RATIO: usize = 8;
 
 /// The rest must shrink below this share of its value at the last refresh
 /// of the pruning threshold before the next one.
@@ -614,43 +731,44 @@ const REFRESH: f32 = 0.9;
 /// are that many, or the bar if higher; raises the bar to it.
 ///
 /// Scores only rise, so every k-th best score seen stays below the final
-/// one, and only entries at or above the bar can still be the k-th. Those
-/// are all among the leaders (an entry's score last rose to at least the
-/// bar of that moment, when it joined), so the selection runs over the
-/// leaders, whom it first thins to those at or above the bar: after the
-/// first few refreshes that is a few dozen entries, not every one touched.
-fn kth_score(s: &mut Scratch, k: usize, filter: &impl Fn(u32) -> bool, query: u32) -> Option<f32> {
+/// one, and only entries at or above the bar can still be the k-th. Once
+/// the bar is above 0 those are all among the leaders (an entry's score
+/// last rose to at least the bar of that moment, when it joined), so the
+/// selection runs over the leaders, whom it first thins to those at or
+/// above the bar: after the first few refreshes that is a few dozen
+/// entries, not every one touched. Before, it runs over every entry touched.
+fn kth_score(s: &mut Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Option<f32> {
     let mut scores = std::mem::take(&mut s.scores);
     scores.clear();
     let bar = s.bar;
-    let entry = &mut s.entry;
-    s.leaders.retain(|d| {
-        let e = &mut entry[*d as usize];
-        let a = e.acc;
-        let keep = a >= bar;
-        if !keep {
-            e.leading = query.wrapping_sub(1);
-        } else if filter(*d) {
-            scores.push(a);
-        }
-        keep
-    });
-    let kth = (scores.len() >= k).then(|| {
-        let (_, kth, _) = scores.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
-        *kth
-    });
+    if bar > 0.0 {
+        let (acc, leading) = (&s.acc, &mut s.leading);
+        s.leaders.retain(|d| {
+            let a = acc[*d as usize];
+            let keep = a >= bar;
+            if !keep {
+                leading.unset(*d);
+            } else if filter(*d) {
+                scores.push(a);
+            }
+            keep
+        });
+    } else {
+        scores.extend(s.touched.iter().filter(|d| filter(**d)).map(|d| s.acc[*d as usize]));
+    }
+    let kth = (scores.len() >= k).then(|| front_best(&mut scores, k, |x| *x));
     s.scores = scores;
     if let Some(t) = kth {
-        s.bar = s.bar.max(t);
+        s.raise_bar(t);
     }
     (s.bar > 0.0).then_some(s.bar)
 }
 
 /// The best `k` scored entries that pass `filter`, best first. They are all
-/// among the leaders (see `kth_score`).
+/// among the leaders once the bar is above 0 (see `kth_score`).
 fn best(s: &Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
-    let mut ranked: Vec<(u32, f32)> =
-        s.leaders.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc(*d))).collect();
+    let pool = if s.bar > 0.0 { &s.leaders } else { &s.touched };
+    let mut ranked: Vec<(u32, f32)> = pool.iter().filter(|d| filter(**d)).map(|d| (*d, s.acc(*d))).collect();
     let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if k > 0 && ranked.len() > k {
         ranked.select_nth_unstable_by(k - 1, order);
@@ -767,4 +885,45 @@ fn resolve<'i>(index: &'i ImpactIndex, plan: &QueryPlan) -> Resolved<'i> {
     }
     stats.unseen = if word_weight > 0.0 { unseen_weight / word_weight } else { 0.0 };
     Resolved { concepts, lists, forms, stats, idf_weights }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The scan finds the same k-th best as a full sort, and moves the
+        /// best `m` to the front, for small and large `m` alike.
+        #[test]
+        fn front_best_keeps_the_best(scores in prop::collection::vec(0u16..50, 1..200), m in 1usize..60) {
+            let m = m.min(scores.len());
+            let mut sorted = scores.clone();
+            sorted.sort_unstable_by(|a, b| b.cmp(a));
+            let mut items: Vec<f32> = scores.iter().map(|&x| f32::from(x)).collect();
+            let least = front_best(&mut items, m, |x| *x);
+            prop_assert_eq!(least, f32::from(sorted[m - 1]));
+            let mut front: Vec<u16> = items[..m].iter().map(|&x| x as u16).collect();
+            front.sort_unstable_by(|a, b| b.cmp(a));
+            prop_assert_eq!(&front[..], &sorted[..m]);
+        }
+
+        /// The bit set holds what was set and not unset, and drains in
+        /// ascending order, empty afterwards.
+        #[test]
+        fn bits_drain_in_order(docs in prop::collection::vec(0u32..700, 0..100), gone in prop::collection::vec(0u32..700, 0..30)) {
+            let mut bits = Bits::default();
+            bits.fit(700);
+            for &d in &docs { bits.set(d); }
+            for &d in &gone { bits.unset(d); }
+            let mut want: Vec<u32> = docs.iter().copied().filter(|d| !gone.contains(d)).collect();
+            want.sort_unstable();
+            want.dedup();
+            for d in 0..700 { prop_assert_eq!(bits.has(d), want.contains(&d)); }
+            let mut out = Vec::new();
+            bits.drain_into(&mut out);
+            prop_assert_eq!(out, want);
+            prop_assert!((0..700).all(|d| !bits.has(d)));
+        }
+    }
 }
