@@ -220,22 +220,6 @@ impl Scratch {
         self.acc[doc as usize]
     }
 
-    /// Adds `gain` (positive) to the entry's score; returns the new score.
-    #[inline(always)]
-    fn add(&mut self, doc: u32, gain: f32) -> f32 {
-        let a = &mut self.acc[doc as usize];
-        if *a == 0.0 {
-            self.touched.push(doc);
-        }
-        *a += gain;
-        let a = *a;
-        if self.bar > 0.0 && a >= self.bar && !self.leading.has(doc) {
-            self.leading.set(doc);
-            self.leaders.push(doc);
-        }
-        a
-    }
-
     /// Raises the bar to `to`. The leaders are kept from the first bar
     /// above 0 on (until then every entry reached would join): they start
     /// as the entries already at or above it.
@@ -267,34 +251,104 @@ impl Scratch {
         }
     }
 
-    /// Gives `value` of `concept` to entry `doc`: added straight to the
+    /// Runs `f` on the score table as a loop over `concept`'s postings
+    /// sees it ([`Board`]).
+    #[inline(always)]
+    fn with_board<R>(&mut self, concept: usize, f: impl FnOnce(&mut Board<'_>) -> R) -> R {
+        let row = concept * self.stride..(concept + 1) * self.stride;
+        let mut board = Board {
+            acc: &mut self.acc,
+            touched: std::mem::take(&mut self.touched),
+            leading: &mut self.leading.0,
+            leaders: std::mem::take(&mut self.leaders),
+            bar: self.bar,
+            value: &mut self.value[row.clone()],
+            question: &mut self.question[row],
+            matched: std::mem::take(&mut self.matched[concept]),
+            live: &self.live.0,
+        };
+        let out = f(&mut board);
+        let Board { touched, leaders, matched, .. } = board;
+        (self.touched, self.leaders, self.matched[concept]) = (touched, leaders, matched);
+        out
+    }
+
+    /// Clears the value table for the next query.
+    fn clear(&mut self, concepts: usize) {
+        for c in 0..concepts {
+            let row = c * self.stride;
+            for d in self.matched[c].drain(..) {
+                self.value[row + d as usize] = 0.0;
+                self.question[row + d as usize] = false;
+            }
+        }
+    }
+}
+
+/// The score table as the loop over one form's postings sees it: each
+/// part borrowed or moved out on its own, so that a push onto one list does
+/// not make the compiler load every other part's address again (as it must
+/// through one `&mut Scratch`). The lists go back in `with_board`.
+struct Board<'a> {
+    acc: &'a mut [f32],
+    touched: Vec<u32>,
+    leading: &'a mut [u64],
+    leaders: Vec<u32>,
+    bar: f32,
+    /// The concept's row of the value table, and of question sides.
+    value: &'a mut [f32],
+    question: &'a mut [bool],
+    /// The concept's entries with a value.
+    matched: Vec<u32>,
+    live: &'a [u64],
+}
+
+#[inline(always)]
+fn has_bit(bits: &[u64], doc: u32) -> bool {
+    bits[(doc >> 6) as usize] & (1u64 << (doc & 63)) != 0
+}
+
+impl Board<'_> {
+    /// Adds `gain` (positive) to the entry's score; returns the new score.
+    #[inline(always)]
+    fn add(&mut self, doc: u32, gain: f32) -> f32 {
+        let a = &mut self.acc[doc as usize];
+        if *a == 0.0 {
+            self.touched.push(doc);
+        }
+        *a += gain;
+        let a = *a;
+        if self.bar > 0.0 && a >= self.bar && !has_bit(self.leading, doc) {
+            self.leading[(doc >> 6) as usize] |= 1u64 << (doc & 63);
+            self.leaders.push(doc);
+        }
+        a
+    }
+
+    /// Gives `value` of the concept to entry `doc`: added straight to the
     /// score for a concept of one form (`single`), else kept if it beats the
     /// concept's best so far. Returns the entry's new score if it rose.
     #[inline(always)]
-    fn give(&mut self, concept: usize, single: bool, doc: u32, value: f32, question_side: bool) -> Option<f32> {
-        if single {
-            (value > 0.0).then(|| self.add(doc, value))
-        } else {
-            self.offer(concept, doc, value, question_side)
-        }
+    fn give(&mut self, single: bool, doc: u32, value: f32, question_side: bool) -> Option<f32> {
+        if single { (value > 0.0).then(|| self.add(doc, value)) } else { self.offer(doc, value, question_side) }
     }
 
-    /// Offers `value` for `concept` at entry `doc`; returns the entry's
+    /// Offers `value` for the concept at entry `doc`; returns the entry's
     /// new score if it rose.
     #[inline(always)]
-    fn offer(&mut self, concept: usize, doc: u32, value: f32, question_side: bool) -> Option<f32> {
-        let cell = concept * self.stride + doc as usize;
-        let old = self.value[cell];
+    fn offer(&mut self, doc: u32, value: f32, question_side: bool) -> Option<f32> {
+        let d = doc as usize;
+        let old = self.value[d];
         if value > old {
             if old == 0.0 {
-                self.matched[concept].push(doc);
+                self.matched.push(doc);
             }
-            self.value[cell] = value;
-            self.question[cell] = question_side;
+            self.value[d] = value;
+            self.question[d] = question_side;
             Some(self.add(doc, value - old))
         } else {
             if value == old && question_side {
-                self.question[cell] = true;
+                self.question[d] = true;
             }
             None
         }
@@ -304,7 +358,7 @@ impl Scratch {
     /// body of `accumulate` the loop loses registers to the code around it
     /// (measured: about 8 % more instructions per turn on the 10k corpus).
     #[inline(never)]
-    fn read_all(&mut self, list: &TermPostings, concept: usize, single: bool, w: f32, max_acc: &mut f32) {
+    fn read_all(&mut self, list: &TermPostings, single: bool, w: f32, max_acc: &mut f32) {
         if single {
             for (doc, impact, _) in list.iter() {
                 let value = w * impact;
@@ -314,7 +368,7 @@ impl Scratch {
             }
         } else {
             for (doc, impact, fields) in list.iter() {
-                if let Some(a) = self.offer(concept, doc, w * impact, fields & QUESTION_SIDE != 0) {
+                if let Some(a) = self.offer(doc, w * impact, fields & QUESTION_SIDE != 0) {
                     raise(max_acc, a);
                 }
             }
@@ -325,31 +379,20 @@ impl Scratch {
     /// (ascending): galloped to when few, else the list is walked and each
     /// posting's entry checked in the live set.
     #[inline(never)]
-    fn read_live(&mut self, list: &TermPostings, concept: usize, single: bool, w: f32, live: &[u32], max_acc: &mut f32) {
+    fn read_live(&mut self, list: &TermPostings, single: bool, w: f32, live: &[u32], max_acc: &mut f32) {
         if list.len() > live.len() * GALLOP_RATIO {
-            for (doc, impact, fields) in list.intersect(live) {
-                if let Some(a) = self.give(concept, single, doc, w * impact, fields & QUESTION_SIDE != 0) {
+            list.intersect(live, |j, impact, fields| {
+                if let Some(a) = self.give(single, live[j], w * impact, fields & QUESTION_SIDE != 0) {
                     raise(max_acc, a);
                 }
-            }
+            });
         } else {
             for (doc, impact, fields) in list.iter() {
-                if self.live.has(doc)
-                    && let Some(a) = self.give(concept, single, doc, w * impact, fields & QUESTION_SIDE != 0)
+                if has_bit(self.live, doc)
+                    && let Some(a) = self.give(single, doc, w * impact, fields & QUESTION_SIDE != 0)
                 {
                     raise(max_acc, a);
                 }
-            }
-        }
-    }
-
-    /// Clears the value table for the next query.
-    fn clear(&mut self, concepts: usize) {
-        for c in 0..concepts {
-            let row = c * self.stride;
-            for d in self.matched[c].drain(..) {
-                self.value[row + d as usize] = 0.0;
-                self.question[row + d as usize] = false;
             }
         }
     }
@@ -489,8 +532,8 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
     for (i, u) in units.iter().enumerate() {
         let (c, single, w) = (u.concept, u.single, u.weight);
         match u.postings {
-            [one] if !pruning => s.read_all(one, c, single, w, &mut max_acc),
-            [one] => s.read_live(one, c, single, w, &cands, &mut max_acc),
+            [one] if !pruning => s.with_board(c, |b| b.read_all(one, single, w, &mut max_acc)),
+            [one] => s.with_board(c, |b| b.read_live(one, single, w, &cands, &mut max_acc)),
             many => {
                 // All forms required: the mean impact over entries that
                 // have every one of them. The entries start as those of the
@@ -511,27 +554,25 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
                 question.clear();
                 question.resize(docs.len(), false);
                 for p in many {
-                    let mut j = 0;
                     next_docs.clear();
                     next_sum.clear();
                     next_question.clear();
-                    for (doc, impact, fields) in p.intersect(&docs) {
-                        while docs[j] != doc {
-                            j += 1;
-                        }
-                        next_docs.push(doc);
+                    p.intersect(&docs, |j, impact, fields| {
+                        next_docs.push(docs[j]);
                         next_sum.push(sum[j] + impact);
                         next_question.push(question[j] | (fields & QUESTION_SIDE != 0));
-                    }
+                    });
                     std::mem::swap(&mut docs, &mut next_docs);
                     std::mem::swap(&mut sum, &mut next_sum);
                     std::mem::swap(&mut question, &mut next_question);
                 }
-                for (j, doc) in docs.iter().enumerate() {
-                    if let Some(a) = s.give(c, single, *doc, w * sum[j] / many.len() as f32, question[j]) {
-                        raise(&mut max_acc, a);
+                s.with_board(c, |b| {
+                    for (j, doc) in docs.iter().enumerate() {
+                        if let Some(a) = b.give(single, *doc, w * sum[j] / many.len() as f32, question[j]) {
+                            raise(&mut max_acc, a);
+                        }
                     }
-                }
+                });
                 s.multi = (docs, sum, question);
                 s.multi_next = (next_docs, next_sum, next_question);
             }
@@ -654,14 +695,10 @@ fn seed(
     for u in &units[from..] {
         match u.postings {
             [one] => {
-                let mut j = 0;
-                for (doc, impact, _) in one.intersect(&docs) {
-                    while docs[j] != doc {
-                        j += 1;
-                    }
+                one.intersect(&docs, |j, impact, _| {
                     let cell = &mut best[j * concepts + u.concept];
                     *cell = cell.max(u.weight * impact);
-                }
+                });
             }
             _ => {
                 for (j, d) in docs.iter().enumerate() {

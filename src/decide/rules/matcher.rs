@@ -847,7 +847,8 @@ impl<M> Section<M> {
         }
         let masked = self.mask(folded);
         let mut last = usize::MAX;
-        let mut starts = Vec::new();
+        // Room for the usual few dozen starts at once, not grown by doubling.
+        let mut starts = Vec::with_capacity(64);
         self.prefilter.starts(&masked, &mut starts);
         // Patterns were added in rule order, so rule indices ascend; a
         // pattern's start positions follow one another.
