@@ -119,12 +119,15 @@ fn pruned_equals_full(r: &Retriever) {
     let (cases, _) = madoguchi::eval::load_cases(&dir).unwrap();
     assert!(cases.len() > 50);
     let everything = r.knowledge_base().len() + 1;
-    for case in &cases {
+    // k = 10 as the engine asks; 2 and 40 for the other ways of finding the
+    // k-th best (a scan for up to 32, a selection beyond). Not 1: the
+    // features that compare with the runner-up need the top two.
+    for (case, k) in cases.iter().zip([10, 10, 2, 40].into_iter().cycle()) {
         let analysis = r.analyzer().analyze(&case.turns[0]);
         let plan = r.plan(&analysis);
-        let (pruned, _) = scorer::score(r.impacts(), &plan, 10, |_| true);
+        let (pruned, _) = scorer::score(r.impacts(), &plan, k, |_| true);
         let (full, _) = scorer::score(r.impacts(), &plan, everything, |_| true);
-        assert_eq!(pruned.len(), full.len().min(10), "{}", case.turns[0]);
+        assert_eq!(pruned.len(), full.len().min(k), "{}", case.turns[0]);
         // Same entries, scores and features, bit for bit (features that
         // compare with the runner-up, lead and gap, hold for the top 10
         // too, since both passes see the same top two).
@@ -138,31 +141,8 @@ fn pruned_equals_full(r: &Retriever) {
             continue;
         };
         let in_category = |d: u32| r.knowledge_base().entries()[d as usize].category.as_deref() == Some(category.as_str());
-        let (pruned, _) = scorer::score(r.impacts(), &plan, 10, in_category);
+        let (pruned, _) = scorer::score(r.impacts(), &plan, k, in_category);
         let (full, _) = scorer::score(r.impacts(), &plan, everything, in_category);
-        assert_eq!(pruned.as_slice(), &full[..full.len().min(10)], "{} in {category}", case.turns[0]);
+        assert_eq!(pruned.as_slice(), &full[..full.len().min(k)], "{} in {category}", case.turns[0]);
     }
-}
-
-#[test]
-fn a_question_typed_verbatim_is_answered_with_high_confidence() {
-    let kb = KnowledgeBase::new(vec![
-        FaqEntry::new("r-1", "紛失したカードの再発行には何日かかりますか？", "1週間ほどです。"),
-        FaqEntry::new("r-2", "カードの再発行に手数料はかかりますか？", "無料です。"),
-        FaqEntry::new("d-1", "住所を変更したい", "会員ページから。"),
-        FaqEntry::new("d-2", "住所を変更したい", "窓口で。"),
-    ])
-    .unwrap();
-    let r = Retriever::builder().build(kb).unwrap();
-    // Without the question mark and in half-width kana it is still the same text.
-    let res = r.search("紛失したｶｰﾄﾞの再発行には何日かかりますか", &SearchOptions::default());
-    let top = res.top().unwrap();
-    assert_eq!(top.id, "r-1");
-    assert!(top.confidence >= madoguchi::retrieve::VERBATIM_CONFIDENCE, "{top:?}");
-    // Words of the question in another order are not verbatim: the model decides.
-    let other = r.search("何日かかりますか、紛失したカードの再発行", &SearchOptions::default());
-    assert!(other.top().unwrap().confidence < madoguchi::retrieve::VERBATIM_CONFIDENCE);
-    // Two entries with the same question: neither is sure.
-    let dup = r.search("住所を変更したい", &SearchOptions::default());
-    assert!(dup.hits.iter().all(|h| h.confidence < madoguchi::retrieve::VERBATIM_CONFIDENCE), "{dup:?}");
 }

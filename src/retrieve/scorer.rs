@@ -13,19 +13,28 @@
 //! times its highest impact). Units go from the strongest bound to the
 //! weakest. Once the units still to come cannot together lift an entry not
 //! yet in the running past the current `k`-th best score, the rest are read
-//! only for the entries that still can: each is looked up in a long list,
-//! or a shorter list is walked keeping only their postings.
+//! only for the entries that still can (kept in ascending order): a long
+//! list is galloped through to them, a shorter one walked keeping only
+//! their postings.
 //!
 //! The `k`-th best partial score is a weak threshold while much of the
 //! query is still unread (a near-duplicate FAQ has hundreds of entries with
 //! the same first words). So once the units read carry 10 % of the bound,
-//! the `2k` leading entries are scored in full by looking them up in the
+//! the `2k` leading entries are scored in full by galloping to them in the
 //! rest (once at least `k` entries have been reached; until then after
 //! every unit), and the `k`-th best of those exact scores becomes the threshold:
 //! on the 10k synthetic corpus pruning then starts after a few word lists
 //! instead of after most bigrams. The top `k` and their features are
 //! exactly those of a full pass (`tests/retrieval.rs` checks this on the
 //! bundled corpus and on a synthetic one full of near-duplicates).
+//!
+//! # Per-thread state
+//!
+//! The buffers are reused from query to query: a dense score per entry (0:
+//! not reached), bit sets for the entries still in the running and the
+//! leaders, and a value table for concepts of several forms, each cleared
+//! through the lists of entries the query reached. A query that stops half
+//! way (a panic) leaves them dirty; the next one then wipes them whole.
 
 use std::cell::RefCell;
 
@@ -181,6 +190,10 @@ struct Scratch {
     scores: Vec<f32>,
     /// Reused buffer of `seed`'s selection.
     pool: Vec<(f32, u32)>,
+    /// A query is under way: set when scoring starts, cleared once its
+    /// marks are cleared. Still set at the start of a query, the one before
+    /// stopped half way, with lists of what to clear possibly lost.
+    dirty: bool,
     /// Reused per-query buffers of `accumulate`: the bound of the units
     /// still to come, each concept's next bound, the entries in the running,
     /// and a multi-word form's entries, impact sums and question sides
@@ -236,6 +249,19 @@ impl Scratch {
             }
         }
         self.bar = to;
+    }
+
+    /// Wipes every score, mark and value, whatever the lists say.
+    fn wipe(&mut self) {
+        self.acc.fill(0.0);
+        self.leading.0.fill(0);
+        self.live.0.fill(0);
+        self.value.fill(0.0);
+        self.question.fill(false);
+        self.matched.iter_mut().for_each(Vec::clear);
+        self.touched.clear();
+        self.leaders.clear();
+        self.candidates.clear();
     }
 
     /// Forgets this query's scores and marks for the next one.
@@ -435,6 +461,10 @@ pub fn score(
     SCRATCH.with(|cell| {
         let mut s = cell.borrow_mut();
         s.fit(index.docs(), concepts.len());
+        if s.dirty {
+            s.wipe();
+        }
+        s.dirty = true;
         accumulate(&mut s, &units, concepts.len(), top_k, &filter);
         let ranked = best(&s, top_k, &filter);
         let out = ranked
@@ -490,6 +520,7 @@ pub fn score(
             })
             .collect();
         s.clear(concepts.len());
+        s.dirty = false;
         (out, stats)
     })
 }
@@ -650,7 +681,7 @@ const SEED_AT: f32 = 0.9;
 const SEED_POOL: usize = 2;
 
 /// Scores in full the entries that lead after the units before `from`, by
-/// looking them up in the units still to come, and returns the k-th best of
+/// galloping to them in the units still to come, and returns the k-th best of
 /// those exact scores (slightly lowered against rounding): every entry the
 /// final top k holds scores at least that much, so pruning may start long
 /// before the partial scores alone would allow it.
@@ -925,6 +956,53 @@ fn resolve<'i>(index: &'i ImpactIndex, plan: &QueryPlan) -> Resolved<'i> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A query that stops half way (here a filter that panics; the server
+    /// runs turns on threads that outlive a panic) leaves marks whose lists
+    /// are lost; the next query must not inherit them. After each stop and
+    /// one more query (a single word: it never prunes, so it would not
+    /// clear stray marks itself), the thread's buffers are clean again.
+    #[test]
+    fn a_query_stopped_half_way_leaves_nothing_behind() {
+        use std::cell::Cell;
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        let base = crate::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+        let r = crate::retrieve::Retriever::builder().build(crate::eval::synthetic_corpus(&base, 2000)).unwrap();
+        let stopped = r.plan(&r.analyzer().analyze("クレジットカードの暗証番号を変更したい"));
+        // The first form of the first concept of 「ポイント」 alone.
+        let mut one_word = r.plan(&r.analyzer().analyze("ポイント"));
+        one_word.concepts.truncate(1);
+        one_word.concepts[0].alternatives.truncate(1);
+        let (want, _) = score(r.impacts(), &one_word, 10, |_| true);
+        assert!(!want.is_empty());
+        let calls = Cell::new(0usize);
+        score(r.impacts(), &stopped, 10, |_| {
+            calls.set(calls.get() + 1);
+            true
+        });
+        let n = calls.get();
+        assert!(n > 100, "the filter is called {n} times");
+        for stop_at in (1..n).step_by(n / 16) {
+            calls.set(0);
+            let stop = catch_unwind(AssertUnwindSafe(|| {
+                score(r.impacts(), &stopped, 10, |_| {
+                    calls.set(calls.get() + 1);
+                    assert!(calls.get() < stop_at, "stopped on purpose");
+                    true
+                })
+            }));
+            assert!(stop.is_err());
+            assert_eq!(score(r.impacts(), &one_word, 10, |_| true).0, want, "stop at call {stop_at}");
+            SCRATCH.with(|cell| {
+                let mut s = cell.borrow_mut();
+                s.reset_entries();
+                let clean = s.acc.iter().all(|a| *a == 0.0)
+                    && s.live.0.iter().chain(&s.leading.0).all(|w| *w == 0)
+                    && s.value.iter().all(|v| *v == 0.0);
+                assert!(clean, "buffers left dirty by a stop at call {stop_at}");
+            });
+        }
+    }
 
     proptest! {
         /// The scan finds the same k-th best as a full sort, and moves the
