@@ -804,7 +804,7 @@ const GALLOP_RATIO: usize = 8;
 
 /// The rest must shrink below this share of its value at the last refresh
 /// of the pruning threshold before the next one.
-const REFRESH: f32 = 0.9;
+const REFRESH: f32 = 0.8;
 
 /// The `k`-th best score so far among entries that pass `filter`, if there
 /// are that many, or the bar if higher; raises the bar to it.
