@@ -629,7 +629,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
             continue;
         }
         // The k-th best score (a selection over the pool) is computed only
-        // when the rest has shrunk by a tenth since the last time, not after
+        // when the rest has shrunk by a fifth (`REFRESH`) since the last time, not after
         // every form: skipping a refresh only delays pruning, and every
         // prune uses a fresh threshold, so the result stays exact.
         // (Not yet pruning with the rest already below the bar: prune now.)
