@@ -137,7 +137,7 @@ impl Bits {
 
     #[inline(always)]
     fn set(&mut self, doc: u32) {
-        self.0[(doc >> 6) as usize] |= 1u64 << (doc & 63);
+        set_bit(&mut self.0, doc);
     }
 
     #[inline(always)]
@@ -242,7 +242,7 @@ impl Scratch {
         }
         if self.bar <= 0.0 {
             for &d in &self.touched {
-                if self.acc[d as usize] >= to && !self.leading.has(d) {
+                if self.acc(d) >= to && !self.leading.has(d) {
                     self.leading.set(d);
                     self.leaders.push(d);
                 }
@@ -329,9 +329,16 @@ struct Board<'a> {
     live: &'a [u64],
 }
 
+/// The bit operations on a bare slice, for `Board`, which borrows the
+/// words of a `Bits` apart.
 #[inline(always)]
 fn has_bit(bits: &[u64], doc: u32) -> bool {
     bits[(doc >> 6) as usize] & (1u64 << (doc & 63)) != 0
+}
+
+#[inline(always)]
+fn set_bit(bits: &mut [u64], doc: u32) {
+    bits[(doc >> 6) as usize] |= 1u64 << (doc & 63);
 }
 
 impl Board<'_> {
@@ -345,7 +352,7 @@ impl Board<'_> {
         *a += gain;
         let a = *a;
         if self.bar > 0.0 && a >= self.bar && !has_bit(self.leading, doc) {
-            self.leading[(doc >> 6) as usize] |= 1u64 << (doc & 63);
+            set_bit(self.leading, doc);
             self.leaders.push(doc);
         }
         a
@@ -629,9 +636,10 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
             continue;
         }
         // The k-th best score (a selection over the pool) is computed only
-        // when the rest has shrunk by a fifth (`REFRESH`) since the last time, not after
-        // every form: skipping a refresh only delays pruning, and every
-        // prune uses a fresh threshold, so the result stays exact.
+        // when the rest has shrunk by a fifth (`REFRESH`) since the last
+        // time, not after every form: skipping a refresh only delays
+        // pruning, and every prune uses a fresh threshold, so the result
+        // stays exact.
         // (Not yet pruning with the rest already below the bar: prune now.)
         if remaining > refreshed_at * REFRESH && (pruning || remaining >= s.bar) {
             continue;
@@ -642,7 +650,7 @@ fn accumulate(s: &mut Scratch, units: &[Unit<'_, '_>], concepts: usize, k: usize
                 // In ascending order, by way of the live set (the touched
                 // list is in the order entries were reached).
                 for &d in &s.touched {
-                    if filter(d) && s.acc[d as usize] + remaining >= threshold {
+                    if filter(d) && s.acc(d) + remaining >= threshold {
                         s.live.set(d);
                     }
                 }
@@ -701,7 +709,7 @@ fn seed(
     // not entries whose scores it would look up at every step.
     let mut pool = std::mem::take(&mut s.pool);
     pool.clear();
-    pool.extend(s.touched.iter().filter(|d| filter(**d)).map(|&d| (s.acc[d as usize], d)));
+    pool.extend(s.touched.iter().filter(|d| filter(**d)).map(|&d| (s.acc(d), d)));
     if pool.len() < k {
         s.pool = pool;
         return None;
@@ -833,7 +841,7 @@ fn kth_score(s: &mut Scratch, k: usize, filter: &impl Fn(u32) -> bool) -> Option
             keep
         });
     } else {
-        scores.extend(s.touched.iter().filter(|d| filter(**d)).map(|d| s.acc[*d as usize]));
+        scores.extend(s.touched.iter().filter(|d| filter(**d)).map(|d| s.acc(*d)));
     }
     let kth = (scores.len() >= k).then(|| front_best(&mut scores, k, |x| *x));
     s.scores = scores;
