@@ -102,26 +102,32 @@ impl EntryAnalysis {
     }
 }
 
-/// Entries analyzed, counted and dropped together (two chunks are alive at
-/// once, see [`analyze_pipelined`]): bounds the memory of a build.
-pub const CHUNK: usize = 64;
+/// Entries analyzed, counted and dropped together: a unit of work of
+/// [`analyze_pipelined`]'s workers, small enough that the cores finish
+/// together, and (with the few chunks in flight) what bounds a build's
+/// memory.
+pub const CHUNK: usize = 16;
 
-/// Analyzes a slice of entries on all cores, as the index needs them: the
-/// answers for their keys only ([`Analyzer::analyze_keys`]; analyze an
-/// answer with [`Analyzer::analyze`] for its reading text or boundaries).
-pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {
-    parallel_map(chunk, |e| EntryAnalysis {
+/// Analyzes one entry as the index needs it: the answer for its keys only
+/// ([`Analyzer::analyze_keys`]; analyze an answer with
+/// [`Analyzer::analyze`] for its reading text or boundaries).
+pub fn analyze_entry(analyzer: &Analyzer, e: &FaqEntry) -> EntryAnalysis {
+    EntryAnalysis {
         question: analyzer.analyze(&e.question),
         alternatives: e.alternatives.iter().map(|t| analyzer.analyze(t)).collect(),
         keywords: e.keywords.iter().map(|t| analyzer.analyze(t)).collect(),
         answer: analyzer.analyze_keys(&e.answer),
-    })
+    }
+}
+
+/// Analyzes a slice of entries on all cores ([`analyze_entry`]).
+pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {
+    parallel_map(chunk, |e| analyze_entry(analyzer, e))
 }
 
 /// `f` of each item, in order, on all cores.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
-    let per_thread = items.len().div_ceil(threads).max(1);
+    let per_thread = items.len().div_ceil(cores()).max(1);
     let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> =
@@ -132,26 +138,56 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     })
 }
 
-/// Analyzes `entries` chunk by chunk ([`analyze_chunk`]) and hands each
-/// chunk with its analyses to `consume` (with the ordinal of its first
-/// entry), in order.
-/// The next chunk is analyzed while `consume` handles the current one, so
-/// counting and indexing overlap with analysis instead of waiting for it.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16)
+}
+
+/// Analyzes `entries` chunk by chunk ([`CHUNK`]) and hands each chunk with
+/// its analyses to `consume` (with the ordinal of its first entry), in
+/// order, on the calling thread.
+///
+/// One worker per core takes the next chunk as soon as it is free (no
+/// core waits for another's share), so counting and indexing overlap with
+/// analysis. Workers stay at most a few chunks ahead of `consume`: a
+/// chunk waits in a bounded queue, then in order, and a worker that cannot
+/// hand its chunk on waits too. If `consume` fails, the workers stop.
 pub fn analyze_pipelined<'a>(
     analyzer: &'a Analyzer,
     entries: &'a [FaqEntry],
     mut consume: impl FnMut(usize, &[FaqEntry], Vec<EntryAnalysis>) -> Result<()>,
 ) -> Result<()> {
+    let chunks: Vec<&[FaqEntry]> = entries.chunks(CHUNK).collect();
+    let workers = cores().min(chunks.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<EntryAnalysis>)>(workers);
     std::thread::scope(|scope| {
-        let mut chunks = entries.chunks(CHUNK).enumerate();
-        let start = |(c, chunk): (usize, &'a [FaqEntry])| (c * CHUNK, chunk, scope.spawn(move || analyze_chunk(analyzer, chunk)));
-        let mut next = chunks.next().map(start);
-        while let Some((first, chunk, running)) = next.take() {
-            // Analysis never panics (it degrades to no terms).
-            let analyses = running.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            next = chunks.next().map(start);
-            consume(first, chunk, analyses)?;
+        for _ in 0..workers {
+            let (tx, chunks, next) = (tx.clone(), &chunks, &next);
+            scope.spawn(move || {
+                loop {
+                    let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(chunk) = chunks.get(c) else { break };
+                    let analyses = chunk.iter().map(|e| analyze_entry(analyzer, e)).collect();
+                    // The receiver is gone only when `consume` failed.
+                    if tx.send((c, analyses)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
+        drop(tx);
+        // Chunks that came before their turn.
+        let mut early = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        for (c, analyses) in rx {
+            early.insert(c, analyses);
+            while let Some(analyses) = early.remove(&turn) {
+                consume(turn * CHUNK, chunks[turn], analyses)?;
+                turn += 1;
+            }
+        }
+        // Every sender is gone with a chunk missing only if a worker
+        // panicked; the scope passes its panic on when it ends.
         Ok(())
     })
 }
@@ -347,5 +383,42 @@ mod tests {
         assert!(!first.exists(), "older builds are pruned");
         prepare_root(&root).unwrap();
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    fn entries(n: usize) -> Vec<FaqEntry> {
+        // Lengths vary, so the workers finish their chunks out of order.
+        (0..n).map(|i| FaqEntry::new(format!("e{i}"), "カードの暗証番号を変更したい".repeat(1 + i % 7), "窓口へ")).collect()
+    }
+
+    #[test]
+    fn chunks_reach_consume_in_order_with_their_own_analyses() {
+        let analyzer = Analyzer::new().unwrap();
+        let entries = entries(CHUNK * 9 + 5);
+        let mut seen = Vec::new();
+        analyze_pipelined(&analyzer, &entries, |first, chunk, analyses| {
+            assert_eq!(chunk.len(), analyses.len());
+            for (i, (e, a)) in chunk.iter().zip(&analyses).enumerate() {
+                assert_eq!(e.id, entries[first + i].id);
+                assert_eq!(a.question.terms, analyzer.analyze(&e.question).terms);
+                seen.push(first + i);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..entries.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_failing_consume_stops_the_build_with_its_error() {
+        let analyzer = Analyzer::new().unwrap();
+        let entries = entries(CHUNK * 40);
+        let mut calls = 0;
+        let err = analyze_pipelined(&analyzer, &entries, |first, _, _| {
+            calls += 1;
+            if first >= CHUNK * 3 { Err(crate::Error::InvalidInput("stop".into())) } else { Ok(()) }
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("stop"), "{err}");
+        assert_eq!(calls, 4, "nothing is consumed after the error");
     }
 }
