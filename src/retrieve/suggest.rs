@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 use super::postings::{ImpactIndex, QUESTION_SIDE};
 use super::query::{Alternative, Concept, ConceptKind, QueryPlan, Source};
 use super::{Retriever, index::EntryAnalysis, scorer};
+use crate::fnv::BuildFnv;
 use crate::normalize::kana::is_kana;
 use crate::normalize::{fold, is_symbol};
 use crate::tokenize::{Analysis, Analyzer, TermKind};
@@ -160,9 +161,10 @@ impl Vocabulary {
 /// chunk by chunk and their analyses are dropped after each chunk).
 #[derive(Debug, Default)]
 pub(crate) struct VocabularyBuilder {
-    words: HashSet<String>,
+    /// (FNV: short keys, hashed once per term of every question side.)
+    words: HashSet<String, BuildFnv>,
     /// Compound key → its surface, whose reading is computed once at the end.
-    compounds: HashMap<String, String>,
+    compounds: HashMap<String, String, BuildFnv>,
 }
 
 impl VocabularyBuilder {
