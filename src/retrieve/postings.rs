@@ -31,7 +31,7 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 use super::index::{EntryAnalysis, Fields};
 use super::params::RankingParams;
 use crate::error::Result;
-use crate::tokenize::{Analysis, KEY_SEPARATOR, bigram_keys, morph_keys};
+use crate::tokenize::{Analysis, for_each_bigram_key, for_each_morph_key};
 
 /// Bit of each word field in `TermPostings::fields`: question,
 /// alternatives, keywords, answer.
@@ -432,6 +432,7 @@ impl RawIndex {
 #[derive(Debug, Default)]
 pub struct RawIndexBuilder {
     raw: RawIndex,
+    /// Room for a key that had a separator removed (see `for_each_morph_key`).
     keys: String,
     words: Lists<RawPosting>,
     bigrams: Lists<(u32, u16)>,
@@ -495,6 +496,7 @@ impl RawIndexBuilder {
             return;
         }
         let doc = ordinal as u32;
+        let RawIndexBuilder { raw, keys, words, bigrams } = self;
         let fields: [&mut dyn Iterator<Item = &Analysis>; WORD_FIELDS] = [
             &mut std::iter::once(&a.question),
             &mut a.alternatives.iter(),
@@ -504,10 +506,12 @@ impl RawIndexBuilder {
         for (f, analyses) in fields.into_iter().enumerate() {
             let mut tokens = 0;
             for an in analyses {
-                morph_keys(an, &mut self.keys);
-                for term in tokens_of(&self.keys) {
+                for_each_morph_key(an, keys, |term| {
+                    if !kept(term) {
+                        return;
+                    }
                     tokens += 1;
-                    let list = self.words.of(term);
+                    let list = words.of(term);
                     match list.last_mut() {
                         Some(p) if p.doc == doc => p.tf[f] = p.tf[f].saturating_add(1),
                         _ => {
@@ -516,23 +520,25 @@ impl RawIndexBuilder {
                             list.push(p);
                         }
                     }
-                }
+                });
             }
-            self.raw.lengths[ordinal][f] = quantized(tokens);
+            raw.lengths[ordinal][f] = quantized(tokens);
         }
         let mut tokens = 0;
         for an in a.question_side() {
-            bigram_keys(an, &mut self.keys);
-            for term in tokens_of(&self.keys) {
+            for_each_bigram_key(an, keys, |term| {
+                if !kept(term) {
+                    return;
+                }
                 tokens += 1;
-                let list = self.bigrams.of(term);
+                let list = bigrams.of(term);
                 match list.last_mut() {
                     Some(p) if p.0 == doc => p.1 = p.1.saturating_add(1),
                     _ => list.push((doc, 1)),
                 }
-            }
+            });
         }
-        self.raw.bigram_lengths[ordinal] = quantized(tokens);
+        raw.bigram_lengths[ordinal] = quantized(tokens);
     }
 
     /// The counted index.
@@ -544,10 +550,10 @@ impl RawIndexBuilder {
     }
 }
 
-/// Splits joined keys as [`KeysTokenizer`](crate::tokenize::KeysTokenizer)
-/// does, dropping what Tantivy would drop (empty pieces, overlong keys).
-fn tokens_of(joined: &str) -> impl Iterator<Item = &str> {
-    joined.split(KEY_SEPARATOR).filter(|k| !k.is_empty() && k.len() <= tantivy::tokenizer::MAX_TOKEN_LEN)
+/// Whether Tantivy keeps a key (it drops overlong ones; the keys handed
+/// over are never empty).
+fn kept(key: &str) -> bool {
+    key.len() <= tantivy::tokenizer::MAX_TOKEN_LEN
 }
 
 /// A field length as Tantivy's one-byte field norm gives it back.

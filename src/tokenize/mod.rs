@@ -29,6 +29,6 @@ pub use dictionary::{
 pub use sudachi::{Relation, SynonymDictionary};
 pub use synonyms::{Expansion, SynonymGroup, Synonyms, parse_synonyms};
 pub use tantivy_adapter::{
-    BigramTokenizer, KEY_SEPARATOR, KeysTokenStream, KeysTokenizer, MorphTokenizer, bigram_keys, bigram_tokens, morph_keys,
-    morph_tokens,
+    BigramTokenizer, KEY_SEPARATOR, KeysTokenStream, KeysTokenizer, MorphTokenizer, bigram_keys, bigram_tokens,
+    for_each_bigram_key, for_each_morph_key, morph_keys, morph_tokens,
 };

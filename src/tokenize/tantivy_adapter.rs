@@ -109,6 +109,50 @@ pub fn bigram_keys(analysis: &Analysis, out: &mut String) {
     super::for_each_bigram(&analysis.reading_text, |b| push_key(out, b));
 }
 
+/// Calls `f` with each key [`morph_keys`] would join, as [`KeysTokenizer`]
+/// splits them again, without joining them: for counting the index in RAM
+/// (`scratch` holds a key that had a separator removed).
+///
+/// ```
+/// use madoguchi::tokenize::{Analyzer, KEY_SEPARATOR, for_each_morph_key, morph_keys};
+/// let a = Analyzer::new()?.analyze("カードを紛失した");
+/// let mut joined = String::new();
+/// morph_keys(&a, &mut joined);
+/// let mut keys = Vec::new();
+/// for_each_morph_key(&a, &mut String::new(), |k| keys.push(k.to_string()));
+/// assert_eq!(joined.split(KEY_SEPARATOR).collect::<Vec<_>>(), keys);
+/// # Ok::<(), madoguchi::Error>(())
+/// ```
+pub fn for_each_morph_key(analysis: &Analysis, scratch: &mut String, mut f: impl FnMut(&str)) {
+    for t in &analysis.terms {
+        if let Some(r) = &t.reading {
+            emit_key(r, scratch, &mut f);
+        }
+        emit_key(&t.key, scratch, &mut f);
+    }
+}
+
+/// [`for_each_morph_key`] for the keys of [`bigram_keys`].
+pub fn for_each_bigram_key(analysis: &Analysis, scratch: &mut String, mut f: impl FnMut(&str)) {
+    super::for_each_bigram(&analysis.reading_text, |b| emit_key(b, scratch, &mut f));
+}
+
+/// What [`push_key`] adds and splitting gives back: the key without
+/// separators, unless that is empty.
+#[inline]
+fn emit_key(key: &str, scratch: &mut String, f: &mut impl FnMut(&str)) {
+    // The separator is one byte in UTF-8 and no part of another character.
+    if key.bytes().any(|b| b == KEY_SEPARATOR as u8) {
+        scratch.clear();
+        scratch.extend(key.chars().filter(|c| *c != KEY_SEPARATOR));
+        if !scratch.is_empty() {
+            f(scratch);
+        }
+    } else if !key.is_empty() {
+        f(key);
+    }
+}
+
 fn push_key(out: &mut String, key: &str) {
     // Base forms and readings come from dictionary columns, which a user
     // dictionary could fill with anything: a separator inside a key would
@@ -208,5 +252,52 @@ mod keys_tests {
         assert_eq!(seen, vec![("かーど".to_string(), 0), ("紛失".to_string(), 1)]);
         let mut empty = t.token_stream("");
         assert!(!empty.advance());
+    }
+
+    /// The keys given one by one are those joined and split again, for
+    /// keys with separators inside, made only of separators, or empty.
+    #[test]
+    fn keys_one_by_one_are_the_joined_keys_split_again() {
+        let sep = KEY_SEPARATOR;
+        let term = |key: String, reading: Option<String>| crate::tokenize::Term {
+            key,
+            reading,
+            surface: String::new(),
+            pos: "名詞".into(),
+            span: (0, 0),
+            kind: crate::tokenize::TermKind::Word,
+            parts: Vec::new(),
+        };
+        let analysis = Analysis {
+            terms: vec![
+                term("カード".into(), Some("かーど".into())),
+                term(format!("紛{sep}失"), Some(format!("{sep}{sep}"))),
+                term(String::new(), Some(format!("ふ{sep}"))),
+                term(format!("{sep}"), None),
+            ],
+            reading_text: format!("かー{sep}ど{sep}{sep}ふ"),
+            normalized: String::new(),
+            boundaries: Vec::new(),
+        };
+        let split = |joined: &str| -> Vec<String> {
+            let mut t = KeysTokenizer::default();
+            let mut stream = t.token_stream(joined);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+            out
+        };
+        let (mut joined, mut scratch) = (String::new(), String::new());
+        morph_keys(&analysis, &mut joined);
+        let mut keys = Vec::new();
+        for_each_morph_key(&analysis, &mut scratch, |k| keys.push(k.to_string()));
+        assert_eq!(keys, split(&joined));
+        assert_eq!(keys, ["かーど", "カード", "紛失", "ふ"]);
+        bigram_keys(&analysis, &mut joined);
+        keys.clear();
+        for_each_bigram_key(&analysis, &mut scratch, |k| keys.push(k.to_string()));
+        assert_eq!(keys, split(&joined));
+        assert!(!keys.is_empty());
     }
 }
