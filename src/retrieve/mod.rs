@@ -249,7 +249,7 @@ impl Retriever {
         let mut raw = postings::RawIndexBuilder::new(total);
         let mut vocabulary = suggest::VocabularyBuilder::default();
         index::analyze_pipelined(&analyzer, kb.entries(), |first, chunk, analyses| {
-            for (i, (entry, analysis)) in chunk.iter().zip(&analyses).enumerate() {
+            for (i, (entry, analysis)) in chunk.iter().zip(analyses).enumerate() {
                 if let Some(t) = tantivy.as_mut() {
                     t.add(first + i, entry, analysis)?;
                 }

@@ -233,9 +233,11 @@ struct RawPosting {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawIndex {
     docs: usize,
-    words: HashMap<Box<str>, Vec<RawPosting>, BuildFnv>,
+    /// Terms with their postings, in term order (no lookup by term is
+    /// needed: only folding them all into impacts).
+    words: Vec<(Box<str>, Vec<RawPosting>)>,
     lengths: Vec<[u32; WORD_FIELDS]>,
-    bigrams: HashMap<Box<str>, Vec<(u32, u16)>, BuildFnv>,
+    bigrams: Vec<(Box<str>, Vec<(u32, u16)>)>,
     bigram_lengths: Vec<u32>,
 }
 
@@ -284,15 +286,18 @@ impl RawIndex {
                 }
             })?;
         }
-        raw.words = words.into_map();
-        raw.bigrams = bigrams.into_map();
+        raw.words = words.into_lists();
+        raw.bigrams = bigrams.into_lists();
         raw.merge_fields();
         Ok(raw)
     }
 
-    /// One posting per (term, entry), fields merged, in entry order.
+    /// One posting per (term, entry), fields merged, in entry order; the
+    /// terms in order (as Tantivy reads them).
     fn merge_fields(&mut self) {
-        for postings in self.words.values_mut() {
+        self.words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.bigrams.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, postings) in &mut self.words {
             postings.sort_unstable_by_key(|p| p.doc);
             postings.dedup_by(|later, kept| {
                 if later.doc != kept.doc {
@@ -304,7 +309,7 @@ impl RawIndex {
                 true
             });
         }
-        for postings in self.bigrams.values_mut() {
+        for (_, postings) in &mut self.bigrams {
             postings.sort_unstable_by_key(|p| p.0);
         }
     }
@@ -469,9 +474,14 @@ impl<P> Lists<P> {
         &mut self.lists[id as usize]
     }
 
-    fn into_map(self) -> HashMap<Box<str>, Vec<P>, BuildFnv> {
-        let mut lists = self.lists;
-        self.ids.into_iter().map(|(term, id)| (term, std::mem::take(&mut lists[id as usize]))).collect()
+    /// The terms with their lists, in the order first seen. (Not a map
+    /// again: two maps alive at once raised a 10k build's peak memory.)
+    fn into_lists(self) -> Vec<(Box<str>, Vec<P>)> {
+        let mut terms: Vec<Box<str>> = vec![Box::from(""); self.lists.len()];
+        for (term, id) in self.ids {
+            terms[id as usize] = term;
+        }
+        terms.into_iter().zip(self.lists).collect()
     }
 }
 
@@ -543,8 +553,8 @@ impl RawIndexBuilder {
 
     /// The counted index.
     pub fn finish(mut self) -> RawIndex {
-        self.raw.words = self.words.into_map();
-        self.raw.bigrams = self.bigrams.into_map();
+        self.raw.words = self.words.into_lists();
+        self.raw.bigrams = self.bigrams.into_lists();
         self.raw.merge_fields();
         self.raw
     }
