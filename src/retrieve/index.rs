@@ -81,7 +81,7 @@ fn schema() -> (Schema, Fields) {
 
 /// Every text of one entry, analyzed once for the index build: the word
 /// and bigram counts, the type-ahead vocabulary and, on disk, Tantivy's
-/// fields (see [`analyze_chunk`]: the answer is analyzed for its keys only).
+/// fields (see [`analyze_entry`]: the answer is analyzed for its keys only).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntryAnalysis {
     /// The question.
@@ -102,9 +102,9 @@ impl EntryAnalysis {
     }
 }
 
-/// Entries analyzed, counted and dropped together: a unit of work of
+/// Entries analyzed, counted and freed together: a unit of work of
 /// [`analyze_pipelined`]'s workers, small enough that the cores finish
-/// together, and (with the few chunks in flight) what bounds a build's
+/// together; with the few chunks alive at once, what bounds a build's
 /// memory.
 pub const CHUNK: usize = 16;
 
@@ -142,63 +142,17 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16)
 }
 
-/// Analyzes `entries` chunk by chunk ([`CHUNK`]) and hands each chunk with
-/// its analyses to `consume` (with the ordinal of its first entry), in
-/// order, on the calling thread.
-///
-/// One worker per core takes the next chunk as soon as it is free (no
-/// core waits for another's share), so counting and indexing overlap with
-/// analysis. Workers stay at most a few chunks ahead of `consume`: a
-/// chunk waits in a bounded queue, then in order, and a worker that cannot
-/// hand its chunk on waits too. If `consume` fails, the workers stop.
-/// (A worker frees its chunks itself once they are consumed.)
-pub fn analyze_pipelined<'a>(
-    analyzer: &'a Analyzer,
-    entries: &'a [FaqEntry],
-    mut consume: impl FnMut(usize, &[FaqEntry], &[EntryAnalysis]) -> Result<()>,
+/// Analyzes `entries` chunk by chunk ([`CHUNK`]) on every core and hands
+/// each chunk with its analyses to `consume` (with the ordinal of its first
+/// entry), in order, on the calling thread, so counting and indexing
+/// overlap with analysis. Only a few chunks are alive at once (see
+/// `retrieve/pipeline.rs`); if `consume` fails, the analysis stops.
+pub fn analyze_pipelined(
+    analyzer: &Analyzer,
+    entries: &[FaqEntry],
+    consume: impl FnMut(usize, &[FaqEntry], &[EntryAnalysis]) -> Result<()>,
 ) -> Result<()> {
-    use std::sync::Mutex;
-    let chunks: Vec<&[FaqEntry]> = entries.chunks(CHUNK).collect();
-    let workers = cores().min(chunks.len());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    // Consumed chunks go back to the worker that analyzed them, to be freed
-    // there: memory freed on the thread that allocated it is reused by it,
-    // where freed on the consuming thread it stayed apart (a 10k corpus
-    // served with about 0.6 MB more resident).
-    let done: Vec<Mutex<Vec<Vec<EntryAnalysis>>>> = (0..workers).map(|_| Mutex::default()).collect();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, usize, Vec<EntryAnalysis>)>(workers);
-    std::thread::scope(|scope| {
-        for w in 0..workers {
-            let (tx, chunks, next, done) = (tx.clone(), &chunks, &next, &done[w]);
-            scope.spawn(move || {
-                loop {
-                    drop(std::mem::take(&mut *done.lock().unwrap_or_else(|e| e.into_inner())));
-                    let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(chunk) = chunks.get(c) else { break };
-                    let analyses = chunk.iter().map(|e| analyze_entry(analyzer, e)).collect();
-                    // The receiver is gone only when `consume` failed.
-                    if tx.send((c, w, analyses)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        // Chunks that came before their turn.
-        let mut early = std::collections::BTreeMap::new();
-        let mut turn = 0;
-        for (c, w, analyses) in rx {
-            early.insert(c, (w, analyses));
-            while let Some((w, analyses)) = early.remove(&turn) {
-                consume(turn * CHUNK, chunks[turn], &analyses)?;
-                done[w].lock().unwrap_or_else(|e| e.into_inner()).push(analyses);
-                turn += 1;
-            }
-        }
-        // Every sender is gone with a chunk missing only if a worker
-        // panicked; the scope passes its panic on when it ends.
-        Ok(())
-    })
+    super::pipeline::in_order(entries, CHUNK, cores(), |e| analyze_entry(analyzer, e), consume)
 }
 
 /// Writes entries into a new index. Entries arrive already analyzed, and the
@@ -415,19 +369,5 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, (0..entries.len()).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn a_failing_consume_stops_the_build_with_its_error() {
-        let analyzer = Analyzer::new().unwrap();
-        let entries = entries(CHUNK * 40);
-        let mut calls = 0;
-        let err = analyze_pipelined(&analyzer, &entries, |first, _, _| {
-            calls += 1;
-            if first >= CHUNK * 3 { Err(crate::Error::InvalidInput("stop".into())) } else { Ok(()) }
-        })
-        .unwrap_err();
-        assert!(err.to_string().contains("stop"), "{err}");
-        assert_eq!(calls, 4, "nothing is consumed after the error");
     }
 }

@@ -19,6 +19,7 @@
 pub mod confidence;
 pub mod index;
 pub mod params;
+mod pipeline;
 pub mod postings;
 pub mod query;
 pub mod scorer;

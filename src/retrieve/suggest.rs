@@ -158,7 +158,7 @@ impl Vocabulary {
 }
 
 /// Collects question-side words while the index is built (entries arrive
-/// chunk by chunk and their analyses are dropped after each chunk).
+/// chunk by chunk, and their analyses are freed once counted).
 #[derive(Debug, Default)]
 pub(crate) struct VocabularyBuilder {
     /// (FNV: short keys, hashed once per term of every question side.)
@@ -188,7 +188,8 @@ impl VocabularyBuilder {
     /// dropped are left out).
     pub(crate) fn finish(self, impacts: &ImpactIndex, analyzer: &Analyzer) -> Vocabulary {
         // Key → the index term it stands for.
-        let mut keys: HashMap<String, String> = HashMap::with_capacity(self.words.len() + self.compounds.len());
+        let mut keys: HashMap<String, String, BuildFnv> =
+            HashMap::with_capacity_and_hasher(self.words.len() + self.compounds.len(), BuildFnv::default());
         for w in self.words {
             if impacts.word(&w).is_some() {
                 keys.insert(w.clone(), w);
@@ -209,7 +210,8 @@ impl VocabularyBuilder {
         }
         let mut terms: Vec<Box<str>> = Vec::new();
         // Term → (position in `terms`, question-side entries).
-        let mut seen: HashMap<String, (u32, u32)> = HashMap::new();
+        // (FNV, as above: the same order of `terms` from run to run.)
+        let mut seen: HashMap<String, (u32, u32), BuildFnv> = HashMap::default();
         let mut keys: Vec<Key> = keys
             .into_iter()
             .map(|(key, term)| {
