@@ -146,3 +146,26 @@ fn pruned_equals_full(r: &Retriever) {
         assert_eq!(pruned.as_slice(), &full[..full.len().min(k)], "{} in {category}", case.turns[0]);
     }
 }
+
+#[test]
+fn a_question_typed_verbatim_is_answered_with_high_confidence() {
+    let kb = KnowledgeBase::new(vec![
+        FaqEntry::new("r-1", "紛失したカードの再発行には何日かかりますか？", "1週間ほどです。"),
+        FaqEntry::new("r-2", "カードの再発行に手数料はかかりますか？", "無料です。"),
+        FaqEntry::new("d-1", "住所を変更したい", "会員ページから。"),
+        FaqEntry::new("d-2", "住所を変更したい", "窓口で。"),
+    ])
+    .unwrap();
+    let r = Retriever::builder().build(kb).unwrap();
+    // Without the question mark and in half-width kana it is still the same text.
+    let res = r.search("紛失したｶｰﾄﾞの再発行には何日かかりますか", &SearchOptions::default());
+    let top = res.top().unwrap();
+    assert_eq!(top.id, "r-1");
+    assert!(top.confidence >= madoguchi::retrieve::VERBATIM_CONFIDENCE, "{top:?}");
+    // Words of the question in another order are not verbatim: the model decides.
+    let other = r.search("何日かかりますか、紛失したカードの再発行", &SearchOptions::default());
+    assert!(other.top().unwrap().confidence < madoguchi::retrieve::VERBATIM_CONFIDENCE);
+    // Two entries with the same question: neither is sure.
+    let dup = r.search("住所を変更したい", &SearchOptions::default());
+    assert!(dup.hits.iter().all(|h| h.confidence < madoguchi::retrieve::VERBATIM_CONFIDENCE), "{dup:?}");
+}
