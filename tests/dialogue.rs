@@ -466,6 +466,45 @@ fn the_summary_names_what_the_customer_wanted() {
 }
 
 #[test]
+fn the_bundled_summary_reads_in_full() {
+    // The summary's words come from the rules file's `messages` section;
+    // the bundled ones give this line (as in the README's reply example).
+    let mut s = Session::new("summary-words");
+    assert_eq!(say(&mut s, "カードの暗証番号を変えたい").kind, ReplyKind::Answer);
+    let h = say(&mut s, "オペレーターと話したい").handoff.unwrap();
+    assert_eq!(
+        h.summary,
+        "理由: お客さまが担当者との対応を希望（「オペレーターと話したい」）。お客さまの用件: 「カードの暗証番号を変えたい」（ボットが案内した話題: 「カードの暗証番号を変更したい」(card-044)）（全2発言）。ボットの対応: 回答「カードの暗証番号を変更したい」(card-044)。"
+    );
+    let h = say(&mut Session::new("summary-urgent"), "財布ごとカードを落としました").handoff.unwrap();
+    assert_eq!(h.summary, "理由: 緊急（紛失・盗難）。お客さまの用件: 「財布ごとカードを落としました」（全1発言）。ボットの対応: なし。");
+}
+
+#[test]
+fn the_summary_says_what_the_rules_file_says() {
+    let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
+    rules.extend(
+        madoguchi::decide::RuleSet::from_json_str(
+            r#"{"messages": {"summary": "[{why}] {business} / {count} msgs / bot: {offered}", "summary_urgent": "URGENT {kind}",
+                "summary_kinds": {"lost_stolen": "lost"}, "summary_said": "<{text}>", "summary_none": "-",
+                "summary_requested": "asked for staff", "summary_said_topic": "<{text}> about {topic}",
+                "summary_entry": "{id}", "summary_answer": "answered {id}", "summary_separator": " > "}}"#,
+            "english.json",
+        )
+        .unwrap(),
+    );
+    let engine = engine_with(rules);
+    let h = engine.respond_at(&mut Session::new("e"), "財布ごとカードを落としました", at(OPEN)).handoff.unwrap();
+    assert_eq!(h.summary, "[URGENT lost] <財布ごとカードを落としました> / 1 msgs / bot: -");
+    let mut s = Session::new("e2");
+    assert_eq!(engine.respond_at(&mut s, "カードの暗証番号を変えたい", at(OPEN)).kind, ReplyKind::Answer);
+    engine.respond_at(&mut s, "どうすればいいですか", at(OPEN));
+    let h = engine.respond_at(&mut s, "オペレーターと話したい", at(OPEN)).handoff.unwrap();
+    assert!(h.summary.starts_with("[asked for staff] <"), "{}", h.summary);
+    assert!(h.summary.contains("> about card-044 / 3 msgs / bot: answered card-044 > "), "{}", h.summary);
+}
+
+#[test]
 fn word_inside_a_word_is_no_abuse() {
     for msg in ["ユニセックスのTシャツはありますか", "公園に害虫がわいています", "殺虫剤はどこで買えますか"] {
         let mut s = Session::new("inner");

@@ -760,15 +760,21 @@ impl Engine {
             .find(|l| matches!(kind_of(l.turn), Some("answer" | "clarify" | "fallback")))
             .map(|l| l.text.as_str());
         let retriever = self.retriever();
-        let topic = session.last_entry.as_deref().and_then(|id| retriever.entry(id)).map(|e| format!("「{}」({})", e.question, e.id));
+        let m = self.rules.messages();
+        let fill = Messages::fill;
+        let topic = session
+            .last_entry
+            .as_deref()
+            .and_then(|id| retriever.entry(id))
+            .map(|e| fill(&m.summary_entry, &[("question", &e.question), ("id", &e.id)]));
         let business = match reason {
-            HandoffReason::Urgent => format!("「{current}」"),
-            HandoffReason::Unresolved | HandoffReason::Complaint => format!("「{last_said}」"),
+            HandoffReason::Urgent => fill(&m.summary_said, &[("text", current)]),
+            HandoffReason::Unresolved | HandoffReason::Complaint => fill(&m.summary_said, &[("text", last_said)]),
             HandoffReason::Requested => match (earlier_question, &topic) {
-                (Some(q), Some(t)) => format!("「{q}」（ボットが案内した話題: {t}）"),
-                (Some(q), None) => format!("「{q}」"),
-                (None, Some(t)) => format!("ボットが案内した話題: {t}"),
-                (None, None) => format!("「{current}」（それ以前のご質問なし）"),
+                (Some(q), Some(t)) => fill(&m.summary_said_topic, &[("text", q), ("topic", t)]),
+                (Some(q), None) => fill(&m.summary_said, &[("text", q)]),
+                (None, Some(t)) => fill(&m.summary_topic, &[("topic", t)]),
+                (None, None) => fill(&m.summary_said_alone, &[("text", current)]),
             },
         };
         let offered: Vec<String> = session
@@ -776,27 +782,32 @@ impl Engine {
             .iter()
             .filter(|l| l.speaker == Speaker::Bot)
             .filter_map(|l| match (l.kind.as_deref(), &l.entry_id) {
-                (Some("answer"), Some(id)) => {
-                    Some(retriever.entry(id).map_or_else(|| format!("回答({id})"), |e| format!("回答「{}」({id})", e.question)))
-                }
-                (Some("clarify"), _) => Some("候補提示".to_string()),
-                (Some("fallback"), _) => Some("該当なし".to_string()),
-                (Some("warn"), _) => Some("警告".to_string()),
-                (Some("handoff"), _) => Some("担当者へ引き継ぎ".to_string()),
+                (Some("answer"), Some(id)) => Some(match retriever.entry(id) {
+                    Some(e) => fill(&m.summary_answer, &[("question", &e.question), ("id", id)]),
+                    None => fill(&m.summary_answer_gone, &[("id", id)]),
+                }),
+                (Some("clarify"), _) => Some(m.summary_clarify.clone()),
+                (Some("fallback"), _) => Some(m.summary_fallback.clone()),
+                (Some("warn"), _) => Some(m.summary_warn.clone()),
+                (Some("handoff"), _) => Some(m.summary_handoff.clone()),
                 (Some("smalltalk"), _) => None,
                 (Some(k), _) => Some(k.to_string()),
                 _ => None,
             })
             .collect();
         let why = match (reason, urgent) {
-            (HandoffReason::Urgent, Some(k)) => format!("緊急（{}）", urgent_label(k)),
-            (HandoffReason::Urgent, None) => "緊急".into(),
-            (HandoffReason::Requested, _) => format!("お客さまが担当者との対応を希望（「{current}」）"),
-            (HandoffReason::Unresolved, _) => format!("{}回続けて自動回答で解決できず", self.rules.policy().unresolved_turns),
-            (HandoffReason::Complaint, _) => "苦情のため担当者対応".into(),
+            (HandoffReason::Urgent, Some(k)) => {
+                fill(&m.summary_urgent, &[("kind", m.summary_kinds.get(&k).map(String::as_str).unwrap_or_default())])
+            }
+            (HandoffReason::Urgent, None) => m.summary_urgent_any.clone(),
+            (HandoffReason::Requested, _) => fill(&m.summary_requested, &[("text", current)]),
+            (HandoffReason::Unresolved, _) => {
+                fill(&m.summary_unresolved, &[("turns", &self.rules.policy().unresolved_turns.to_string())])
+            }
+            (HandoffReason::Complaint, _) => m.summary_complaint.clone(),
         };
-        let offered = if offered.is_empty() { "なし".to_string() } else { offered.join("→") };
-        format!("理由: {why}。お客さまの用件: {business}（全{}発言）。ボットの対応: {offered}。", customer.len())
+        let offered = if offered.is_empty() { m.summary_none.clone() } else { offered.join(&m.summary_separator) };
+        fill(&m.summary, &[("why", &why), ("business", &business), ("count", &customer.len().to_string()), ("offered", &offered)])
     }
 
     fn end_reply(&self, session: &Session, flags: Flags, voc: VocClass, report: Option<HarassmentReport>) -> Reply {
@@ -912,17 +923,6 @@ const _: () = {
     const fn shared<T: Send + Sync>() {}
     shared::<Engine>();
 };
-
-fn urgent_label(kind: UrgentKind) -> &'static str {
-    match kind {
-        UrgentKind::LostStolen => "紛失・盗難",
-        UrgentKind::Fraud => "不正利用",
-        UrgentKind::UnknownCharge => "身に覚えのない請求",
-        UrgentKind::AccountTakeover => "アカウント乗っ取り",
-        UrgentKind::CardDataLeak => "カード情報の流出",
-        UrgentKind::Phishing => "フィッシング",
-    }
-}
 
 /// The `{choices}` of a clarification: one numbered question per line.
 pub(super) fn choice_lines(choices: &[Candidate]) -> String {

@@ -1,5 +1,6 @@
-//! What the bot says: every line the engine writes to the customer, from
-//! the `messages` section of the rules file. A file that leaves a key out
+//! What the bot says: every line the engine writes to the customer, and
+//! the operator's hand-off summary (`summary*`), from the `messages`
+//! section of the rules file. A file that leaves a key out
 //! (or has no section) keeps the bundled text, so an operator rewords only
 //! what they want. Placeholders are names in braces (`{count}`); each key
 //! says which it takes, and a text that names another one, or leaves out
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::UrgentKind;
 
-/// Every customer-facing line of the engine (see the module doc).
+/// Every customer-facing line of the engine, and the words of the
+/// operator's hand-off summary (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Messages {
@@ -85,7 +87,56 @@ pub struct Messages {
     pub notice_instead: String,
     /// The urgent notice's `{case}` per kind.
     pub notice_cases: BTreeMap<UrgentKind, String>,
+    /// The operator's hand-off summary (staff read it, the customer does
+    /// not): `{why}` and `{business}`; `{count}` (customer messages) and
+    /// `{offered}` if wanted. In the other `summary_*` texts only the
+    /// customer's `{text}` (of `summary_said` and `summary_said_topic`) and
+    /// `summary_topic`'s `{topic}` are required.
+    pub summary: String,
+    /// `{why}` of an urgent hand-off: `{kind}` from `summary_kinds`.
+    pub summary_urgent: String,
+    /// `{why}` of an urgent hand-off of no known kind.
+    pub summary_urgent_any: String,
+    /// `{why}` of a hand-off on request: `{text}`, the request.
+    pub summary_requested: String,
+    /// `{why}` after turns without an answer: `{turns}`.
+    pub summary_unresolved: String,
+    /// `{why}` of a complaint.
+    pub summary_complaint: String,
+    /// `{business}`: what the customer said, `{text}`.
+    pub summary_said: String,
+    /// `{business}` of a request: the question before it, `{text}`, and the
+    /// last topic the bot tried, `{topic}`.
+    pub summary_said_topic: String,
+    /// `{business}` of a request after no question, with the bot's last
+    /// topic: `{topic}`.
+    pub summary_topic: String,
+    /// `{business}` of a request with neither: `{text}`, the request.
+    pub summary_said_alone: String,
+    /// An FAQ entry in the summary: `{question}` and `{id}`.
+    pub summary_entry: String,
+    /// What the bot offered, per reply: an answer (`{question}`, `{id}`).
+    pub summary_answer: String,
+    /// An answer whose entry is no longer in the FAQ: `{id}`.
+    pub summary_answer_gone: String,
+    /// A list of choices.
+    pub summary_clarify: String,
+    /// Nothing found.
+    pub summary_fallback: String,
+    /// A harassment warning.
+    pub summary_warn: String,
+    /// An earlier hand-off.
+    pub summary_handoff: String,
+    /// Between the replies of `{offered}`.
+    pub summary_separator: String,
+    /// `{offered}` when the bot offered nothing yet.
+    pub summary_none: String,
+    /// The summary's `{kind}` per urgent kind.
+    pub summary_kinds: BTreeMap<UrgentKind, String>,
 }
+
+/// The keys that map each urgent kind to a text (no placeholders).
+const KIND_MAPS: &[&str] = &["notice_cases", "summary_kinds"];
 
 /// Placeholders each key takes: (key, required, optional).
 const PLACEHOLDERS: &[(&str, &[&str], &[&str])] = &[
@@ -100,6 +151,19 @@ const PLACEHOLDERS: &[(&str, &[&str], &[&str])] = &[
     ("notice_open", &["case", "route"], &[]),
     ("notice_closed", &["case", "name"], &[]),
     ("notice_instead", &["route"], &[]),
+    // The summary is the operator's: its wording may leave out a detail,
+    // but not why nor what the customer wants.
+    ("summary", &["why", "business"], &["count", "offered"]),
+    ("summary_urgent", &[], &["kind"]),
+    ("summary_requested", &[], &["text"]),
+    ("summary_unresolved", &[], &["turns"]),
+    ("summary_said", &["text"], &[]),
+    ("summary_said_topic", &["text"], &["topic"]),
+    ("summary_topic", &["topic"], &[]),
+    ("summary_said_alone", &[], &["text"]),
+    ("summary_entry", &[], &["question", "id"]),
+    ("summary_answer", &[], &["question", "id"]),
+    ("summary_answer_gone", &[], &["id"]),
 ];
 
 impl Default for Messages {
@@ -164,18 +228,18 @@ impl Messages {
         for (key, v) in section {
             match (key.as_str(), object.get_mut(key)) {
                 ("description", _) => {}
-                ("notice_cases", Some(serde_json::Value::Object(cases))) => match v.as_object() {
+                (map, Some(serde_json::Value::Object(cases))) if KIND_MAPS.contains(&map) => match v.as_object() {
                     Some(given) => {
                         for (kind, text) in given {
                             match text.as_str() {
                                 Some(_) => {
                                     cases.insert(kind.clone(), text.clone());
                                 }
-                                None => errors.push(format!("messages.notice_cases.{kind}: a text, not {text}")),
+                                None => errors.push(format!("messages.{map}.{kind}: a text, not {text}")),
                             }
                         }
                     }
-                    None => errors.push("messages.notice_cases: an object of urgent kind → text".into()),
+                    None => errors.push(format!("messages.{map}: an object of urgent kind → text")),
                 },
                 (_, Some(slot)) if v.is_string() => *slot = v.clone(),
                 (_, Some(_)) => errors.push(format!("messages.{key}: a text, not {v}")),
@@ -191,7 +255,7 @@ impl Messages {
     }
 
     /// Every placeholder known to its key and every required one present;
-    /// every urgent kind has a notice case.
+    /// every urgent kind has a notice case and a summary label.
     fn check(&self) -> Result<(), Vec<String>> {
         let value = serde_json::to_value(self).map_err(|e| vec![e.to_string()])?;
         let mut errors = Vec::new();
@@ -213,13 +277,16 @@ impl Messages {
                 errors.push(format!("messages.{key}: empty"));
             }
         }
-        for kind in UrgentKind::ALL {
-            match self.notice_cases.get(kind) {
-                None => errors.push(format!("messages.notice_cases: no text for {}", kind.as_str())),
-                Some(text) if text.trim().is_empty() => errors.push(format!("messages.notice_cases.{}: empty", kind.as_str())),
-                Some(text) => {
-                    if let Some(name) = placeholders(text).next() {
-                        errors.push(format!("messages.notice_cases.{}: unknown placeholder {{{name}}} (this text takes none)", kind.as_str()));
+        for (map, texts) in [("notice_cases", &self.notice_cases), ("summary_kinds", &self.summary_kinds)] {
+            for k in UrgentKind::ALL {
+                let kind = k.as_str();
+                match texts.get(k) {
+                    None => errors.push(format!("messages.{map}: no text for {kind}")),
+                    Some(text) if text.trim().is_empty() => errors.push(format!("messages.{map}.{kind}: empty")),
+                    Some(text) => {
+                        if let Some(name) = placeholders(text).next() {
+                            errors.push(format!("messages.{map}.{kind}: unknown placeholder {{{name}}} (this text takes none)"));
+                        }
                     }
                 }
             }

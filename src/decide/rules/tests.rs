@@ -499,6 +499,12 @@ fn messages_section_is_validated_and_overlays_the_bundled_texts() {
         (r#"{"notice_cases": {"fraud": ""}}"#, "messages.notice_cases.fraud: empty"),
         (r#"{"notice_cases": {"fraud": "{route}なら"}}"#, "notice_cases.fraud: unknown placeholder {route}"),
         (r#"{"notice_cases": {"fraud": 1}}"#, "messages.notice_cases.fraud: a text"),
+        (r#"{"summary": "理由: {why}"}"#, "messages.summary: the text must hold {business}"),
+        (r#"{"summary_said": "お客さまの用件"}"#, "messages.summary_said: the text must hold {text}"),
+        (r#"{"summary_urgent": "緊急（{case}）"}"#, "messages.summary_urgent: unknown placeholder {case}"),
+        (r#"{"summary_kinds": {"phishing": ""}}"#, "messages.summary_kinds.phishing: empty"),
+        (r#"{"summary_kinds": {"phishing": "{kind}"}}"#, "summary_kinds.phishing: unknown placeholder {kind}"),
+        (r#"{"summary_kinds": "フィッシング"}"#, "messages.summary_kinds: an object of urgent kind"),
     ] {
         let err = RuleSet::from_json_str(&format!(r#"{{"messages": {section}}}"#), "r.json").unwrap_err().to_string();
         assert!(err.contains(needle) && err.contains("r.json"), "{section}: {err}");
