@@ -502,6 +502,32 @@ fn the_summary_says_what_the_rules_file_says() {
     let h = engine.respond_at(&mut s, "オペレーターと話したい", at(OPEN)).handoff.unwrap();
     assert!(h.summary.starts_with("[asked for staff] <"), "{}", h.summary);
     assert!(h.summary.contains("> about card-044 / 3 msgs / bot: answered card-044 > "), "{}", h.summary);
+    // Turns without an answer, then the hand-off they end in.
+    let mut rules = madoguchi::decide::RuleSet::bundled().unwrap();
+    rules.extend(
+        madoguchi::decide::RuleSet::from_json_str(
+            r#"{"messages": {"summary": "{why}: {business}; {offered}", "summary_unresolved": "failed {turns} times",
+                "summary_said": "<{text}>", "summary_fallback": "nothing", "summary_clarify": "choices", "summary_separator": ", "}}"#,
+            "english.json",
+        )
+        .unwrap(),
+    );
+    let engine = engine_with(rules);
+    let mut s = Session::new("e3");
+    let mut last = None;
+    for _ in 0..6 {
+        let r = engine.respond_at(&mut s, "火星の天気を教えて", at(OPEN));
+        if let Some(h) = r.handoff {
+            last = Some(h);
+            break;
+        }
+        assert!(matches!(r.kind, ReplyKind::Fallback | ReplyKind::Clarify), "{r:?}");
+    }
+    let h = last.expect("repeated failure ends in a hand-off");
+    assert_eq!(h.reason, HandoffReason::Unresolved);
+    let (why, offered) = h.summary.split_once(": <火星の天気を教えて>; ").expect(&h.summary);
+    assert_eq!(why, "failed 3 times");
+    assert!(!offered.is_empty() && offered.split(", ").all(|o| o == "nothing" || o == "choices"), "{}", h.summary);
 }
 
 #[test]

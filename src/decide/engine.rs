@@ -790,6 +790,7 @@ impl Engine {
                 (Some("fallback"), _) => Some(m.summary_fallback.clone()),
                 (Some("warn"), _) => Some(m.summary_warn.clone()),
                 (Some("handoff"), _) => Some(m.summary_handoff.clone()),
+                (Some("end"), _) => Some(m.summary_end.clone()),
                 (Some("smalltalk"), _) => None,
                 (Some(k), _) => Some(k.to_string()),
                 _ => None,

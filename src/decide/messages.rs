@@ -90,8 +90,8 @@ pub struct Messages {
     /// The operator's hand-off summary (staff read it, the customer does
     /// not): `{why}` and `{business}`; `{count}` (customer messages) and
     /// `{offered}` if wanted. In the other `summary_*` texts only the
-    /// customer's `{text}` (of `summary_said` and `summary_said_topic`) and
-    /// `summary_topic`'s `{topic}` are required.
+    /// customer's `{text}` (of `summary_said`, `summary_said_topic` and
+    /// `summary_said_alone`) and `summary_topic`'s `{topic}` are required.
     pub summary: String,
     /// `{why}` of an urgent hand-off: `{kind}` from `summary_kinds`.
     pub summary_urgent: String,
@@ -112,6 +112,8 @@ pub struct Messages {
     /// topic: `{topic}`.
     pub summary_topic: String,
     /// `{business}` of a request with neither: `{text}`, the request.
+    /// (Every `{business}` text but `summary_topic` must hold the
+    /// customer's `{text}`.)
     pub summary_said_alone: String,
     /// An FAQ entry in the summary: `{question}` and `{id}`.
     pub summary_entry: String,
@@ -127,6 +129,8 @@ pub struct Messages {
     pub summary_warn: String,
     /// An earlier hand-off.
     pub summary_handoff: String,
+    /// The harassment policy's end of the chat.
+    pub summary_end: String,
     /// Between the replies of `{offered}`.
     pub summary_separator: String,
     /// `{offered}` when the bot offered nothing yet.
@@ -160,7 +164,7 @@ const PLACEHOLDERS: &[(&str, &[&str], &[&str])] = &[
     ("summary_said", &["text"], &[]),
     ("summary_said_topic", &["text"], &["topic"]),
     ("summary_topic", &["topic"], &[]),
-    ("summary_said_alone", &[], &["text"]),
+    ("summary_said_alone", &["text"], &[]),
     ("summary_entry", &[], &["question", "id"]),
     ("summary_answer", &[], &["question", "id"]),
     ("summary_answer_gone", &[], &["id"]),

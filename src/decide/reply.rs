@@ -135,9 +135,10 @@ pub struct Handoff {
     /// The route to use now, whether a person is there, when it opens, and
     /// the alternative when closed.
     pub route: Option<Availability>,
-    /// A short Japanese summary: why, what the customer wants (for a
-    /// request, the question before it and the last topic the bot tried),
-    /// what the bot already offered.
+    /// A short summary: why, what the customer wants (for a request, the
+    /// question before it and the last topic the bot tried), what the bot
+    /// already offered. Worded by the rules file's `summary*` messages
+    /// (bundled: Japanese).
     pub summary: String,
     /// True when the session was already handed off for the same need: the
     /// same route again, not a new hand-off (integrators need not open a

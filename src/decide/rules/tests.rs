@@ -501,6 +501,8 @@ fn messages_section_is_validated_and_overlays_the_bundled_texts() {
         (r#"{"notice_cases": {"fraud": 1}}"#, "messages.notice_cases.fraud: a text"),
         (r#"{"summary": "理由: {why}"}"#, "messages.summary: the text must hold {business}"),
         (r#"{"summary_said": "お客さまの用件"}"#, "messages.summary_said: the text must hold {text}"),
+        (r#"{"summary_said_alone": "ご質問なし"}"#, "messages.summary_said_alone: the text must hold {text}"),
+        (r#"{"summary_kinds": {"phishing": 2}}"#, "messages.summary_kinds.phishing: a text"),
         (r#"{"summary_urgent": "緊急（{case}）"}"#, "messages.summary_urgent: unknown placeholder {case}"),
         (r#"{"summary_kinds": {"phishing": ""}}"#, "messages.summary_kinds.phishing: empty"),
         (r#"{"summary_kinds": {"phishing": "{kind}"}}"#, "summary_kinds.phishing: unknown placeholder {kind}"),
