@@ -120,11 +120,6 @@ pub fn analyze_entry(analyzer: &Analyzer, e: &FaqEntry) -> EntryAnalysis {
     }
 }
 
-/// Analyzes a slice of entries on all cores ([`analyze_entry`]).
-pub fn analyze_chunk(analyzer: &Analyzer, chunk: &[FaqEntry]) -> Vec<EntryAnalysis> {
-    parallel_map(chunk, |e| analyze_entry(analyzer, e))
-}
-
 /// `f` of each item, in order, on all cores.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let per_thread = items.len().div_ceil(cores()).max(1);
