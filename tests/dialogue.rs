@@ -139,6 +139,27 @@ fn a_bare_number_is_a_pick_not_a_question() {
 }
 
 #[test]
+fn digits_and_signs_alone_are_no_question() {
+    // "-1" once matched a lone "1" in one entry and was answered with
+    // confidence 0.86: a wrong confident answer to a message with no word.
+    let no_match = madoguchi::decide::RuleSet::bundled().unwrap().messages().number_without_choices.clone();
+    for text in ["-1", "−１", "+3", "3.5", "1/2", "090-1234-5678", "１００ ％"] {
+        let r = say(&mut Session::new("digits"), text);
+        assert_eq!((r.kind, r.answer.is_none()), (ReplyKind::Fallback, true), "{text}: {r:?}");
+        assert_eq!(r.message, no_match, "{text}");
+    }
+    // With choices on offer it asks for one of them, and they stay.
+    let mut s = Session::new("digits-choices");
+    let first = say(&mut s, "支払い");
+    assert_eq!(first.kind, ReplyKind::Clarify);
+    let r = say(&mut s, "-1");
+    assert!(r.message.contains(&format!("1〜{}", first.choices.len())), "{}", r.message);
+    assert_eq!(say(&mut s, "1").answer.map(|a| a.id), Some(first.choices[0].id.clone()));
+    // A question with a number in it is still a question.
+    assert_ne!(say(&mut Session::new("digits-q"), "1回線目の料金は？").kind, ReplyKind::Fallback);
+}
+
+#[test]
 fn clarify_then_pick_by_repeating_words() {
     let mut s = Session::new("clarify-words");
     let r = say(&mut s, "支払い");

@@ -283,6 +283,13 @@ pub(super) fn choice_number(text: &str) -> Option<usize> {
     SUFFIXES.contains(&rest).then_some(num)
 }
 
+/// Digits with nothing but signs and spaces around them: no letter, kana
+/// or kanji (`-1`, `−１`, `3.5`, `090-1234-5678`).
+fn numbers_only(text: &str) -> bool {
+    let t = normalize(text);
+    t.chars().any(|c| c.is_ascii_digit()) && !t.chars().any(char::is_alphabetic)
+}
+
 /// Words that point back at the previous topic.
 fn points_back(normalized: &str) -> bool {
     ["それ", "その", "これ", "この", "そちら", "そっち", "そこ", "あれ"].iter().any(|w| normalized.contains(w))
@@ -447,8 +454,10 @@ impl Engine {
             return self.finish(session, r, at);
         }
         // A bare choice ("2", "２番") with no choices on offer (or out of
-        // range) is not a question: searching "2" would match 2回線目.
-        if choice_number(&text).is_some() {
+        // range) is not a question: searching "2" would match 2回線目. Nor
+        // is any message of digits and signs alone ("-1", "3.5", a pasted
+        // number): no word says what it is about.
+        if choice_number(&text).is_some() || numbers_only(&text) {
             let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
             let m = self.rules.messages();
             r.message = match &session.pending {
