@@ -458,10 +458,12 @@ fn check(args: &CorpusArgs) -> Result<()> {
         Err(e) => problems.push(e),
     }
     let mut categories: Option<Vec<String>> = None;
+    let mut corpus = None;
     match load_corpus(&args.corpus) {
         Ok(kb) => {
             println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display());
             categories = Some(kb.categories().into_iter().map(|c| c.name).collect());
+            corpus = Some(kb);
         }
         Err(e) => problems.push(e),
     }
@@ -473,6 +475,18 @@ fn check(args: &CorpusArgs) -> Result<()> {
     let label = |p: &Option<PathBuf>, d: &str| p.as_ref().map_or(d.to_string(), |p| p.display().to_string());
     match (rules, routes) {
         (Ok(rules), Ok(routes)) => {
+            // Hours an answer tells otherwise than the route it names: a
+            // warning, not a failure (the answers are read by a heuristic).
+            for m in corpus.as_ref().map(|kb| madoguchi::decide::validate::hours_mismatches(kb, &routes)).unwrap_or_default() {
+                println!(
+                    "warning: entry {} gives {} for route `{}`, but {} has {}",
+                    m.entry,
+                    m.said,
+                    m.route,
+                    label(&args.routes, "dictionaries/routes.json"),
+                    m.hours.join(", ")
+                );
+            }
             let config = madoguchi::decide::EngineConfig::default();
             match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, categories.as_deref()) {
                 Ok(()) => {

@@ -155,3 +155,19 @@ fn a_knowledge_base_round_trips_through_serde_with_its_id_index() {
     let dup = r#"{"entries":[{"id":"a","question":"q","answer":"x"},{"id":"a","question":"q","answer":"y"}]}"#;
     assert!(serde_json::from_str::<KnowledgeBase>(dup).unwrap_err().to_string().contains("duplicate id"));
 }
+
+#[test]
+fn bundled_answers_give_the_hours_of_the_bundled_routes() {
+    // A newcomer's probe found the complaints FAQ saying 9:00～18:00 while the
+    // hand-off to the same desk said weekdays 10:00–17:00.
+    let kb = load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+    let routes = madoguchi::decide::Calendar::bundled().unwrap();
+    assert_eq!(madoguchi::decide::validate::hours_mismatches(&kb, &routes), vec![]);
+    // The check does read the bundled answers: the old wording is found.
+    let mut entries = kb.entries().to_vec();
+    let e = entries.iter_mut().find(|e| e.id == "support-030").unwrap();
+    assert!(e.answer.contains("平日10:00～17:00"), "{}", e.answer);
+    e.answer = e.answer.replace("平日10:00～17:00", "9:00～18:00");
+    let found = madoguchi::decide::validate::hours_mismatches(&madoguchi::knowledge::KnowledgeBase::new(entries).unwrap(), &routes);
+    assert_eq!(found.iter().map(|m| (m.entry.as_str(), m.route.as_str())).collect::<Vec<_>>(), [("support-030", "complaints_desk")]);
+}

@@ -693,15 +693,15 @@ mod tests {
     #[test]
     fn next_opening_skips_year_end_closure() {
         let c = cal();
-        for id in ["card_center", "mobile_center"] {
+        for id in ["card_center", "mobile_center", "shop_center"] {
             assert!(!c.is_open(id, t("2026-12-31T10:00:00+09:00")));
             assert!(!c.is_open(id, t("2027-01-03T10:00:00+09:00")));
             assert_eq!(next(&c, id, "2026-12-30T18:00:00+09:00").as_deref(), Some("2027-01-04T09:00:00+09:00"));
             assert_eq!(next(&c, id, "2026-12-31T09:00:00+09:00").as_deref(), Some("2027-01-04T09:00:00+09:00"));
             assert_eq!(next(&c, id, "2027-12-31T00:00:00+09:00").as_deref(), Some("2028-01-04T09:00:00+09:00"));
         }
-        // The shop center has no year-end closure.
-        assert!(c.is_open("shop_center", t("2026-12-31T10:00:00+09:00")));
+        // Closures are a route's own: video consultation has none.
+        assert!(c.is_open("video_consultation", t("2026-12-31T11:00:00+09:00")));
     }
 
     /// The shortcut for round-the-clock routes gives what walking the days

@@ -94,3 +94,91 @@ pub fn validate(
         None => Ok(()),
     }
 }
+
+/// An FAQ answer that tells a route's opening hours otherwise than the
+/// routes file: the customer would read one time in the answer and another
+/// in the hand-off to that route.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HoursMismatch {
+    /// The entry whose answer says it.
+    pub entry: String,
+    /// The route it is about.
+    pub route: String,
+    /// The hours as the answer writes them (`9:00～18:00`).
+    pub said: String,
+    /// The route's weekly hours in the routes file (`10:00–17:00`).
+    pub hours: Vec<String>,
+}
+
+/// FAQ answers whose opening hours disagree with the routes file. In each
+/// sentence of an answer, a time range (`9:00～18:00`, full or half width)
+/// is about the routes named (by name or contact) since the previous range;
+/// it must be one of their weekly hours. Routes open around the clock, or
+/// with no weekly hours, are not checked. A heuristic for `madoguchi
+/// check`: what it finds deserves a look, and an answer that words its
+/// hours otherwise is not read.
+///
+/// ```
+/// use madoguchi::decide::{Calendar, validate::hours_mismatches};
+/// use madoguchi::knowledge::{FaqEntry, KnowledgeBase};
+/// let routes = Calendar::bundled()?; // お客さま相談室 (0120-000-077): weekdays 10:00–17:00
+/// let kb = KnowledgeBase::new(vec![
+///     FaqEntry::new("a", "苦情はどこへ？", "お客さま相談室（0120-000-077、9:00～18:00）へどうぞ。"),
+///     FaqEntry::new("b", "相談室の時間は？", "お客さま相談室は平日10:00～17:00です。"),
+/// ])?;
+/// let found = hours_mismatches(&kb, &routes);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!((found[0].entry.as_str(), found[0].route.as_str(), found[0].said.as_str()), ("a", "complaints_desk", "9:00～18:00"));
+/// # Ok::<(), madoguchi::Error>(())
+/// ```
+pub fn hours_mismatches(kb: &crate::knowledge::KnowledgeBase, calendar: &Calendar) -> Vec<HoursMismatch> {
+    static RANGE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let range = RANGE.get_or_init(|| {
+        regex::Regex::new(r"([0-9０-９]{1,2})[:：]([0-9０-９]{2})\s*[～〜~\-－–—ー]\s*([0-9０-９]{1,2})[:：]([0-9０-９]{2})")
+            .expect("a valid pattern")
+    });
+    let minutes = |h: &str, m: &str| -> Option<u32> {
+        // ASCII or full-width digits (the pattern admits no others).
+        let digit = |c: char| if ('０'..='９').contains(&c) { Some(c as u32 - '０' as u32) } else { c.to_digit(10) };
+        let n = |s: &str| s.chars().try_fold(0u32, |acc, c| Some(acc * 10 + digit(c)?));
+        Some(n(h)? * 60 + n(m)?)
+    };
+    let checked: Vec<(&super::hours::Route, Vec<(u32, u32)>)> = calendar
+        .routes
+        .iter()
+        .filter(|r| !r.schedule.always_open && !r.schedule.weekly.is_empty())
+        .map(|r| {
+            let hours = r.schedule.weekly.iter().filter_map(|w| {
+                let (oh, om) = w.open.split_once(':')?;
+                let (ch, cm) = w.close.split_once(':')?;
+                Some((minutes(oh, om)?, minutes(ch, cm)?))
+            });
+            (r, hours.collect())
+        })
+        .collect();
+    let mut out = Vec::new();
+    for entry in kb.entries() {
+        for sentence in entry.answer.split(['。', '\n']) {
+            let mut from = 0;
+            for m in range.captures_iter(sentence) {
+                let whole = m.get(0).expect("group 0");
+                let before = &sentence[from..whole.start()];
+                from = whole.end();
+                let (Some(open), Some(close)) = (minutes(&m[1], &m[2]), minutes(&m[3], &m[4])) else { continue };
+                for (route, hours) in &checked {
+                    let named = (route.name.chars().count() >= 2 && before.contains(route.name.as_str()))
+                        || (!route.contact.is_empty() && before.contains(route.contact.as_str()));
+                    if named && !hours.contains(&(open, close)) {
+                        out.push(HoursMismatch {
+                            entry: entry.id.clone(),
+                            route: route.id.clone(),
+                            said: whole.as_str().to_string(),
+                            hours: route.schedule.weekly.iter().map(|w| format!("{}–{}", w.open, w.close)).collect(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
