@@ -272,7 +272,11 @@ fn error_cases_answer_json_errors() {
     // a session needs no body at all
     let r = request(server.addr, "POST", "/v1/sessions", &[], None);
     assert_eq!(r.status, 201, "{}", r.text());
-    assert!(r.header("location").unwrap().starts_with("/v1/sessions/s_"));
+    let location = r.header("location").unwrap();
+    assert!(location.starts_with("/v1/sessions/s_") && location.ends_with("/transcript"), "{location}");
+    // The Location can be read.
+    let r = server.get(&location);
+    assert_eq!(r.status, 200, "{}", r.text());
 }
 
 #[test]

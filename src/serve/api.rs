@@ -214,7 +214,9 @@ pub async fn create_session(
     tracing::info!(session = %short_id(&id), channel = request.channel.as_deref().unwrap_or("-"), "session created");
     let body = SessionCreated { session_id: id.clone(), channel: request.channel, idle_expiry_secs: state.options.session_idle.as_secs() };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{id}")) {
+    // The session's one readable resource is its transcript (the session
+    // itself is read only through its turns).
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{id}/transcript")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)

@@ -40,7 +40,7 @@ pub struct ServeArgs {
     /// Shared secret for the webhook's X-Madoguchi-Signature (HMAC-SHA256).
     #[arg(long, env = "MADOGUCHI_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
-    /// Bearer token required by /v1/admin/* and /metrics. Required unless --addr is loopback and no --trusted-proxy is set.
+    /// Bearer token required by /v1/admin/* and /metrics (at least 16 characters). Required unless --addr is loopback and no --trusted-proxy is set.
     #[arg(long, env = "MADOGUCHI_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Keep sessions, rate limits, the webhook outbox and the corpus version in Redis (redis://host:port/db), shared by replicas and kept across restarts. Default: in this process.
@@ -85,7 +85,9 @@ pub struct ServeArgs {
     /// Most customer turns in one session.
     #[arg(long, default_value_t = 500)]
     pub max_turns: u32,
-    /// Largest transcript of one session, in bytes.
+    /// Largest transcript of one session, in bytes (at least 4096): a
+    /// session at or over it takes no more messages, so the turn that
+    /// crosses it is the last.
     #[arg(long, default_value_t = 128 * 1024)]
     pub max_transcript_bytes: usize,
     /// Close a connection that sends nothing for this many seconds (an
