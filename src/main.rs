@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct CorpusArgs {
-    /// FAQ corpus: a directory of .jsonl/.csv/.tsv files or one file.
+    /// FAQ corpus: a directory of .jsonl/.json/.csv/.tsv files (any case; other files are not read) or one file.
     #[arg(long, default_value = "faq-corpus")]
     corpus: PathBuf,
     /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
@@ -307,16 +307,21 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
         let _ = if newline { writeln!(out, "{text}") } else { write!(out, "{text}") };
         let _ = out.flush();
     };
-    say("まどか サポート窓口です。ご質問をどうぞ（空行または Ctrl-D で終了）。", true);
+    // The greeting of the rules file's messages (the operator's words, not
+    // the bundled brand's).
+    say(&format!("{}（空行または Ctrl-D で終了）", engine.rules().messages().greeting), true);
     let stdin = std::io::stdin();
-    let mut line = String::new();
+    let mut bytes = Vec::new();
     loop {
         say("> ", false);
-        line.clear();
-        // Not UTF-8, or the terminal went away: say so, not a silent end.
-        if let Err(e) = stdin.lock().read_line(&mut line) {
+        bytes.clear();
+        // The terminal went away: say so, not a silent end. A line that is
+        // not UTF-8 is still a turn (the engine answers what it cannot read
+        // with a fallback), not the end of the chat.
+        if let Err(e) = stdin.lock().read_until(b'\n', &mut bytes) {
             return Err(Error::InvalidInput(format!("stdin: {e}")));
         }
+        let line = String::from_utf8_lossy(&bytes);
         if line.trim().is_empty() {
             say("ご利用ありがとうございました。", true);
             return Ok(());
@@ -404,6 +409,10 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Fewer labelled queries with a relevant entry than this per corpus are
+/// too few for `tune` to fit on (it warns).
+const FEW_CASES: usize = 100;
+
 fn tune(
     corpora: &[PathBuf],
     cases: &[PathBuf],
@@ -426,6 +435,13 @@ fn tune(
     if !(0.0..=1.0).contains(&target_precision) {
         return Err(Error::InvalidInput("--target-precision must be in [0, 1]".into()));
     }
+    // Where the configuration goes is checked before the work, not after.
+    if let Some(path) = out {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::InvalidInput(format!("--out {}: the directory {} does not exist", path.display(), dir.display())));
+        }
+    }
     let analyzer = Analyzer::builder().dictionary_dir(dictionary.unwrap_or_else(default_dictionary_dir)).build()?;
     let opts = madoguchi::tune::TuneOptions { folds, target_precision, ..Default::default() };
     let mut sets = Vec::new();
@@ -436,6 +452,13 @@ fn tune(
         let set = madoguchi::tune::TuneSet::new(name, retriever, cases, folds)?;
         let (n, answerable) = set.counts();
         eprintln!("loaded {}: {n} queries, {answerable} with a relevant entry", set.name());
+        if answerable < FEW_CASES {
+            eprintln!(
+                "warning: {answerable} queries with a relevant entry in {}: too few to fit on (a few hundred per corpus); \
+                 the bundled configuration, fitted on three corpora, is likely the better choice",
+                set.name()
+            );
+        }
         sets.push(set);
     }
     let report = madoguchi::tune::tune(&sets, &opts, |line| eprintln!("{line}"))?;
@@ -462,6 +485,10 @@ fn check(args: &CorpusArgs) -> Result<()> {
     match load_corpus(&args.corpus) {
         Ok(kb) => {
             println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display());
+            for p in madoguchi::knowledge::skipped_files(&args.corpus) {
+                let what = if p.is_dir() { "a directory: not read" } else { "not .jsonl, .json, .csv or .tsv: not read" };
+                println!("note: {} is {what}", p.display());
+            }
             categories = Some(kb.categories().into_iter().map(|c| c.name).collect());
             corpus = Some(kb);
         }
@@ -497,6 +524,11 @@ fn check(args: &CorpusArgs) -> Result<()> {
                         label(&args.rules, "dictionaries/rules.json"),
                         label(&args.routes, "dictionaries/routes.json")
                     );
+                    if let Some(path) = &args.rules
+                        && madoguchi::decide::RuleSet::load(path).is_ok_and(|own| own.is_empty())
+                    {
+                        println!("note: {} has no rules of its own: it is laid over the bundled rules", path.display());
+                    }
                     if rules.smalltalk_words().is_empty() {
                         println!(
                             "note: {} lists no smalltalk words: 「ありがとう」 or 「はい」 will be searched like questions \
@@ -650,11 +682,36 @@ fn run(cli: Cli) -> Result<()> {
 
 fn main() -> ExitCode {
     return_large_frees_to_the_os();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        stop_quietly_on_a_closed_pipe();
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `madoguchi ask … | head -1` ends quietly when `head` goes away, as Unix
+/// tools do. Rust ignores SIGPIPE, so the next write fails and `println!`
+/// panics (exit 101, a backtrace). Not for `serve`: a client that hangs up
+/// must never stop the server.
+fn stop_quietly_on_a_closed_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        // signal(2); SIGPIPE and SIG_DFL as Linux defines them.
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        // SAFETY: restores the default action of one signal at start-up,
+        // before any thread exists; no handler code runs.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
         }
     }
 }

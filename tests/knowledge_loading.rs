@@ -171,3 +171,21 @@ fn bundled_answers_give_the_hours_of_the_bundled_routes() {
     let found = madoguchi::decide::validate::hours_mismatches(&madoguchi::knowledge::KnowledgeBase::new(entries).unwrap(), &routes);
     assert_eq!(found.iter().map(|m| (m.entry.as_str(), m.route.as_str())).collect::<Vec<_>>(), [("support-030", "complaints_desk")]);
 }
+
+#[test]
+fn a_corpus_directory_reads_every_corpus_extension_and_names_the_rest() {
+    let dir = temp_dir("extensions");
+    fs::write(dir.join("a.JSONL"), "{\"id\":\"a1\",\"question\":\"会費はいくら？\",\"answer\":\"月5,000円です。\"}\n").unwrap();
+    fs::write(dir.join("b.json"), "{\"id\":\"b1\",\"question\":\"何時まで開いていますか\",\"answer\":\"22時までです。\"}\n").unwrap();
+    fs::write(dir.join("c.Csv"), "id,question,answer\nc1,駐車場はありますか,あります。\n").unwrap();
+    fs::write(dir.join("notes.txt"), "メモ").unwrap();
+    fs::create_dir_all(dir.join("old")).unwrap();
+    fs::write(dir.join("old").join("d.jsonl"), "{\"id\":\"d1\",\"question\":\"q\",\"answer\":\"a\"}\n").unwrap();
+    let kb = load_corpus(&dir).unwrap();
+    let mut ids: Vec<&str> = kb.entries().iter().map(|e| e.id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["a1", "b1", "c1"]);
+    let skipped = madoguchi::knowledge::skipped_files(&dir);
+    assert_eq!(skipped, vec![dir.join("notes.txt"), dir.join("old")]);
+    fs::remove_dir_all(dir).ok();
+}

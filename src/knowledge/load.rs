@@ -170,11 +170,11 @@ pub fn load_file(path: &Path) -> Result<Vec<FaqEntry>> {
 /// The entries of one file that parse, and its problems.
 fn file_parts(path: &Path) -> (Vec<FaqEntry>, Vec<Error>) {
     match read_text(path) {
-        Ok(text) => match path.extension().and_then(|e| e.to_str()) {
-            Some("jsonl") | Some("json") => jsonl_parts(&text, path),
-            Some("csv") => csv_parts(&text, path, b','),
-            Some("tsv") => csv_parts(&text, path, b'\t'),
-            _ => (
+        Ok(text) => match format_of(path) {
+            Some(Format::Jsonl) => jsonl_parts(&text, path),
+            Some(Format::Csv) => csv_parts(&text, path, b','),
+            Some(Format::Tsv) => csv_parts(&text, path, b'\t'),
+            None => (
                 Vec::new(),
                 vec![Error::Corpus { path: path.into(), line: 0, message: "unknown format (use .jsonl, .csv or .tsv)".into() }],
             ),
@@ -195,8 +195,28 @@ fn read_text(path: &Path) -> Result<String> {
     Ok(text)
 }
 
+/// A corpus file's format, by its extension in any case (`.jsonl` or
+/// `.json`: one JSON object per line).
+#[derive(Clone, Copy)]
+enum Format {
+    Jsonl,
+    Csv,
+    Tsv,
+}
+
+fn format_of(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "jsonl" | "json" => Some(Format::Jsonl),
+        "csv" => Some(Format::Csv),
+        "tsv" => Some(Format::Tsv),
+        _ => None,
+    }
+}
+
 /// The corpus files under `path`: the file itself, or every `*.jsonl`,
-/// `*.csv` and `*.tsv` in the directory, sorted by name.
+/// `*.json`, `*.csv` and `*.tsv` in the directory (extensions in any
+/// case), sorted by name. Other files and subdirectories are not read
+/// ([`skipped_files`] lists them).
 pub fn corpus_files(path: &Path) -> Result<Vec<PathBuf>> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -204,13 +224,32 @@ pub fn corpus_files(path: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = fs::read_dir(path)
         .map_err(|e| Error::io(path, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("jsonl" | "csv" | "tsv")))
+        .filter(|p| p.is_file() && format_of(p).is_some())
         .collect();
     files.sort();
     if files.is_empty() {
         return Err(Error::Corpus { path: path.into(), line: 0, message: "no .jsonl, .csv or .tsv files".into() });
     }
     Ok(files)
+}
+
+/// What a corpus directory holds that [`corpus_files`] does not read
+/// (files of other formats, subdirectories; not hidden ones), sorted: for
+/// `madoguchi check` to say, so that nothing is left out unseen.
+///
+/// ```
+/// let skipped = madoguchi::knowledge::skipped_files("corpora/city".as_ref());
+/// assert!(skipped.iter().any(|p| p.ends_with("README.md")));
+/// ```
+pub fn skipped_files(path: &Path) -> Vec<PathBuf> {
+    let Ok(dir) = fs::read_dir(path) else { return Vec::new() };
+    let mut out: Vec<PathBuf> = dir
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .filter(|p| !(p.is_file() && format_of(p).is_some()))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Loads a corpus (a file or a directory) into a validated [`KnowledgeBase`].

@@ -5,7 +5,7 @@ mod entry;
 mod load;
 
 pub use entry::{Escalation, FaqEntry, Link};
-pub use load::{corpus_files, load_corpus, load_file, parse_csv, parse_jsonl};
+pub use load::{corpus_files, load_corpus, load_file, parse_csv, parse_jsonl, skipped_files};
 
 use crate::error::{Error, Result};
 

@@ -254,9 +254,35 @@ impl RuleSet {
 
     /// The rules of `--rules` (or the bundled ones) with the urgent model of
     /// `--urgent-model` (or the bundled one): what the commands load.
+    ///
+    /// A file with rules of its own replaces the bundled rules. A file with
+    /// none (only `messages` or `smalltalk`, to reword the bot) is laid over
+    /// the bundled rules ([`RuleSet::extend`]): rewording a greeting must not
+    /// switch off the urgent hand-off.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("madoguchi-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// use madoguchi::decide::RuleSet;
+    /// let file = dir.join("words.json");
+    /// std::fs::write(&file, r#"{"messages": {"greeting": "こんにちは、ジムです。"}}"#)?;
+    /// let rules = RuleSet::from_files(Some(&file), None)?;
+    /// assert_eq!(rules.messages().greeting, "こんにちは、ジムです。");
+    /// assert_eq!(rules.len(), RuleSet::bundled()?.len());
+    /// assert!(rules.check("財布ごとカードを落としました").urgent.is_some());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_files(rules: Option<&Path>, urgent_model: Option<&Path>) -> Result<Self> {
         let mut set = match rules {
-            Some(p) => RuleSet::load(p)?,
+            Some(p) => match RuleSet::load(p)? {
+                own if own.is_empty() => {
+                    let mut set = RuleSet::bundled()?;
+                    set.extend(own);
+                    set
+                }
+                own => own,
+            },
             None => RuleSet::bundled()?,
         };
         if let Some(p) = urgent_model {

@@ -1,0 +1,97 @@
+//! The command-line program as a newcomer meets it: a pipe into `head`,
+//! bytes that are not UTF-8 on stdin, a rules file that only rewords the
+//! bot, a `tune --out` that cannot be written.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("RUST_BACKTRACE");
+    c
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("madoguchi-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `categories クレジットカード --json | head -1`: the reader takes one line
+    // and closes while the program still has most of its 120 KB to write
+    // (more than a pipe holds, so the write after the close must fail).
+    let mut child = bin()
+        .args(["categories", "クレジットカード", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), "[", "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
+
+fn chat(args: &[&str], input: &[u8]) -> (std::process::ExitStatus, String, String) {
+    let mut child = bin()
+        .arg("chat")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status, String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// The `kind` of each reply `chat --json` printed (one JSON value each).
+fn kinds(stdout: &str) -> Vec<String> {
+    serde_json::Deserializer::from_str(stdout)
+        .into_iter::<serde_json::Value>()
+        .map(|v| v.unwrap()["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_one_unreadable_turn_not_the_end() {
+    let (status, stdout, stderr) = chat(&["--json"], b"\xff\xfe\xff\n\xe6\x94\xaf\xe6\x89\x95\xe6\x97\xa5\xe3\x81\xaf\xef\xbc\x9f\n");
+    assert!(status.success(), "{stderr}");
+    // The unreadable line gets a fallback; the next (支払日は？) is answered as usual.
+    let kinds = kinds(&stdout);
+    assert_eq!(kinds.len(), 2, "{stdout}");
+    assert_eq!(kinds[0], "fallback");
+}
+
+#[test]
+fn a_rules_file_that_only_rewords_keeps_every_rule() {
+    let dir = temp("words");
+    let file = dir.join("words.json");
+    std::fs::write(&file, r#"{"messages": {"greeting": "こんにちは、ジムです。"}}"#).unwrap();
+    let (status, stdout, stderr) = chat(&["--json", "--rules", file.to_str().unwrap()], "財布ごとカードを落としました\nスタッフと話したい\n".as_bytes());
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("こんにちは、ジムです。"), "the greeting is the rules file's: {stderr}");
+    assert_eq!(kinds(&stdout), ["handoff", "handoff"], "{stdout}");
+    let check = bin().args(["check", "--rules", file.to_str().unwrap()]).output().unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success() && said.contains("laid over the bundled rules"), "{said}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn tune_checks_where_it_writes_before_the_work() {
+    let out = bin()
+        .args(["tune", "--corpus", "faq-corpus", "--cases", "tests/queries/bundled-dev", "--out", "/nonexistent-dir/config.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("/nonexistent-dir") && !stderr.contains("loaded "), "{stderr}");
+}
