@@ -197,3 +197,20 @@ fn smalltalk_expectation_passes_thanks_and_fails_a_question() {
     assert_eq!(report["passed"], 1, "{report:#}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_case_naming_an_entry_the_corpus_lacks_is_a_bad_line() {
+    let dir = std::env::temp_dir().join(format!("madoguchi-eval-ids-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = dir.join("cases.jsonl");
+    std::fs::write(
+        &cases,
+        "{\"query\":\"カードの暗証番号を変更したい\",\"expect\":\"faq:card-044\"}\n{\"query\":\"会費\",\"expect\":\"faq:gym-999\"}\n",
+    )
+    .unwrap();
+    let out = bin().current_dir(root()).args(["eval", "--cases", cases.to_str().unwrap()]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("cases: 1 ") && stdout.contains("bad lines: 1"), "{stdout}");
+    assert!(stdout.contains("cases.jsonl:2: no entry gym-999 in the corpus"), "{stdout}");
+    std::fs::remove_dir_all(dir).ok();
+}

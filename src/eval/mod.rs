@@ -365,15 +365,34 @@ pub struct Report {
 }
 
 /// Runs every case in a fresh session. `default_at` is used for cases
-/// without `at`; `progress` gets `(done, total)`.
+/// without `at`; `progress` gets `(done, total)`. A case that names an
+/// entry the corpus does not have (a typo, an id from another export) is
+/// a bad line, not a miss.
 pub fn run(
     engine: &Engine,
     cases: &[Case],
-    bad_lines: Vec<BadLine>,
+    mut bad_lines: Vec<BadLine>,
     default_at: DateTime<FixedOffset>,
     mut progress: impl FnMut(usize, usize),
 ) -> Report {
     let retriever = engine.retriever();
+    let cases: Vec<&Case> = cases
+        .iter()
+        .filter(|case| {
+            let ids: Vec<&str> = match &case.expect {
+                Expectation::Faq(id) => vec![id.as_str()],
+                Expectation::Relevant(m) => m.keys().map(String::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let unknown: Vec<&str> = ids.into_iter().filter(|id| retriever.entry(id).is_none()).collect();
+            if unknown.is_empty() {
+                return true;
+            }
+            let place = case.file.as_ref().map_or_else(|| format!("line {}", case.line), |f| format!("{f}:{}", case.line));
+            bad_lines.push((case.line, format!("{place}: no entry {} in the corpus", unknown.join(", "))));
+            false
+        })
+        .collect();
     let mut results = Vec::with_capacity(cases.len());
     let mut latencies: Vec<f64> = Vec::new();
     let mut ranking_cases: Vec<(Vec<String>, BTreeMap<String, u8>)> = Vec::new();
