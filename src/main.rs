@@ -200,6 +200,9 @@ enum Command {
     Analyze {
         /// The text.
         text: String,
+        /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY)
+        #[arg(long)]
+        dictionary: Option<PathBuf>,
     },
     /// Compile UTF-8 IPADIC sources into a Lindera dictionary (used by scripts/setup-dictionary.sh).
     BuildDictionary {
@@ -255,6 +258,14 @@ fn retriever(args: &CorpusArgs, quiet: bool) -> Result<Retriever> {
 fn ask(question: &str, args: &CorpusArgs, json: bool, top: usize, category: Option<String>) -> Result<()> {
     args.check_decision_files()?;
     let r = retriever(args, json)?;
+    // An unknown category is an error, as for `categories`, not an empty
+    // result that looks like "nothing fits".
+    if let Some(c) = &category
+        && !r.knowledge_base().category_names().any(|n| n == c)
+    {
+        let names: Vec<&str> = r.knowledge_base().category_names().collect();
+        return Err(Error::InvalidInput(format!("no category {c:?} (the corpus has: {})", names.join(", "))));
+    }
     let result = r.search(question, &SearchOptions { top_k: top, category });
     if json {
         let hits: Vec<serde_json::Value> = result
@@ -669,7 +680,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tune { corpora, cases, dictionary, folds, target_precision, out, json } => {
             tune(&corpora, &cases, dictionary, folds, target_precision, out.as_deref(), json)
         }
-        Command::Analyze { text } => Analyzer::new().map(|a| {
+        Command::Analyze { text, dictionary } => Analyzer::builder().dictionary_dir(dictionary.unwrap_or_else(default_dictionary_dir)).build().map(|a| {
             println!("{}", serde_json::to_string_pretty(&a.analyze(&text)).unwrap_or_default());
         }),
         Command::BuildDictionary { source, output } => {
