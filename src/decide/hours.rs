@@ -392,8 +392,17 @@ fn add_days(date: NaiveDate, n: u64) -> Option<NaiveDate> {
 impl Calendar {
     /// Parses and validates a calendar. `path` only labels error messages.
     ///
-    /// Syntax errors carry the JSON line; validation errors use line 0 and
-    /// name the route. All validation problems are reported together.
+    /// Syntax errors carry the JSON line; validation errors name the route
+    /// and carry the line of the value at fault (or of the route's id; 0
+    /// when the file does not spell it as written). All validation problems
+    /// are reported together.
+    ///
+    /// ```
+    /// use madoguchi::decide::Calendar;
+    /// let json = "{\"routes\": [\n  {\"id\": \"desk\", \"name\": \"窓口\", \"channel\": \"phone\", \"contact\": \"0120\",\n   \"schedule\": {\"weekly\": [{\"days\": [\"weekdays\"], \"open\": \"09:00\",\n     \"close\": \"25:00\"}]}}\n]}";
+    /// let err = Calendar::from_json_str(json, "r.json").unwrap_err().to_string();
+    /// assert!(err.contains("r.json:4: route `desk`: weekly[0] close time `25:00`"), "{err}");
+    /// ```
     pub fn from_json_str(text: &str, path: impl AsRef<Path>) -> Result<Calendar> {
         let path = path.as_ref();
         let cal: Calendar = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| Error::Resource {
@@ -404,7 +413,7 @@ impl Calendar {
         let problems: Vec<Error> = cal
             .problems()
             .into_iter()
-            .map(|message| Error::Resource { path: path.into(), line: 0, message })
+            .map(|message| Error::Resource { path: path.into(), line: line_of_problem(text, &message), message })
             .collect();
         Error::from_many(problems).map_or(Ok(cal), Err)
     }
@@ -653,6 +662,39 @@ impl Calendar {
     }
 }
 
+/// The line a validation message is about, found in the file's text: the
+/// route's `"id": "…"` (the second one for a duplicate), then the first
+/// other quoted value of the message after it (a time, a fallback route);
+/// for the `phone` section, the category or key it names. 0 when not found.
+fn line_of_problem(text: &str, message: &str) -> usize {
+    // The message's `…` values, in order.
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let find_string = |value: &str, from: usize| -> Option<usize> {
+        let needle = serde_json::to_string(value).ok()?;
+        text.get(from..)?.find(&needle).map(|i| from + i)
+    };
+    let start = if let Some(rest) = message.strip_prefix("route `") {
+        let id = rest.split('`').next().unwrap_or_default();
+        let re = regex::Regex::new(&format!(r#""id"\s*:\s*{}"#, regex::escape(&serde_json::to_string(id).unwrap_or_default()))).ok();
+        let mut at = re.as_ref().and_then(|re| re.find(text)).map(|m| m.start());
+        if message.ends_with("duplicate id") {
+            at = at.and_then(|first| re.as_ref()?.find_at(text, first + 1)).map(|m| m.start()).or(at);
+        }
+        let Some(at) = at else { return 0 };
+        quoted.iter().skip(1).find_map(|v| find_string(v, at)).unwrap_or(at)
+    } else if message.starts_with("phone.") {
+        let key = if message.starts_with("phone.by_category") { "\"by_category\"" } else { "\"default_route\"" };
+        let Some(at) = text.find(key) else { return 0 };
+        quoted.first().and_then(|v| find_string(v, at)).unwrap_or(at)
+    } else if message.starts_with("timezone_offset_hours") {
+        let Some(at) = text.find("\"timezone_offset_hours\"") else { return 0 };
+        at
+    } else {
+        return 0;
+    };
+    1 + text[..start].bytes().filter(|&b| b == b'\n').count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -835,15 +877,17 @@ mod tests {
         let err = Calendar::from_json_str(bad, "routes.json").unwrap_err();
         let Error::Many(list) = err else { panic!("expected several problems, got {err}") };
         let messages: Vec<String> = list.iter().map(ToString::to_string).collect();
+        // Each at the line of the value at fault, or of the route's id (the
+        // second `a` for the duplicate).
         let expected = [
-            "routes.json:0: route `a`: weekly[0] closes (09:00) at or before it opens (18:00); split overnight hours into two entries",
-            "routes.json:0: route `a`: unknown fallback_route `nowhere`",
-            "routes.json:0: route `a`: duplicate id",
-            "routes.json:0: route `a`: weekly[0] open time `9:3` is not HH:MM (00:00–23:59)",
-            "routes.json:0: route `a`: weekly[0] close time `25:00` is not HH:MM (00:00–24:00)",
-            "routes.json:0: route `c`: no opening hours (set always_open or weekly)",
-            "routes.json:0: route `d`: closure 2027-01-03..2026-12-31 ends before it starts",
-            "routes.json:0: route `c`: fallback routes loop: c → d → c",
+            "routes.json:2: route `a`: weekly[0] closes (09:00) at or before it opens (18:00); split overnight hours into two entries",
+            "routes.json:4: route `a`: unknown fallback_route `nowhere`",
+            "routes.json:5: route `a`: duplicate id",
+            "routes.json:6: route `a`: weekly[0] open time `9:3` is not HH:MM (00:00–23:59)",
+            "routes.json:6: route `a`: weekly[0] close time `25:00` is not HH:MM (00:00–24:00)",
+            "routes.json:7: route `c`: no opening hours (set always_open or weekly)",
+            "routes.json:9: route `d`: closure 2027-01-03..2026-12-31 ends before it starts",
+            "routes.json:7: route `c`: fallback routes loop: c → d → c",
         ];
         assert_eq!(messages, expected);
 
@@ -864,10 +908,10 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "r.json:0: timezone_offset_hours 30 is outside -12..=14",
-                "r.json:0: route `a`: always_open routes must not list weekly hours",
-                "r.json:0: route `a`: weekly[0] lists no days",
-                "r.json:0: route `a`: fallback_route points to itself",
+                "r.json:1: timezone_offset_hours 30 is outside -12..=14",
+                "r.json:1: route `a`: always_open routes must not list weekly hours",
+                "r.json:1: route `a`: weekly[0] lists no days",
+                "r.json:1: route `a`: fallback_route points to itself",
             ]
         );
     }
