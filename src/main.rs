@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct CorpusArgs {
-    /// FAQ corpus: a directory of .jsonl/.json/.csv/.tsv files (any case; other files are not read) or one file.
+    /// FAQ corpus: a directory of .jsonl/.csv/.tsv files (any case; other files are not read) or one file.
     #[arg(long, default_value = "faq-corpus")]
     corpus: PathBuf,
     /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).
@@ -323,6 +323,7 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
     say(&format!("{}（空行または Ctrl-D で終了）", engine.rules().messages().greeting), true);
     let stdin = std::io::stdin();
     let mut bytes = Vec::new();
+    let mut said_not_utf8 = false;
     loop {
         say("> ", false);
         bytes.clear();
@@ -333,6 +334,10 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
             return Err(Error::InvalidInput(format!("stdin: {e}")));
         }
         let line = String::from_utf8_lossy(&bytes);
+        if !said_not_utf8 && std::str::from_utf8(&bytes).is_err() {
+            eprintln!("note: input that is not UTF-8 (a Shift_JIS terminal?) is read with those bytes replaced");
+            said_not_utf8 = true;
+        }
         if line.trim().is_empty() {
             say("ご利用ありがとうございました。", true);
             return Ok(());
@@ -419,11 +424,11 @@ fn eval(args: &CorpusArgs, cases_path: &std::path::Path, json: bool, at: Option<
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Fewer labelled queries with a relevant entry than this per corpus are
 /// too few for `tune` to fit on (it warns).
 const FEW_CASES: usize = 100;
 
+#[allow(clippy::too_many_arguments)]
 fn tune(
     corpora: &[PathBuf],
     cases: &[PathBuf],
@@ -497,7 +502,13 @@ fn check(args: &CorpusArgs) -> Result<()> {
         Ok(kb) => {
             println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display());
             for p in madoguchi::knowledge::skipped_files(&args.corpus) {
-                let what = if p.is_dir() { "a directory: not read" } else { "not .jsonl, .json, .csv or .tsv: not read" };
+                let what = if p.is_dir() {
+                    "a directory: not read"
+                } else if !p.is_file() {
+                    "not a readable file: not read"
+                } else {
+                    "not .jsonl, .csv or .tsv: not read"
+                };
                 println!("note: {} is {what}", p.display());
             }
             categories = Some(kb.categories().into_iter().map(|c| c.name).collect());
@@ -536,7 +547,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
                         label(&args.routes, "dictionaries/routes.json")
                     );
                     if let Some(path) = &args.rules
-                        && madoguchi::decide::RuleSet::load(path).is_ok_and(|own| own.is_empty())
+                        && madoguchi::decide::RuleSet::only_words(path)
                     {
                         println!("note: {} has no rules of its own: it is laid over the bundled rules", path.display());
                     }
@@ -694,7 +705,11 @@ fn run(cli: Cli) -> Result<()> {
 fn main() -> ExitCode {
     return_large_frees_to_the_os();
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Serve(_)) {
+    #[cfg(feature = "serve")]
+    let serving = matches!(cli.command, Command::Serve(_));
+    #[cfg(not(feature = "serve"))]
+    let serving = false;
+    if !serving {
         stop_quietly_on_a_closed_pipe();
     }
     match run(cli) {

@@ -142,7 +142,7 @@ fn a_bare_number_is_a_pick_not_a_question() {
 fn digits_and_signs_alone_are_no_question() {
     // "-1" once matched a lone "1" in one entry and was answered with
     // confidence 0.86: a wrong confident answer to a message with no word.
-    let no_match = madoguchi::decide::RuleSet::bundled().unwrap().messages().number_without_choices.clone();
+    let no_match = madoguchi::decide::RuleSet::bundled().unwrap().messages().numbers_only.clone();
     for text in ["-1", "−１", "+3", "3.5", "1/2", "090-1234-5678", "１００ ％"] {
         let r = say(&mut Session::new("digits"), text);
         assert_eq!((r.kind, r.answer.is_none()), (ReplyKind::Fallback, true), "{text}: {r:?}");

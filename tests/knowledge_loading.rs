@@ -173,10 +173,12 @@ fn bundled_answers_give_the_hours_of_the_bundled_routes() {
 }
 
 #[test]
-fn a_corpus_directory_reads_every_corpus_extension_and_names_the_rest() {
+fn a_corpus_directory_reads_its_extensions_in_any_case_and_names_the_rest() {
     let dir = temp_dir("extensions");
     fs::write(dir.join("a.JSONL"), "{\"id\":\"a1\",\"question\":\"会費はいくら？\",\"answer\":\"月5,000円です。\"}\n").unwrap();
-    fs::write(dir.join("b.json"), "{\"id\":\"b1\",\"question\":\"何時まで開いていますか\",\"answer\":\"22時までです。\"}\n").unwrap();
+    fs::write(dir.join("b.Jsonl"), "{\"id\":\"b1\",\"question\":\"何時まで開いていますか\",\"answer\":\"22時までです。\"}\n").unwrap();
+    // A .json in a directory is more likely a configuration than an FAQ.
+    fs::write(dir.join("config.json"), "{\n  \"weights\": {}\n}\n").unwrap();
     fs::write(dir.join("c.Csv"), "id,question,answer\nc1,駐車場はありますか,あります。\n").unwrap();
     fs::write(dir.join("notes.txt"), "メモ").unwrap();
     fs::create_dir_all(dir.join("old")).unwrap();
@@ -186,6 +188,6 @@ fn a_corpus_directory_reads_every_corpus_extension_and_names_the_rest() {
     ids.sort();
     assert_eq!(ids, ["a1", "b1", "c1"]);
     let skipped = madoguchi::knowledge::skipped_files(&dir);
-    assert_eq!(skipped, vec![dir.join("notes.txt"), dir.join("old")]);
+    assert_eq!(skipped, vec![dir.join("config.json"), dir.join("notes.txt"), dir.join("old")]);
     fs::remove_dir_all(dir).ok();
 }

@@ -457,12 +457,14 @@ impl Engine {
         // range) is not a question: searching "2" would match 2回線目. Nor
         // is any message of digits and signs alone ("-1", "3.5", a pasted
         // number): no word says what it is about.
-        if choice_number(&text).is_some() || numbers_only(&text) {
+        let choice = choice_number(&text).is_some();
+        if choice || numbers_only(&text) {
             let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
             let m = self.rules.messages();
             r.message = match &session.pending {
                 Some(p) => Messages::fill(&m.pick_a_number, &[("count", &p.candidates.len().to_string())]),
-                None => m.number_without_choices.clone(),
+                None if choice => m.number_without_choices.clone(),
+                None => m.numbers_only.clone(),
             };
             return self.finish(session, r, at);
         }

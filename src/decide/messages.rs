@@ -34,6 +34,9 @@ pub struct Messages {
     pub pick_a_number: String,
     /// A bare number with no choices on offer.
     pub number_without_choices: String,
+    /// Digits and signs alone (`-1`, a pasted phone number), no choices on
+    /// offer.
+    pub numbers_only: String,
     /// Choices: `{choices}` is the numbered list, one per line.
     pub clarify: String,
     /// Nothing fits.

@@ -167,7 +167,7 @@ pub fn hours_mismatches(kb: &crate::knowledge::KnowledgeBase, calendar: &Calenda
                 let (Some(open), Some(close)) = (minutes(&m[1], &m[2]), minutes(&m[3], &m[4])) else { continue };
                 for (route, hours) in &checked {
                     let named = (route.name.chars().count() >= 2 && before.contains(route.name.as_str()))
-                        || (!route.contact.is_empty() && before.contains(route.contact.as_str()));
+                        || (!route.contact.is_empty() && mentions(before, &route.contact));
                     if named && !hours.contains(&(open, close)) {
                         out.push(HoursMismatch {
                             entry: entry.id.clone(),
@@ -181,4 +181,12 @@ pub fn hours_mismatches(kb: &crate::knowledge::KnowledgeBase, calendar: &Calenda
         }
     }
     out
+}
+
+/// `contact` in `text` as a whole: not the start of a longer number or URL
+/// (`…/shop/video` in `…/shop/video/reserve`).
+fn mentions(text: &str, contact: &str) -> bool {
+    text.match_indices(contact).any(|(i, _)| {
+        text[i + contact.len()..].chars().next().is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_')))
+    })
 }

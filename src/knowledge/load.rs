@@ -204,6 +204,11 @@ enum Format {
     Tsv,
 }
 
+/// A file a corpus directory is read for: `.jsonl`, `.csv`, `.tsv`.
+fn in_directory(path: &Path) -> bool {
+    path.is_file() && path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jsonl" | "csv" | "tsv"))
+}
+
 fn format_of(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "jsonl" | "json" => Some(Format::Jsonl),
@@ -214,8 +219,9 @@ fn format_of(path: &Path) -> Option<Format> {
 }
 
 /// The corpus files under `path`: the file itself, or every `*.jsonl`,
-/// `*.json`, `*.csv` and `*.tsv` in the directory (extensions in any
-/// case), sorted by name. Other files and subdirectories are not read
+/// `*.csv` and `*.tsv` in the directory (extensions in any case), sorted
+/// by name. Other files (a `.json` too: in a directory it is more likely a
+/// configuration than an FAQ) and subdirectories are not read
 /// ([`skipped_files`] lists them).
 pub fn corpus_files(path: &Path) -> Result<Vec<PathBuf>> {
     if path.is_file() {
@@ -224,7 +230,7 @@ pub fn corpus_files(path: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = fs::read_dir(path)
         .map_err(|e| Error::io(path, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && format_of(p).is_some())
+        .filter(|p| in_directory(p))
         .collect();
     files.sort();
     if files.is_empty() {
@@ -246,7 +252,7 @@ pub fn skipped_files(path: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = dir
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
-        .filter(|p| !(p.is_file() && format_of(p).is_some()))
+        .filter(|p| !in_directory(p))
         .collect();
     out.sort();
     out

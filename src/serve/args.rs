@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 /// Arguments of `madoguchi serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
-    /// FAQ corpus: a directory of .jsonl/.json/.csv/.tsv files (any case; other files are not read) or one file (re-read by POST /v1/admin/reload).
+    /// FAQ corpus: a directory of .jsonl/.csv/.tsv files (any case; other files are not read) or one file (re-read by POST /v1/admin/reload).
     #[arg(long, default_value = "faq-corpus")]
     pub corpus: PathBuf,
     /// Compiled IPADIC directory (default: dictionaries/ipadic or $MADOGUCHI_DICTIONARY).

@@ -255,10 +255,12 @@ impl RuleSet {
     /// The rules of `--rules` (or the bundled ones) with the urgent model of
     /// `--urgent-model` (or the bundled one): what the commands load.
     ///
-    /// A file with rules of its own replaces the bundled rules. A file with
-    /// none (only `messages` or `smalltalk`, to reword the bot) is laid over
-    /// the bundled rules ([`RuleSet::extend`]): rewording a greeting must not
-    /// switch off the urgent hand-off.
+    /// A file with rules or settings of its own replaces the bundled rules.
+    /// A file with nothing but `messages` and `smalltalk` (and a
+    /// `description`), to reword the bot, is laid over the bundled rules
+    /// ([`RuleSet::extend`]): rewording a greeting must not switch off the
+    /// urgent hand-off. (A `policy` or `urgent` section makes it a file of
+    /// its own, so its settings are not lost under the bundled ones.)
     ///
     /// ```
     /// # let dir = std::env::temp_dir().join(format!("madoguchi-doc-{}", std::process::id()));
@@ -270,25 +272,43 @@ impl RuleSet {
     /// assert_eq!(rules.messages().greeting, "こんにちは、ジムです。");
     /// assert_eq!(rules.len(), RuleSet::bundled()?.len());
     /// assert!(rules.check("財布ごとカードを落としました").urgent.is_some());
+    /// // A policy is a setting of its own: that file replaces the bundled rules.
+    /// let policy = dir.join("policy.json");
+    /// std::fs::write(&policy, r#"{"policy": {"warn_strikes": 1}}"#)?;
+    /// assert!(RuleSet::only_words(&file) && !RuleSet::only_words(&policy));
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_files(rules: Option<&Path>, urgent_model: Option<&Path>) -> Result<Self> {
         let mut set = match rules {
-            Some(p) => match RuleSet::load(p)? {
-                own if own.is_empty() => {
+            Some(p) => {
+                let own = RuleSet::load(p)?;
+                if Self::only_words(p) {
                     let mut set = RuleSet::bundled()?;
                     set.extend(own);
                     set
+                } else {
+                    own
                 }
-                own => own,
-            },
+            }
             None => RuleSet::bundled()?,
         };
         if let Some(p) = urgent_model {
             set.load_urgent_model(p)?;
         }
         Ok(set)
+    }
+
+    /// Whether the rules file at `path` holds only the bot's words
+    /// (`messages`, `smalltalk`, `description`): what [`RuleSet::from_files`]
+    /// lays over the bundled rules. A file that cannot be read as a JSON
+    /// object is not (its loading reports why).
+    pub fn only_words(path: &Path) -> bool {
+        let Ok(text) = std::fs::read_to_string(path) else { return false };
+        match serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}')) {
+            Ok(serde_json::Value::Object(o)) => o.keys().all(|k| matches!(k.as_str(), "messages" | "smalltalk" | "description")),
+            _ => false,
+        }
     }
 
     /// The bundled rules (`dictionaries/rules.json`), compiled once per
