@@ -9,6 +9,9 @@
  * otherwise it adds a floating "チャットで質問" button. The API base is the
  * script's own origin, or the script tag's data-api attribute. Another
  * origin must be allowed on the server: `madoguchi serve --allow-origin …`.
+ * The header's title and the first bubble are the operator's own:
+ * data-title and data-greeting (without them, a plain サポート窓口 and a
+ * line that names no brand).
  *
  * All server text is inserted with textContent (never as HTML).
  *
@@ -26,6 +29,9 @@
   var apiBase = (script && script.getAttribute("data-api")) ||
     (script && script.src ? new URL(script.src, location.href).origin : location.origin);
   apiBase = apiBase.replace(/\/+$/, "");
+  var title = (script && script.getAttribute("data-title")) || "サポート窓口";
+  var greeting = (script && script.getAttribute("data-greeting")) ||
+    "ご質問を入力するか、「カテゴリから探す」からお選びください。";
   var STORE_KEY = "madoguchi.session:" + apiBase;
   var REPLIES_KEY = "madoguchi.replies:" + apiBase;
   var KEEP_REPLIES = 30;
@@ -123,7 +129,7 @@
 
     var root = el("section", { className: "mdg-widget", "aria-labelledby": ids.title }, [
       el("header", { className: "mdg-header" }, [
-        el("h2", { id: ids.title, className: "mdg-title", text: "まどか サポート窓口" }),
+        el("h2", { id: ids.title, className: "mdg-title", text: title }),
         browse
       ]),
       panel, log, status, form
@@ -700,9 +706,7 @@
       }, true);
     }
 
-    addBubble("bot", [el("p", {
-      text: "まどか サポート窓口です。ご質問を入力するか、「カテゴリから探す」からお選びください。"
-    })]);
+    addBubble("bot", [el("p", { text: greeting })]);
 
     /* After a reload: show the conversation so far again. */
     function restore() {
