@@ -334,7 +334,7 @@ pub struct Availability {
 }
 
 /// Parses `"H:MM"`/`"HH:MM"` into seconds after midnight; `"24:00"` only when `allow_end`.
-fn parse_hhmm(s: &str, allow_end: bool) -> Option<u32> {
+pub(super) fn parse_hhmm(s: &str, allow_end: bool) -> Option<u32> {
     let (h, m) = s.split_once(':')?;
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
     if !digits(h) || h.len() > 2 || !digits(m) || m.len() != 2 {

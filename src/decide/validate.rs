@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::engine::EngineConfig;
-use super::hours::Calendar;
+use super::hours::{Calendar, parse_hhmm};
 use super::rules::RuleSet;
 use crate::error::{Error, Result};
 
@@ -125,6 +125,7 @@ pub struct HoursMismatch {
 /// let kb = KnowledgeBase::new(vec![
 ///     FaqEntry::new("a", "苦情はどこへ？", "お客さま相談室（0120-000-077、9:00～18:00）へどうぞ。"),
 ///     FaqEntry::new("b", "相談室の時間は？", "お客さま相談室は平日10:00～17:00です。"),
+///     FaqEntry::new("c", "相談室は何時から？", "お客さま相談室は１０：００～１７：００です。"),
 /// ])?;
 /// let found = hours_mismatches(&kb, &routes);
 /// assert_eq!(found.len(), 1);
@@ -137,22 +138,15 @@ pub fn hours_mismatches(kb: &crate::knowledge::KnowledgeBase, calendar: &Calenda
         regex::Regex::new(r"([0-9０-９]{1,2})[:：]([0-9０-９]{2})\s*[～〜~\-－–—ー]\s*([0-9０-９]{1,2})[:：]([0-9０-９]{2})")
             .expect("a valid pattern")
     });
-    let minutes = |h: &str, m: &str| -> Option<u32> {
-        // ASCII or full-width digits (the pattern admits no others).
-        let digit = |c: char| if ('０'..='９').contains(&c) { Some(c as u32 - '０' as u32) } else { c.to_digit(10) };
-        let n = |s: &str| s.chars().try_fold(0u32, |acc, c| Some(acc * 10 + digit(c)?));
-        Some(n(h)? * 60 + n(m)?)
-    };
+    // Times read as the routes file's are (full-width digits folded); a
+    // time no route could have (25:00) is a mismatch.
+    let time = |h: &str, m: &str, end: bool| parse_hhmm(&crate::normalize::nfkc(&format!("{h}:{m}")), end);
     let checked: Vec<(&super::hours::Route, Vec<(u32, u32)>)> = calendar
         .routes
         .iter()
         .filter(|r| !r.schedule.always_open && !r.schedule.weekly.is_empty())
         .map(|r| {
-            let hours = r.schedule.weekly.iter().filter_map(|w| {
-                let (oh, om) = w.open.split_once(':')?;
-                let (ch, cm) = w.close.split_once(':')?;
-                Some((minutes(oh, om)?, minutes(ch, cm)?))
-            });
+            let hours = r.schedule.weekly.iter().filter_map(|w| Some((parse_hhmm(&w.open, false)?, parse_hhmm(&w.close, true)?)));
             (r, hours.collect())
         })
         .collect();
@@ -164,11 +158,11 @@ pub fn hours_mismatches(kb: &crate::knowledge::KnowledgeBase, calendar: &Calenda
                 let whole = m.get(0).expect("group 0");
                 let before = &sentence[from..whole.start()];
                 from = whole.end();
-                let (Some(open), Some(close)) = (minutes(&m[1], &m[2]), minutes(&m[3], &m[4])) else { continue };
+                let said = time(&m[1], &m[2], false).zip(time(&m[3], &m[4], true));
                 for (route, hours) in &checked {
                     let named = (route.name.chars().count() >= 2 && before.contains(route.name.as_str()))
                         || (!route.contact.is_empty() && mentions(before, &route.contact));
-                    if named && !hours.contains(&(open, close)) {
+                    if named && !said.is_some_and(|s| hours.contains(&s)) {
                         out.push(HoursMismatch {
                             entry: entry.id.clone(),
                             route: route.id.clone(),
