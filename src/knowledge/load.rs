@@ -171,7 +171,7 @@ pub fn load_file(path: &Path) -> Result<Vec<FaqEntry>> {
 fn file_parts(path: &Path) -> (Vec<FaqEntry>, Vec<Error>) {
     match read_text(path) {
         Ok(text) => match format_of(path) {
-            Some(Format::Jsonl) => jsonl_parts(&text, path),
+            Some(Format::Jsonl | Format::Json) => jsonl_parts(&text, path),
             Some(Format::Csv) => csv_parts(&text, path, b','),
             Some(Format::Tsv) => csv_parts(&text, path, b'\t'),
             None => (
@@ -195,23 +195,25 @@ fn read_text(path: &Path) -> Result<String> {
     Ok(text)
 }
 
-/// A corpus file's format, by its extension in any case (`.jsonl` or
-/// `.json`: one JSON object per line).
+/// A corpus file's format, by its extension in any case.
 #[derive(Clone, Copy)]
 enum Format {
     Jsonl,
+    /// Read as JSONL too (one object per line), but only when named alone.
+    Json,
     Csv,
     Tsv,
 }
 
 /// A file a corpus directory is read for: `.jsonl`, `.csv`, `.tsv`.
 fn in_directory(path: &Path) -> bool {
-    path.is_file() && path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jsonl" | "csv" | "tsv"))
+    path.is_file() && matches!(format_of(path), Some(Format::Jsonl | Format::Csv | Format::Tsv))
 }
 
 fn format_of(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "jsonl" | "json" => Some(Format::Jsonl),
+        "jsonl" => Some(Format::Jsonl),
+        "json" => Some(Format::Json),
         "csv" => Some(Format::Csv),
         "tsv" => Some(Format::Tsv),
         _ => None,
