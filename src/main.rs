@@ -334,7 +334,8 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
             return Err(Error::InvalidInput(format!("stdin: {e}")));
         }
         let line = String::from_utf8_lossy(&bytes);
-        if !said_not_utf8 && std::str::from_utf8(&bytes).is_err() {
+        // Lossy decoding copies only when some bytes were not UTF-8.
+        if !said_not_utf8 && matches!(line, std::borrow::Cow::Owned(_)) {
             eprintln!("note: input that is not UTF-8 (a Shift_JIS terminal?) is read with those bytes replaced");
             said_not_utf8 = true;
         }
