@@ -219,8 +219,12 @@ enum Command {
 }
 
 fn analyzer(args: &CorpusArgs) -> Result<Analyzer> {
-    let dir = args.dictionary.clone().unwrap_or_else(default_dictionary_dir);
-    Analyzer::builder().dictionary_dir(dir).build()
+    analyzer_in(args.dictionary.clone())
+}
+
+/// The analyzer on `--dictionary`, or on the default dictionary directory.
+fn analyzer_in(dictionary: Option<PathBuf>) -> Result<Analyzer> {
+    Analyzer::builder().dictionary_dir(dictionary.unwrap_or_else(default_dictionary_dir)).build()
 }
 
 /// Loads the corpus and builds the index, with progress on stderr for large corpora.
@@ -459,7 +463,7 @@ fn tune(
             return Err(Error::InvalidInput(format!("--out {}: the directory {} does not exist", path.display(), dir.display())));
         }
     }
-    let analyzer = Analyzer::builder().dictionary_dir(dictionary.unwrap_or_else(default_dictionary_dir)).build()?;
+    let analyzer = analyzer_in(dictionary)?;
     let opts = madoguchi::tune::TuneOptions { folds, target_precision, ..Default::default() };
     let mut sets = Vec::new();
     for (corpus, cases) in corpora.iter().zip(cases) {
@@ -692,7 +696,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tune { corpora, cases, dictionary, folds, target_precision, out, json } => {
             tune(&corpora, &cases, dictionary, folds, target_precision, out.as_deref(), json)
         }
-        Command::Analyze { text, dictionary } => Analyzer::builder().dictionary_dir(dictionary.unwrap_or_else(default_dictionary_dir)).build().map(|a| {
+        Command::Analyze { text, dictionary } => analyzer_in(dictionary).map(|a| {
             println!("{}", serde_json::to_string_pretty(&a.analyze(&text)).unwrap_or_default());
         }),
         Command::BuildDictionary { source, output } => {
