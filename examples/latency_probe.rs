@@ -21,8 +21,11 @@
 //! `valgrind --tool=callgrind --instr-atstart=no` that is the moment for
 //! `callgrind_control -i on`, so the (slow) emulated build is not
 //! instrumented and the count holds turns only.
-use chrono::DateTime;
-use madoguchi::decide::{Engine, Session};
+use madoguchi::decide::Session;
+
+#[path = "common/probe_input.rs"]
+mod probe_input;
+use probe_input::{at, engine, messages, warm_up};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -36,17 +39,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if messages.is_empty() {
         return Err(format!("no one-turn messages in {message}").into());
     }
-    let engine = match args.next() {
-        Some(rules) => Engine::builder()
-            .rules(madoguchi::decide::RuleSet::load(rules)?)
-            .build(madoguchi::retrieve::Retriever::builder().build(madoguchi::knowledge::load_corpus(corpus.as_ref())?)?)?,
-        None => Engine::from_corpus(&corpus)?,
-    };
-    let at = DateTime::parse_from_rfc3339("2026-11-24T14:00:00+09:00").expect("valid time");
-    let warm = match std::env::var("PROBE_WARM") {
-        Ok(files) => self::messages(&files)?,
-        Err(_) => messages.clone(),
-    };
+    let engine = engine(&corpus, args.next())?;
+    let at = at();
+    let warm = warm_up(&messages)?;
     for m in &warm {
         std::hint::black_box(engine.respond_at(&mut Session::new("p"), m, at));
     }
@@ -64,19 +59,3 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The message itself, or the message of every one-turn case (`query`) in
-/// the `@FILE`s, read as `madoguchi eval` reads them.
-fn messages(arg: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
-    if !arg.starts_with('@') {
-        return Ok(vec![arg.to_string()]);
-    }
-    let mut out = Vec::new();
-    for file in arg.split(',') {
-        let (cases, bad) = madoguchi::eval::load_cases(file.trim_start_matches('@').as_ref())?;
-        if let Some((_, message)) = bad.first() {
-            return Err(message.clone().into());
-        }
-        out.extend(cases.into_iter().filter(|c| c.turns.len() == 1).flat_map(|c| c.turns));
-    }
-    Ok(out)
-}
