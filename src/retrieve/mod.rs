@@ -25,6 +25,7 @@ pub mod query;
 pub mod scorer;
 pub mod suggest;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -374,14 +375,27 @@ impl Retriever {
 
     /// The query plan for an analyzed text.
     pub fn plan(&self, analysis: &Analysis) -> QueryPlan {
-        let lexicon = Lexicon { domain: self.analyzer.synonyms(), general: self.analyzer.general_synonyms() };
-        query::plan(analysis, lexicon, &self.params)
+        query::plan(analysis, self.lexicon(), &self.params)
+    }
+
+    fn lexicon(&self) -> Lexicon<'_> {
+        Lexicon { domain: self.analyzer.synonyms(), general: self.analyzer.general_synonyms() }
     }
 
     /// Searches with an already analyzed query (the dialogue engine analyzes
     /// once and reuses the analysis for its rules).
     pub fn search_analysis(&self, query: &str, analysis: &Analysis, opts: &SearchOptions) -> SearchResult {
-        self.search_plan(query, analysis, &self.plan(analysis), opts)
+        // The plan is built in this thread's plan of the turn before, from
+        // its strings (query::Pool); a nested search gets a plan of its own.
+        thread_local!(static PLANS: RefCell<(QueryPlan, query::Pool)> = RefCell::default());
+        PLANS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut reused) => {
+                let (plan, pool) = &mut *reused;
+                query::plan_into(analysis, self.lexicon(), &self.params, plan, pool);
+                self.search_plan(query, analysis, plan, opts)
+            }
+            Err(_) => self.search_plan(query, analysis, &self.plan(analysis), opts),
+        })
     }
 
     fn search_plan(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, opts: &SearchOptions) -> SearchResult {

@@ -75,31 +75,91 @@ pub struct Concept {
 }
 
 impl Concept {
-    fn new(key: &str, weight: f32, kind: ConceptKind, source: Source) -> Self {
-        Concept {
-            key: key.to_string(),
-            weight,
-            alternatives: vec![Alternative { terms: vec![key.to_string()], weight: 1.0, source }],
-            kind,
-        }
-    }
-
-    fn word(key: &str, weight: f32) -> Self {
-        Self::new(key, weight, ConceptKind::Word, Source::Word)
-    }
-
     /// Adds an alternative, keeping the higher weight for a repeated form.
-    fn add(&mut self, terms: Vec<String>, weight: f32, source: Source) {
+    fn add<S: AsRef<str>>(&mut self, terms: &[S], weight: f32, source: Source, pool: &mut Pool) {
         if weight <= 0.0 || terms.is_empty() {
             return;
         }
-        match self.alternatives.iter_mut().find(|a| a.terms == terms) {
+        let same =
+            |a: &Alternative| a.terms.len() == terms.len() && a.terms.iter().zip(terms).all(|(x, y)| x == y.as_ref());
+        match self.alternatives.iter_mut().find(|a| same(a)) {
             Some(a) if a.weight >= weight => {}
             Some(a) => {
                 a.weight = weight;
                 a.source = source;
             }
-            None => self.alternatives.push(Alternative { terms, weight, source }),
+            None => self.alternatives.push(pool.alternative(terms, weight, source)),
+        }
+    }
+}
+
+/// The strings and vectors of earlier plans, handed out again: a plan is
+/// some twenty concepts of a few short strings each, and building it anew
+/// for every turn was a third of a turn's heap allocations.
+#[derive(Debug, Default)]
+pub(crate) struct Pool {
+    concepts: Vec<Concept>,
+    alternatives: Vec<Alternative>,
+    strings: Vec<String>,
+}
+
+impl Pool {
+    /// Takes back everything in `plan`.
+    fn recycle(&mut self, plan: &mut QueryPlan) {
+        for mut c in plan.concepts.drain(..) {
+            self.recycle_alternatives(&mut c.alternatives);
+            self.concepts.push(c);
+        }
+    }
+
+    fn recycle_alternatives(&mut self, alternatives: &mut Vec<Alternative>) {
+        for mut a in alternatives.drain(..) {
+            self.strings.append(&mut a.terms);
+            self.alternatives.push(a);
+        }
+    }
+
+    fn string(&mut self, text: &str) -> String {
+        match self.strings.pop() {
+            Some(mut s) => {
+                s.clear();
+                s.push_str(text);
+                s
+            }
+            None => text.to_string(),
+        }
+    }
+
+    fn alternative<S: AsRef<str>>(&mut self, terms: &[S], weight: f32, source: Source) -> Alternative {
+        let mut a = self.alternatives.pop().unwrap_or(Alternative { terms: Vec::new(), weight, source });
+        a.terms.extend(terms.iter().map(|t| self.string(t.as_ref())));
+        a.weight = weight;
+        a.source = source;
+        a
+    }
+
+    /// A concept whose one alternative is `key` itself.
+    fn concept(&mut self, key: &str, weight: f32, kind: ConceptKind, source: Source) -> Concept {
+        let mut c = self.bare(key, weight, kind);
+        c.alternatives.push(self.alternative(&[key], 1.0, source));
+        c
+    }
+
+    fn word(&mut self, key: &str, weight: f32) -> Concept {
+        self.concept(key, weight, ConceptKind::Word, Source::Word)
+    }
+
+    /// A concept with no alternatives yet.
+    fn bare(&mut self, key: &str, weight: f32, kind: ConceptKind) -> Concept {
+        match self.concepts.pop() {
+            Some(mut c) => {
+                c.key.clear();
+                c.key.push_str(key);
+                c.weight = weight;
+                c.kind = kind;
+                c
+            }
+            None => Concept { key: key.to_string(), weight, alternatives: Vec::new(), kind },
         }
     }
 }
@@ -145,42 +205,58 @@ pub struct Lexicon<'a> {
 }
 
 /// Adds the general dictionary's variants and synonyms of `key`.
-fn add_general(c: &mut Concept, key: &str, lexicon: Lexicon<'_>, params: &RankingParams) {
+fn add_general(c: &mut Concept, key: &str, lexicon: Lexicon<'_>, params: &RankingParams, pool: &mut Pool) {
     if let Some(general) = lexicon.general {
         for (k, rel) in general.expand(key) {
             let (w, s) = match rel {
                 Relation::Variant => (params.variant, Source::Variant),
                 Relation::Synonym => (params.synonym, Source::Synonym),
             };
-            c.add(vec![k.to_string()], w, s);
+            c.add(&[k], w, s, pool);
         }
     }
 }
 
 /// Builds the plan for an analyzed query.
 pub fn plan(analysis: &Analysis, lexicon: Lexicon<'_>, params: &RankingParams) -> QueryPlan {
-    let mut concepts: Vec<Concept> = Vec::new();
+    let mut plan = QueryPlan::default();
+    plan_into(analysis, lexicon, params, &mut plan, &mut Pool::default());
+    plan
+}
+
+/// Builds the plan for an analyzed query in `plan`, taking what it needs
+/// from `pool` and giving it `plan`'s old concepts first (the same plan as
+/// [`plan`], without allocating once the pool has grown).
+pub(crate) fn plan_into(
+    analysis: &Analysis,
+    lexicon: Lexicon<'_>,
+    params: &RankingParams,
+    plan: &mut QueryPlan,
+    pool: &mut Pool,
+) {
+    pool.recycle(plan);
+    let concepts = &mut plan.concepts;
     let has = |concepts: &[Concept], key: &str| concepts.iter().any(|c| c.key == key);
     for t in analysis.terms.iter().filter(|t| t.kind == TermKind::Word) {
-        if has(&concepts, &t.key) {
+        if has(concepts, &t.key) {
             continue;
         }
-        let mut c = Concept::word(&t.key, 1.0);
+        let mut c = pool.word(&t.key, 1.0);
         if let Some(r) = &t.reading {
-            c.add(vec![r.clone()], params.reading, Source::Reading);
+            c.add(&[r], params.reading, Source::Reading, pool);
         }
-        add_general(&mut c, &t.key, lexicon, params);
+        add_general(&mut c, &t.key, lexicon, params, pool);
         concepts.push(c);
     }
     // Inner parts of a compound (まどか, ポイント of まどかポイント) count
     // on their own, less than the compound.
     for t in analysis.terms.iter().filter(|t| t.kind == TermKind::Inner) {
-        if has(&concepts, &t.key) {
+        if has(concepts, &t.key) {
             continue;
         }
-        let mut c = Concept::word(&t.key, params.inner);
+        let mut c = pool.word(&t.key, params.inner);
         if let Some(r) = &t.reading {
-            c.add(vec![r.clone()], params.reading, Source::Reading);
+            c.add(&[r], params.reading, Source::Reading, pool);
         }
         concepts.push(c);
     }
@@ -190,12 +266,12 @@ pub fn plan(analysis: &Analysis, lexicon: Lexicon<'_>, params: &RankingParams) -
     for t in analysis.terms.iter().filter(|t| t.kind == TermKind::Compound) {
         for part in &t.parts {
             if let Some(c) = concepts.iter_mut().find(|c| c.kind == ConceptKind::Word && c.key == *part) {
-                c.add(vec![t.key.clone()], 1.0, Source::Word);
+                c.add(&[&t.key], 1.0, Source::Word, pool);
             }
         }
-        if params.compound > 0.0 && !has(&concepts, &t.key) {
-            let mut c = Concept::new(&t.key, params.compound, ConceptKind::Phrase, Source::Word);
-            add_general(&mut c, &t.key, lexicon, params);
+        if params.compound > 0.0 && !has(concepts, &t.key) {
+            let mut c = pool.concept(&t.key, params.compound, ConceptKind::Phrase, Source::Word);
+            add_general(&mut c, &t.key, lexicon, params, pool);
             concepts.push(c);
         }
     }
@@ -213,28 +289,89 @@ pub fn plan(analysis: &Analysis, lexicon: Lexicon<'_>, params: &RankingParams) -
             Some(i) => i,
             None => {
                 let key = e.targets.first().map(|t| t.join("+")).unwrap_or_default();
-                if key.is_empty() || has(&concepts, &key) {
+                if key.is_empty() || has(concepts, &key) {
                     continue;
                 }
-                let mut c = Concept::word(&key, params.domain_synonym);
-                c.alternatives.clear();
-                concepts.push(c);
+                concepts.push(pool.bare(&key, params.domain_synonym, ConceptKind::Word));
                 concepts.len() - 1
             }
         };
         let weight = if target.is_some() { params.domain_synonym } else { 1.0 };
         for t in e.targets {
-            concepts[idx].add(t.to_vec(), weight, Source::Domain);
+            concepts[idx].add(t, weight, Source::Domain, pool);
         }
     }
-    concepts.retain(|c| !c.alternatives.is_empty());
+    // Concepts left without a form (a phrase whose every member was
+    // empty) go back to the pool.
+    let mut i = 0;
+    while i < concepts.len() {
+        if concepts[i].alternatives.is_empty() {
+            pool.concepts.push(concepts.remove(i));
+        } else {
+            i += 1;
+        }
+    }
     if params.bigram > 0.0 {
-        let mut seen: std::collections::HashSet<&str, crate::fnv::BuildFnv> = Default::default();
+        let first_bigram = concepts.len();
+        // A short reading is checked against the bigrams so far; a long
+        // one through a set (a pasted page must not cost a square).
+        let mut seen: Option<std::collections::HashSet<&str, crate::fnv::BuildFnv>> =
+            (analysis.reading_text.len() > LINEAR_BIGRAMS).then(Default::default);
         crate::tokenize::for_each_bigram(&analysis.reading_text, |b| {
-            if seen.insert(b) {
-                concepts.push(Concept::new(b, params.bigram, ConceptKind::Bigram, Source::Bigram));
+            let new = match &mut seen {
+                Some(seen) => seen.insert(b),
+                None => !concepts[first_bigram..].iter().any(|c| c.key == b),
+            };
+            if new {
+                concepts.push(pool.concept(b, params.bigram, ConceptKind::Bigram, Source::Bigram));
             }
         });
     }
-    QueryPlan { concepts }
+}
+
+/// Bytes of reading text (about 60 kana) up to which bigrams are
+/// deduplicated by a scan of those already in the plan.
+const LINEAR_BIGRAMS: usize = 192;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan built from the pool of earlier plans is the plan built anew,
+    /// whatever came before it: longer and shorter texts, synonyms and
+    /// spelled phrases, repeated bigrams, a reading long enough for the set.
+    #[test]
+    fn a_reused_plan_is_a_fresh_plan() {
+        let corpus =
+            crate::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+        let r = crate::retrieve::Retriever::builder().build(corpus).unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/queries/bundled-dev");
+        let mut texts: Vec<String> = Vec::new();
+        for file in ["card.jsonl", "mobile.jsonl", "shop_support.jsonl"] {
+            let (cases, _) = crate::eval::load_cases(format!("{dir}/{file}").as_ref()).unwrap();
+            texts.extend(cases.into_iter().flat_map(|c| c.turns));
+        }
+        texts.extend(
+            [
+                "",
+                "何時まで",
+                "ｶｰﾄﾞなくした",
+                "かーどかーどかーど",
+                "まどかポイントの住民税",
+                &"クレジットカードの暗証番号を変更したい。".repeat(8),
+            ]
+            .map(String::from),
+        );
+        assert!(texts.len() > 100);
+        let (mut plan, mut pool) = (QueryPlan::default(), Pool::default());
+        let mut long_readings = 0;
+        for text in texts.iter().chain(texts.iter().rev()) {
+            let analysis = r.analyzer().analyze(text);
+            long_readings += usize::from(analysis.reading_text.len() > LINEAR_BIGRAMS);
+            plan_into(&analysis, r.lexicon(), &r.params, &mut plan, &mut pool);
+            assert_eq!(plan, r.plan(&analysis), "{text}");
+        }
+        assert!(long_readings > 0, "no text took the set of bigrams");
+        assert!(!pool.strings.is_empty() && !pool.concepts.is_empty(), "nothing was handed back");
+    }
 }
