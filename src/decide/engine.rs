@@ -266,8 +266,12 @@ fn is_unreadable(text: &str) -> bool {
 /// Picks a clarification choice by number: `2`, `２`, `2番`, `２番目`, `2つ目`,
 /// `二つ目`, `2でお願いします`.
 pub(super) fn choice_number(text: &str) -> Option<usize> {
-    let t = normalize(text);
-    let t = t.trim_end_matches(['。', '.', '!', '?', '！', '？', ' ']);
+    choice_in(&normalize(text))
+}
+
+/// [`choice_number`] of a text already normalized.
+fn choice_in(normalized: &str) -> Option<usize> {
+    let t = normalized.trim_end_matches(['。', '.', '!', '?', '！', '？', ' ']);
     let kanji = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
     let (num, rest) = match t.char_indices().take_while(|(_, c)| c.is_ascii_digit()).last() {
         Some((i, c)) => (t[..i + c.len_utf8()].parse::<usize>().ok()?, &t[i + c.len_utf8()..]),
@@ -283,11 +287,10 @@ pub(super) fn choice_number(text: &str) -> Option<usize> {
     SUFFIXES.contains(&rest).then_some(num)
 }
 
-/// Digits with nothing but signs and spaces around them: no letter, kana
-/// or kanji (`-1`, `−１`, `3.5`, `090-1234-5678`).
-fn numbers_only(text: &str) -> bool {
-    let t = normalize(text);
-    t.chars().any(|c| c.is_ascii_digit()) && !t.chars().any(char::is_alphabetic)
+/// A normalized message of digits with nothing but signs and spaces
+/// around them: no letter, kana or kanji (`-1`, `−１`, `3.5`, `090-1234-5678`).
+fn numbers_only(normalized: &str) -> bool {
+    normalized.chars().any(|c| c.is_ascii_digit()) && !normalized.chars().any(char::is_alphabetic)
 }
 
 /// Words that point back at the previous topic.
@@ -457,8 +460,8 @@ impl Engine {
         // range) is not a question: searching "2" would match 2回線目. Nor
         // is any message of digits and signs alone ("-1", "3.5", a pasted
         // number): no word says what it is about.
-        let choice = choice_number(&text).is_some();
-        if choice || numbers_only(&text) {
+        let choice = choice_in(&analysis.normalized).is_some();
+        if choice || numbers_only(&analysis.normalized) {
             let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
             let m = self.rules.messages();
             r.message = match &session.pending {
