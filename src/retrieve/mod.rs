@@ -418,9 +418,7 @@ impl Retriever {
         {
             scored.extend(scorer::score(&self.impacts, plan, 1, |d| d == doc).0);
         }
-        let mut result = self.result(query, analysis, plan, scored, verbatim);
-        result.hits.truncate(opts.top_k.max(1));
-        result
+        self.result(query, analysis, plan, scored, verbatim, opts.top_k.max(1))
     }
 
     /// The entry whose question or alternative `query` is, word for word.
@@ -438,6 +436,7 @@ impl Retriever {
         plan: &QueryPlan,
         scored: Vec<scorer::Scored>,
         verbatim: Option<u32>,
+        keep: usize,
     ) -> SearchResult {
         let choices_confidence =
             scored.first().map(|s| self.choices_model.probability(&s.features)).unwrap_or(0.0);
@@ -448,24 +447,34 @@ impl Retriever {
             [a, b, ..] if a.score > 0.0 => ((a.score - b.score) / a.score).clamp(0.0, 1.0),
             _ => 0.0,
         };
-        let mut hits: Vec<Hit> = scored
+        let mut ranked: Vec<(scorer::Scored, f32)> = scored
             .into_iter()
-            .filter_map(|s| {
-                let entry = self.kb.entries().get(s.doc as usize)?;
+            .filter(|s| (s.doc as usize) < self.kb.len())
+            .map(|s| {
                 let mut confidence = self.answer_model.probability(&s.features);
                 if verbatim == Some(s.doc) {
                     confidence = confidence.max(VERBATIM_CONFIDENCE);
                 }
-                Some(Hit { id: entry.id.clone(), rank: 0, score: s.score, confidence, features: s.features })
+                (s, confidence)
             })
             .collect();
         // BM25F finds the candidates; the confidence model, which also
         // weighs how much of each entry's question the customer said, has
         // the last word on their order (it ranks better on every dev corpus).
-        hits.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        for (i, h) in hits.iter_mut().enumerate() {
-            h.rank = i + 1;
-        }
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ranked.truncate(keep);
+        // Ids are copied only for the hits kept.
+        let hits = ranked
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, confidence))| Hit {
+                id: self.kb.entries()[s.doc as usize].id.clone(),
+                rank: i + 1,
+                score: s.score,
+                confidence,
+                features: s.features,
+            })
+            .collect();
         SearchResult {
             query: query.to_string(),
             normalized: analysis.normalized.clone(),
@@ -508,7 +517,7 @@ impl Retriever {
         let plan = self.plan(analysis);
         let (scored, _) =
             scorer::score(&self.impacts, &plan, wanted.len().max(1), |doc| wanted.contains(&doc));
-        self.result("", analysis, &plan, scored, None).hits
+        self.result("", analysis, &plan, scored, None, usize::MAX).hits
     }
 
     /// The entry for a hit.
