@@ -190,6 +190,8 @@ struct Scratch {
     scores: Vec<f32>,
     /// Reused buffer of `seed`'s selection.
     pool: Vec<(f32, u32)>,
+    /// Reused buffers of `seed`: its entries, their best values, their scores.
+    seeded: (Vec<u32>, Vec<f32>, Vec<f32>),
     /// A query is under way: set when scoring starts, cleared once its
     /// marks are cleared. Still set at the start of a query, the one before
     /// stopped half way, with lists of what to clear possibly lost.
@@ -718,11 +720,14 @@ fn seed(
         front_best(&mut pool, m, |p| p.0);
         pool.truncate(m);
     }
-    let mut docs: Vec<u32> = pool.iter().map(|p| p.1).collect();
+    let (mut docs, mut best, mut scores) = std::mem::take(&mut s.seeded);
+    docs.clear();
+    docs.extend(pool.iter().map(|p| p.1));
     s.pool = pool;
     docs.sort_unstable();
     // best[j * concepts + c]: the best value of concept c for docs[j] so far.
-    let mut best = vec![0.0f32; docs.len() * concepts];
+    best.clear();
+    best.resize(docs.len() * concepts, 0.0);
     for (j, d) in docs.iter().enumerate() {
         for c in 0..concepts {
             best[j * concepts + c] = s.value[c * s.stride + *d as usize];
@@ -750,15 +755,14 @@ fn seed(
     // over what the partial one holds (the value table holds only concepts
     // of several forms; a one-form concept read so far is in the partial
     // score and starts here at 0).
-    let mut scores: Vec<f32> = docs
-        .iter()
-        .zip(best.chunks(concepts))
-        .map(|(d, row)| {
-            let held = |c: usize| s.value[c * s.stride + *d as usize];
-            s.acc(*d) + row.iter().enumerate().map(|(c, b)| b - held(c)).sum::<f32>()
-        })
-        .collect();
-    Some(front_best(&mut scores, k, |x| *x) * (1.0 - 1e-4))
+    scores.clear();
+    scores.extend(docs.iter().zip(best.chunks(concepts)).map(|(d, row)| {
+        let held = |c: usize| s.value[c * s.stride + *d as usize];
+        s.acc(*d) + row.iter().enumerate().map(|(c, b)| b - held(c)).sum::<f32>()
+    }));
+    let kth = front_best(&mut scores, k, |x| *x);
+    s.seeded = (docs, best, scores);
+    Some(kth * (1.0 - 1e-4))
 }
 
 /// Up to this many best are kept in a heap while scanning (`front_best`);
