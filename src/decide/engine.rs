@@ -447,7 +447,7 @@ impl Engine {
         }
 
         // Thanks, yes, no, greetings: nothing to search (see `smalltalk`).
-        if let Some(act) = self.rules.smalltalk(&text) {
+        if let Some(act) = self.rules.smalltalk_analyzed(&text, &analysis) {
             let r = self.smalltalk_reply(session, act, flags, voc, at);
             return self.finish(session, r, at);
         }

@@ -360,6 +360,11 @@ impl RuleSet {
         self.smalltalk.act(message)
     }
 
+    /// [`RuleSet::smalltalk`] of a message already analyzed.
+    pub(crate) fn smalltalk_analyzed(&self, message: &str, analysis: &Analysis) -> Option<Act> {
+        self.smalltalk.act_normalized(message, &analysis.normalized)
+    }
+
     /// What the bot says (see [`crate::decide::messages`]).
     pub fn messages(&self) -> &crate::decide::messages::Messages {
         &self.messages

@@ -59,7 +59,8 @@ impl Act {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Smalltalk {
-    words: HashMap<String, Act>,
+    // FNV: looked up for every part of every message.
+    words: HashMap<String, Act, crate::fnv::BuildFnv>,
     /// Intensifiers and softeners (本当に, とても, 誠に) dropped from the
     /// start of a part: 「本当にありがとうございました」 is thanks.
     fillers: Vec<String>,
@@ -131,7 +132,19 @@ impl Smalltalk {
         if self.words.is_empty() || message.chars().count() > MAX_CHARS {
             return None;
         }
-        let folded = match_text(message);
+        self.act_of_folded(&match_text(message))
+    }
+
+    /// [`Smalltalk::act`] of `message` whose `normalize` the caller already
+    /// has (the engine's analysis holds it).
+    pub(crate) fn act_normalized(&self, message: &str, normalized: &str) -> Option<Act> {
+        if self.words.is_empty() || message.chars().count() > MAX_CHARS {
+            return None;
+        }
+        self.act_of_folded(&crate::normalize::fold_text(normalized))
+    }
+
+    fn act_of_folded(&self, folded: &str) -> Option<Act> {
         // Words of several parts are listed joined (「thank you」 as thankyou).
         let joined: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
         if let Some(a) = self.words.get(&joined) {

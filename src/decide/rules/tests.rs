@@ -100,6 +100,16 @@ fn smalltalk_golden() {
     });
 }
 
+/// The engine's way in (the analysis' normalized text) gives every
+/// golden row's act.
+#[test]
+fn smalltalk_golden_from_an_analysis() {
+    let analyzer = crate::tokenize::Analyzer::new().unwrap();
+    run_golden("tests/golden/rules/smalltalk.tsv", include_str!("../../../tests/golden/rules/smalltalk.tsv"), |m| {
+        rules().smalltalk_analyzed(m, &analyzer.analyze(m)).map_or("-".into(), |a| a.as_str().to_string())
+    });
+}
+
 #[test]
 fn smalltalk_words_are_checked() {
     let bad = r#"{
