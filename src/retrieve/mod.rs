@@ -48,6 +48,10 @@ pub use suggest::{SuggestOptions, Suggestion, Vocabulary};
 /// pool whatever `top_k` a caller asks for, so the order never depends on it.
 pub const RERANK_POOL: usize = 10;
 
+/// A thread keeps the strings of its last plan for the next one up to this
+/// many concepts (a question has a few dozen).
+const KEPT_PLAN_CONCEPTS: usize = 512;
+
 /// Weight of the earlier question's words in a follow-up search
 /// ([`Retriever::search_in_context`]).
 pub const CONTEXT_WEIGHT: f32 = 0.5;
@@ -386,13 +390,19 @@ impl Retriever {
     /// once and reuses the analysis for its rules).
     pub fn search_analysis(&self, query: &str, analysis: &Analysis, opts: &SearchOptions) -> SearchResult {
         // The plan is built in this thread's plan of the turn before, from
-        // its strings (query::Pool); a nested search gets a plan of its own.
+        // its strings (query::Pool). Nothing searches from inside a search
+        // today; should it, the inner search gets a plan of its own.
         thread_local!(static PLANS: RefCell<(QueryPlan, query::Pool)> = RefCell::default());
         PLANS.with(|cell| match cell.try_borrow_mut() {
             Ok(mut reused) => {
                 let (plan, pool) = &mut *reused;
                 query::plan_into(analysis, self.lexicon(), &self.params, plan, pool);
-                self.search_plan(query, analysis, plan, opts)
+                let result = self.search_plan(query, analysis, plan, opts);
+                // A pasted page's plan is not kept for the thread's lifetime.
+                if plan.concepts.len() > KEPT_PLAN_CONCEPTS {
+                    *reused = Default::default();
+                }
+                result
             }
             Err(_) => self.search_plan(query, analysis, &self.plan(analysis), opts),
         })

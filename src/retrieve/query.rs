@@ -132,6 +132,7 @@ impl Pool {
 
     fn alternative<S: AsRef<str>>(&mut self, terms: &[S], weight: f32, source: Source) -> Alternative {
         let mut a = self.alternatives.pop().unwrap_or(Alternative { terms: Vec::new(), weight, source });
+        a.terms.clear();
         a.terms.extend(terms.iter().map(|t| self.string(t.as_ref())));
         a.weight = weight;
         a.source = source;
@@ -153,6 +154,7 @@ impl Pool {
     fn bare(&mut self, key: &str, weight: f32, kind: ConceptKind) -> Concept {
         match self.concepts.pop() {
             Some(mut c) => {
+                c.alternatives.clear();
                 c.key.clear();
                 c.key.push_str(key);
                 c.weight = weight;
@@ -247,6 +249,19 @@ pub(crate) fn plan_into(
     plan: &mut QueryPlan,
     pool: &mut Pool,
 ) {
+    plan_with(analysis, lexicon, params, plan, pool, LINEAR_BIGRAMS);
+}
+
+/// [`plan_into`], deduplicating bigrams by a scan up to `linear_up_to`
+/// bytes of reading (the tests try both ways on every text).
+fn plan_with(
+    analysis: &Analysis,
+    lexicon: Lexicon<'_>,
+    params: &RankingParams,
+    plan: &mut QueryPlan,
+    pool: &mut Pool,
+    linear_up_to: usize,
+) {
     pool.recycle(plan);
     let concepts = &mut plan.concepts;
     let has = |concepts: &[Concept], key: &str| concepts.iter().any(|c| c.key == key);
@@ -329,7 +344,7 @@ pub(crate) fn plan_into(
         // A short reading is checked against the bigrams so far; a long
         // one through a set (a pasted page must not cost a square).
         let mut seen: Option<std::collections::HashSet<&str, crate::fnv::BuildFnv>> =
-            (analysis.reading_text.len() > LINEAR_BIGRAMS).then(Default::default);
+            (analysis.reading_text.len() > linear_up_to).then(Default::default);
         crate::tokenize::for_each_bigram(&analysis.reading_text, |b| {
             let new = match &mut seen {
                 Some(seen) => seen.insert(b),
@@ -394,6 +409,12 @@ mod tests {
             long_readings += usize::from(analysis.reading_text.len() > LINEAR_BIGRAMS);
             plan_into(&analysis, r.lexicon(), &r.params, &mut plan, &mut pool);
             assert_eq!(plan, r.plan(&analysis), "{text}");
+            // Bigrams deduplicated by the set and by the scan, whatever the length.
+            for linear_up_to in [0, usize::MAX] {
+                let mut fresh = QueryPlan::default();
+                plan_with(&analysis, r.lexicon(), &r.params, &mut fresh, &mut Pool::default(), linear_up_to);
+                assert_eq!(plan, fresh, "{text} (bigrams by a scan up to {linear_up_to} bytes)");
+            }
         }
         assert!(long_readings > 0, "no text took the set of bigrams");
         assert!(!pool.strings.is_empty() && !pool.concepts.is_empty(), "nothing was handed back");
