@@ -6,8 +6,10 @@
 //!
 //! Every message is sent once to warm up (or, with `PROBE_WARM=@FILE…`,
 //! those messages instead, so the counted turns are first-sight turns), then
-//! once more, counted. Prints allocations and bytes per turn, and the
-//! messages that allocate most.
+//! once more, counted. Prints allocations (a `realloc` counts as one) and
+//! bytes requested per turn (a `realloc` counts its whole new size), and the
+//! messages that allocate most. Every thread's allocations are counted; a
+//! turn runs on this one.
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 

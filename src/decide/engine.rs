@@ -358,7 +358,10 @@ impl Engine {
         flags.pii_detected = !masked.found.is_empty();
         self.log(session, Speaker::Customer, &masked.text, at, None, None);
 
-        if is_unreadable(message) || normalize(&text).is_empty() {
+        // One analysis for the rules, the harassment layers and retrieval.
+        let retriever = self.retriever();
+        let analysis = retriever.analyzer().analyze(&text);
+        if is_unreadable(message) || analysis.normalized.is_empty() {
             if session.ended {
                 return self.finish(session, self.end_reply(session, flags, VocClass::Inquiry, None), at);
             }
@@ -368,9 +371,6 @@ impl Engine {
             return self.finish(session, r, at);
         }
 
-        // One analysis for the rules, the harassment layers and retrieval.
-        let retriever = self.retriever();
-        let analysis = retriever.analyzer().analyze(&text);
         let mut matches: RuleMatches = self.rules.check_analysis(&analysis);
         if matches.urgent.is_none() {
             let (hit, possible) = self.urgent_across_turns(session, &masked.text);

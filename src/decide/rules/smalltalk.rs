@@ -129,10 +129,7 @@ impl Smalltalk {
     /// contradicts itself and is not small talk; otherwise yes beats thanks
     /// beats bye beats greeting (「はい、ありがとう」 answers 「解決しましたか」).
     pub fn act(&self, message: &str) -> Option<Act> {
-        if self.words.is_empty() || message.chars().count() > MAX_CHARS {
-            return None;
-        }
-        self.act_of_folded(&match_text(message))
+        self.act_normalized(message, &crate::normalize::normalize(message))
     }
 
     /// [`Smalltalk::act`] of `message` whose `normalize` the caller already
@@ -141,10 +138,8 @@ impl Smalltalk {
         if self.words.is_empty() || message.chars().count() > MAX_CHARS {
             return None;
         }
-        self.act_of_folded(&crate::normalize::fold_text(normalized))
-    }
-
-    fn act_of_folded(&self, folded: &str) -> Option<Act> {
+        // match_text(message), from the normalized text.
+        let folded = crate::normalize::fold_text(normalized);
         // Words of several parts are listed joined (「thank you」 as thankyou).
         let joined: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
         if let Some(a) = self.words.get(&joined) {
