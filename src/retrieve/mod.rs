@@ -150,7 +150,7 @@ pub struct Retriever {
     category_ids: HashMap<String, u32>,
     /// Each entry's question and alternatives as [`verbatim_key`]s, to the
     /// entry (`None` when two entries share the text).
-    verbatim: HashMap<String, Option<u32>>,
+    verbatim: HashMap<String, Option<u32>, crate::fnv::BuildFnv>,
     /// Question-side words and readings, sorted, for type-ahead prefixes.
     vocabulary: Vocabulary,
     on_disk: Option<PathBuf>,
@@ -166,7 +166,12 @@ pub const VERBATIM_CONFIDENCE: f32 = 0.98;
 /// 「紛失したカードの再発行には何日かかりますか？」 and the same words without
 /// the question mark compare equal.
 pub fn verbatim_key(text: &str) -> String {
-    crate::normalize::normalize(text).chars().filter(|c| crate::normalize::is_alphanumeric(*c)).collect()
+    verbatim_key_of_normalized(&crate::normalize::normalize(text))
+}
+
+/// [`verbatim_key`] of a text already normalized.
+fn verbatim_key_of_normalized(normalized: &str) -> String {
+    normalized.chars().filter(|c| crate::normalize::is_alphanumeric(*c)).collect()
 }
 
 impl std::fmt::Debug for Retriever {
@@ -282,7 +287,7 @@ impl Retriever {
                 *category_ids.entry(name).or_insert(next)
             })
             .collect();
-        let mut verbatim: HashMap<String, Option<u32>> = HashMap::new();
+        let mut verbatim: HashMap<String, Option<u32>, crate::fnv::BuildFnv> = HashMap::default();
         for (doc, e) in kb.entries().iter().enumerate() {
             let mut keys: Vec<String> =
                 std::iter::once(&e.question).chain(&e.alternatives).map(|t| verbatim_key(t)).collect();
@@ -387,7 +392,8 @@ impl Retriever {
     }
 
     /// Searches with an already analyzed query (the dialogue engine analyzes
-    /// once and reuses the analysis for its rules).
+    /// once and reuses the analysis for its rules): `analysis` is
+    /// `self.analyzer().analyze(query)`.
     pub fn search_analysis(&self, query: &str, analysis: &Analysis, opts: &SearchOptions) -> SearchResult {
         // The plan is built in this thread's plan of the turn before, from
         // its strings (query::Pool). Nothing searches from inside a search
@@ -421,7 +427,7 @@ impl Retriever {
         let (mut scored, _) = scorer::score(&self.impacts, plan, opts.top_k.max(RERANK_POOL), accept);
         // The entry whose question was typed verbatim competes even when
         // near-duplicates that share its words kept it out of the pool.
-        let verbatim = self.verbatim_doc(query);
+        let verbatim = self.verbatim_doc(query, &analysis.normalized);
         if let Some(doc) = verbatim
             && accept(doc)
             && !scored.iter().any(|s| s.doc == doc)
@@ -431,9 +437,10 @@ impl Retriever {
         self.result(query, analysis, plan, scored, verbatim, opts.top_k.max(1))
     }
 
-    /// The entry whose question or alternative `query` is, word for word.
-    fn verbatim_doc(&self, query: &str) -> Option<u32> {
-        match self.verbatim.get(&verbatim_key(query)) {
+    /// The entry whose question or alternative `query` is, word for word
+    /// (`normalized`: the query's normalized text, from its analysis).
+    fn verbatim_doc(&self, query: &str, normalized: &str) -> Option<u32> {
+        match self.verbatim.get(&verbatim_key_of_normalized(normalized)) {
             Some(Some(doc)) if !query.is_empty() => Some(*doc),
             _ => None,
         }

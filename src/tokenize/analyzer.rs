@@ -129,7 +129,7 @@ pub struct Analyzer {
 }
 
 /// Folded user-dictionary word → its parts (key, reading).
-type CompoundParts = HashMap<String, Vec<(String, Option<String>)>>;
+type CompoundParts = HashMap<String, Vec<(String, Option<String>)>, crate::fnv::BuildFnv>;
 
 struct Inner {
     segmenter: Segmenter,
@@ -250,17 +250,19 @@ impl AnalyzerBuilder {
             });
         }
         let plain = Segmenter::new(Mode::Normal, system.clone(), None);
-        let mut compound_parts = HashMap::new();
+        let mut compound_parts = CompoundParts::default();
         let segmenter = match user_path {
             Some(path) => {
                 let (user_dict, words) = load_user_dictionary(&path)?;
                 let mut plain_worker = plain.new_worker();
                 for w in &words {
-                    let (parts, _, _) = segment(&mut plain_worker, &table, &normalize(&w.surface), &HashMap::new(), Spell::KeysOnly)?;
+                    let surface = normalize(&w.surface);
+                    let no_parts = CompoundParts::default();
+                    let (parts, _, _) = segment(&mut plain_worker, &table, &surface, &no_parts, Spell::KeysOnly)?;
                     let parts: Vec<_> =
                         parts.into_iter().filter(Term::is_word).map(|t| (t.key, t.reading)).collect();
                     if parts.len() > 1 {
-                        compound_parts.insert(fold(&normalize(&w.surface)), parts);
+                        compound_parts.insert(fold(&surface), parts);
                     }
                 }
                 Segmenter::new(Mode::Normal, system, Some(user_dict))

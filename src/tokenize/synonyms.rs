@@ -76,7 +76,7 @@ type Place = (u32, u32);
 #[derive(Debug, Clone, Default)]
 struct Index {
     /// Members that trigger by their keys, under their first key.
-    by_first_key: HashMap<String, Vec<Place>>,
+    by_first_key: HashMap<String, Vec<Place>, crate::fnv::BuildFnv>,
     /// Members that trigger by keys but have none (only in hand-built sets):
     /// `all` over no keys holds for every query.
     keyless: Vec<Place>,
