@@ -541,8 +541,44 @@ fn check(args: &CorpusArgs) -> Result<()> {
                     m.hours.join(", ")
                 );
             }
+            // Two entries asking the same question: a customer offered both
+            // cannot tell them apart.
+            if let Some(kb) = &corpus {
+                let mut by_question: std::collections::BTreeMap<String, Vec<&madoguchi::knowledge::FaqEntry>> =
+                    Default::default();
+                for e in kb.entries() {
+                    by_question.entry(madoguchi::retrieve::verbatim_key(&e.question)).or_default().push(e);
+                }
+                for same in by_question.values().filter(|same| same.len() > 1) {
+                    let ids: Vec<&str> = same.iter().map(|e| e.id.as_str()).collect();
+                    println!(
+                        "warning: entries {} ask the same question ({}): a list of choices would show it twice; \
+                         reword them to say what differs (the service, the case)",
+                        ids.join(", "),
+                        same[0].question
+                    );
+                }
+            }
             let config = madoguchi::decide::EngineConfig::default();
-            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, categories.as_deref()) {
+            // The bundled routes are the demo's desks: with an operator's own
+            // corpus their categories are expected to differ, and the advice
+            // is to write a routes file, not to change the corpus.
+            let demo_routes = args.routes.is_none();
+            if demo_routes && let Some(cats) = &categories {
+                let foreign: Vec<&str> =
+                    routes.phone.by_category.keys().filter(|c| !cats.contains(c)).map(String::as_str).collect();
+                if !foreign.is_empty() {
+                    println!(
+                        "warning: the bundled dictionaries/routes.json is the demo's (まどか's desks and 0120-000-… \
+                         numbers), and its phone.by_category names categories this corpus does not have ({}); every \
+                         hand-off would name the demo's desks: write a routes file for your own desks and hours and \
+                         pass it with --routes (README, Routes and hours)",
+                        foreign.join(", ")
+                    );
+                }
+            }
+            let held_to = if demo_routes { None } else { categories.as_deref() };
+            match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, held_to) {
                 Ok(()) => {
                     println!(
                         "ok: {} rules and {} small-talk words from {}, routes from {}",

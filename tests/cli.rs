@@ -95,3 +95,33 @@ fn tune_checks_where_it_writes_before_the_work() {
     assert!(!out.status.success());
     assert!(stderr.contains("/nonexistent-dir") && !stderr.contains("loaded "), "{stderr}");
 }
+
+/// An operator's own FAQ with the bundled (demo) routes: `check` passes,
+/// says the routes are the demo's, and names two entries with the same
+/// question; with a routes file given on purpose, categories it names that
+/// the corpus lacks are an error.
+#[test]
+fn check_an_own_faq_against_the_demo_routes() {
+    let dir = temp("own-faq");
+    let faq = dir.join("faq.csv");
+    std::fs::write(
+        &faq,
+        "id,question,answer,category\n\
+         g1,ごみの収集日はいつですか,地区ごとに曜日が決まっています。,ごみ\n\
+         g2,ごみの収集日はいつですか？,粗大ごみは予約制です。,ごみ\n\
+         r1,住民票の写しがほしい,市民課の窓口で交付します。,住民票\n",
+    )
+    .unwrap();
+    let out = bin().args(["check", "--corpus"]).arg(&faq).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("warning: the bundled dictionaries/routes.json is the demo's"), "{stdout}");
+    assert!(stdout.contains("warning: entries g1, g2 ask the same question"), "{stdout}");
+    assert!(!stdout.contains("r1"), "{stdout}");
+
+    let out = bin().args(["check", "--routes", "dictionaries/routes.json", "--corpus"]).arg(&faq).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("phone.by_category: category `クレジットカード` is not a category of the corpus"), "{stderr}");
+    std::fs::remove_dir_all(dir).ok();
+}
