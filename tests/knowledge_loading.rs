@@ -96,6 +96,17 @@ fn bad_csv_rows_are_reported() {
     assert!(err.contains(&format!("{file}:4:")), "{err}");
     fs::write(&path, "question,answer\nq,a\n").unwrap();
     assert!(load_file(&path).unwrap_err().to_string().contains("header must name"));
+    // A CMS's export: what is missing, what the header has, every unknown
+    // column, a column named twice.
+    fs::write(&path, "ID,質問,answer\n1,q,a\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains("id, question missing (the header has \"ID\", \"質問\", \"answer\""), "{err}");
+    fs::write(&path, "id,question,answer,URL,更新日\n1,q,a,u,d\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains("unknown column \"URL\", \"更新日\""), "{err}");
+    fs::write(&path, "id,question,answer,answer\n1,q,a,b\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains("column \"answer\" named more than once"), "{err}");
 }
 
 #[test]

@@ -83,6 +83,11 @@ fn csv_parts(text: &str, path: &Path, delimiter: u8) -> (Vec<FaqEntry>, Vec<Erro
     }
 }
 
+/// Column names for a message: `"URL", "更新日"`.
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+}
+
 fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>, Vec<Error>)> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -91,17 +96,38 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     let corpus_err = |line: usize, message: String| Error::Corpus { path: path.into(), line, message };
     let headers = reader.headers().map_err(|e| corpus_err(1, e.to_string()))?.clone();
     let name_of = |h: &str| h.trim().trim_start_matches('\u{feff}').to_string();
-    let col = |name: &str| headers.iter().position(|h| name_of(h) == name);
+    let names: Vec<String> = headers.iter().map(name_of).collect();
+    let col = |name: &str| names.iter().position(|h| h == name);
     let (Some(id), Some(q), Some(a)) = (col("id"), col("question"), col("answer")) else {
-        return Err(corpus_err(1, "header must name the columns id, question and answer".into()));
-    };
-    // A column nothing reads (a typo such as `catgory`, a CMS's own field)
-    // would be dropped without a word: an error, like an unknown JSON field.
-    if let Some(unknown) = headers.iter().map(name_of).find(|h| !CSV_COLUMNS.contains(&h.as_str())) {
+        let missing: Vec<&str> = ["id", "question", "answer"].into_iter().filter(|n| col(n).is_none()).collect();
         return Err(corpus_err(
             1,
-            format!("unknown column \"{unknown}\" (the columns are {}; remove the others)", CSV_COLUMNS.join(", ")),
+            format!(
+                "header must name the columns id, question and answer: {} missing (the header has {}; \
+                 the names are lowercase English)",
+                missing.join(", "),
+                quoted(&names)
+            ),
         ));
+    };
+    // A column nothing reads (a typo such as `catgory`, a CMS's own field),
+    // or one named twice (only the first would be read), would be dropped
+    // without a word: an error, like an unknown JSON field.
+    let unknown: Vec<String> = names.iter().filter(|h| !CSV_COLUMNS.contains(&h.as_str())).cloned().collect();
+    if !unknown.is_empty() {
+        return Err(corpus_err(
+            1,
+            format!(
+                "unknown column {} (the columns are {}; remove the others)",
+                quoted(&unknown),
+                CSV_COLUMNS.join(", ")
+            ),
+        ));
+    }
+    let twice: Vec<String> =
+        names.iter().enumerate().filter(|(i, h)| names[..*i].contains(h)).map(|(_, h)| h.clone()).collect();
+    if !twice.is_empty() {
+        return Err(corpus_err(1, format!("column {} named more than once (only one would be read)", quoted(&twice))));
     }
     let optional = |name| col(name);
     let (cat, sub, alts, kws, cautions, links, esc) = (
