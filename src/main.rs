@@ -549,6 +549,19 @@ fn check(args: &CorpusArgs) -> Result<()> {
                 for e in kb.entries() {
                     by_question.entry(madoguchi::retrieve::verbatim_key(&e.question)).or_default().push(e);
                 }
+                // Answers are plain text: a CMS's markup is shown as written
+                // and its tag names are searched like words.
+                let markup = regex::Regex::new(r"(?i)</?(?:br|p|a|div|span|b|strong|em|img|ul|ol|li|table|tr|td|h[1-6])\b[^>]*>")
+                    .expect("a valid pattern");
+                let marked: Vec<&str> =
+                    kb.entries().iter().filter(|e| markup.is_match(&e.answer)).map(|e| e.id.as_str()).collect();
+                if let Some(first) = marked.first() {
+                    println!(
+                        "warning: {} answer(s) contain HTML tags (first: {first}); answers are plain text: the chat \
+                         shows the tags as written and searches their names as words (convert them to text and line breaks)",
+                        marked.len()
+                    );
+                }
                 for same in by_question.values().filter(|same| same.len() > 1) {
                     let ids: Vec<&str> = same.iter().map(|e| e.id.as_str()).collect();
                     println!(
