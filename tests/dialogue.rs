@@ -181,6 +181,21 @@ fn a_word_every_choice_has_picks_none() {
     assert_ne!(r.kind, ReplyKind::Answer, "{r:?}");
 }
 
+/// A follow-up about the entry just answered (its fee is in that answer):
+/// the search without that entry is judged on what is left, so it does not
+/// offer an unrelated entry because the answered one made choices look
+/// worthwhile. A small city-office FAQ of question and answer only.
+#[test]
+fn a_follow_up_without_the_answered_entry_offers_nothing_unrelated() {
+    let engine = Engine::from_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/small-city-faq.csv")).unwrap();
+    let mut s = Session::new("fee");
+    let first = engine.respond_at(&mut s, "住民票がほしい", at(OPEN));
+    assert_eq!(first.answer.as_ref().map(|a| a.id.as_str()), Some("c01"), "{first:?}");
+    let r = engine.respond_at(&mut s, "それの手数料は？", at(OPEN));
+    assert!(!r.choices.iter().any(|c| c.id == "c02"), "引っ越しの手続き offered for a fee: {:?}", r.choices);
+    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+}
+
 #[test]
 fn follow_up_resolves_against_the_previous_topic() {
     let mut s = Session::new("follow");

@@ -515,11 +515,9 @@ impl Engine {
         let analysis = retriever.analyzer().analyze(text);
         let context = retriever.analyzer().analyze(&last.question);
         let mut result = retriever.search_in_context(text, &analysis, &context, &opts);
-        // The previous entry itself is not a follow-up answer.
-        result.hits.retain(|h| h.id != last.id);
-        for (i, h) in result.hits.iter_mut().enumerate() {
-            h.rank = i + 1;
-        }
+        // The previous entry itself is not a follow-up answer; what is left
+        // is judged on its own (not on the entry's confidence to offer choices).
+        retriever.exclude(&mut result, &last.id);
         Some(result)
     }
 

@@ -162,6 +162,16 @@ pub struct Retriever {
 /// hesitate between near-duplicate entries that share most words.
 pub const VERBATIM_CONFIDENCE: f32 = 0.98;
 
+/// How far the best BM25F score leads the second, as a share of the best.
+fn lead(first: Option<f32>, second: Option<f32>) -> f32 {
+    match (first, second) {
+        (None, _) => 0.0,
+        (Some(_), None) => 1.0,
+        (Some(a), Some(b)) if a > 0.0 => ((a - b) / a).clamp(0.0, 1.0),
+        _ => 0.0,
+    }
+}
+
 /// A text reduced to its letters and digits after normalization, so
 /// 「紛失したカードの再発行には何日かかりますか？」 and the same words without
 /// the question mark compare equal.
@@ -458,12 +468,7 @@ impl Retriever {
         let choices_confidence =
             scored.first().map(|s| self.choices_model.probability(&s.features)).unwrap_or(0.0);
         // How far the BM25 leader leads, before the confidence model reorders.
-        let margin = match scored.as_slice() {
-            [] => 0.0,
-            [_] => 1.0,
-            [a, b, ..] if a.score > 0.0 => ((a.score - b.score) / a.score).clamp(0.0, 1.0),
-            _ => 0.0,
-        };
+        let margin = lead(scored.first().map(|s| s.score), scored.get(1).map(|s| s.score));
         let mut ranked: Vec<(scorer::Scored, f32)> = scored
             .into_iter()
             .filter(|s| (s.doc as usize) < self.kb.len())
@@ -501,6 +506,26 @@ impl Retriever {
             hits,
             margin,
         }
+    }
+
+    /// Takes entry `id` out of `result` (a follow-up's search without the
+    /// entry it follows): the hits are numbered again, and the choices
+    /// confidence and the margin are read from the best remaining BM25F
+    /// hits, not from the entry taken out.
+    pub fn exclude(&self, result: &mut SearchResult, id: &str) {
+        let before = result.hits.len();
+        result.hits.retain(|h| h.id != id);
+        if result.hits.len() == before {
+            return;
+        }
+        for (i, h) in result.hits.iter_mut().enumerate() {
+            h.rank = i + 1;
+        }
+        let mut by_score: Vec<&Hit> = result.hits.iter().collect();
+        by_score.sort_by(|a, b| b.score.total_cmp(&a.score));
+        result.choices_confidence =
+            by_score.first().map(|h| self.choices_model.probability(&h.features)).unwrap_or(0.0);
+        result.margin = lead(by_score.first().map(|h| h.score), by_score.get(1).map(|h| h.score));
     }
 
     /// Searches a short follow-up ("それの手数料は？") in the context of an
