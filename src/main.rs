@@ -632,7 +632,10 @@ fn categories(category: Option<String>, args: &CorpusArgs, json: bool) -> Result
         (None, false) => {
             for c in kb.categories() {
                 let subs: Vec<String> = c.subcategories.iter().map(|(s, n)| format!("{s}({n})")).collect();
-                println!("{} ({}): {}", c.name, c.entries, subs.join(" "));
+                match subs.is_empty() {
+                    true => println!("{} ({})", c.name, c.entries),
+                    false => println!("{} ({}): {}", c.name, c.entries, subs.join(" ")),
+                }
             }
         }
         (Some(c), json) => {
