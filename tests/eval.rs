@@ -131,11 +131,21 @@ fn eval_without_usable_cases_fails() {
 #[test]
 fn phone_routes_by_category_are_the_routes_files_and_check_holds_them_to_the_corpus() {
     // The bundled routes file routes calls by the bundled corpus's
-    // categories: check names the file and the category a city corpus lacks.
-    let out = bin().current_dir(root()).args(["check", "--corpus", "corpora/city"]).output().unwrap();
+    // categories. Named on purpose, check holds it to a city corpus and
+    // names the file and the category the corpus lacks; left as the
+    // default, it is the demo's and check says so, without failing.
+    let out = bin()
+        .current_dir(root())
+        .args(["check", "--corpus", "corpora/city", "--routes", "dictionaries/routes.json"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("dictionaries/routes.json") && err.contains("phone.by_category: category `クレジットカード`"), "{err}");
+    let out = bin().current_dir(root()).args(["check", "--corpus", "corpora/city"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("the bundled dictionaries/routes.json is the demo's") && said.contains("クレジットカード"), "{said}");
     // An operator's own routes file without those categories passes.
     let dir = std::env::temp_dir().join(format!("madoguchi-routes-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
