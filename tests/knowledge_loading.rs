@@ -114,7 +114,7 @@ fn binary_and_empty_inputs_get_clear_errors() {
     let dir = temp_dir("binary");
     fs::write(dir.join("bin.jsonl"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
     let err = load_corpus(&dir).unwrap_err().to_string();
-    assert!(err.contains("not UTF-8"), "{err}");
+    assert!(err.contains("not UTF-8") && err.contains("iconv -f CP932 -t UTF-8"), "{err}");
     let empty = temp_dir("empty");
     assert!(load_corpus(&empty).unwrap_err().to_string().contains("no .jsonl"));
     // Files that hold no entry (an emptied or truncated export) are an

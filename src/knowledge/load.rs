@@ -216,7 +216,12 @@ fn read_text(path: &Path) -> Result<String> {
         let at = e.utf8_error().valid_up_to();
         // The line of the first bad byte, so the operator can find it.
         let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
-        Error::Corpus { path: path.into(), line, message: format!("not UTF-8 (byte {at})") }
+        // Spreadsheets and CMSs in Japan often export Shift_JIS (CP932).
+        let message = format!(
+            "not UTF-8 (byte {at} of the file): save it as UTF-8; a Shift_JIS export converts with \
+             iconv -f CP932 -t UTF-8"
+        );
+        Error::Corpus { path: path.into(), line, message }
     })?;
     Ok(text)
 }
