@@ -107,6 +107,11 @@ fn bad_csv_rows_are_reported() {
     fs::write(&path, "id,question,answer,answer\n1,q,a,b\n").unwrap();
     let err = load_file(&path).unwrap_err().to_string();
     assert!(err.contains("column \"answer\" named more than once"), "{err}");
+    // A record after blank lines is reported on its own line.
+    fs::write(&path, "id,question,answer\n1,q,a\n\n\n2,q\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    let file = path.display().to_string();
+    assert!(err.contains(&format!("{file}:5: 2 fields where the header has 3")), "{err}");
 }
 
 #[test]

@@ -83,6 +83,16 @@ fn csv_parts(text: &str, path: &Path, delimiter: u8) -> (Vec<FaqEntry>, Vec<Erro
     }
 }
 
+/// The line a record starts on. The csv reader counts a record from the
+/// end of the one before, so after blank lines its own line is one or more
+/// too early: the first byte that is not a line break is where it starts.
+fn line_of_record(text: &str, at: &csv::Position) -> usize {
+    let from = (at.byte() as usize).min(text.len());
+    let bytes = text.as_bytes();
+    let start = bytes[from..].iter().position(|b| !matches!(b, b'\n' | b'\r')).map_or(bytes.len(), |i| from + i);
+    1 + bytes[..start].iter().filter(|&&b| b == b'\n').count()
+}
+
 /// Column names for a message: `"URL", "更新日"`.
 fn quoted(names: &[String]) -> String {
     names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
@@ -146,12 +156,20 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                errors.push(corpus_err(line, e.to_string()));
+                let line = e.position().map(|p| line_of_record(text, p)).unwrap_or(0);
+                let message = match e.kind() {
+                    // The reader's own words count lines its own way.
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+                        "{len} fields where the header has {expected_len} (a quote left open makes one field \
+                         of everything after it)"
+                    ),
+                    _ => e.to_string(),
+                };
+                errors.push(corpus_err(line, message));
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let line = record.position().map(|p| line_of_record(text, p)).unwrap_or(0);
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).unwrap_or("");
         let text_opt = |c: Option<usize>| Some(get(c).to_string()).filter(|s| !s.is_empty());
         let mut e = FaqEntry::new(get(Some(id)), get(Some(q)), get(Some(a)));
