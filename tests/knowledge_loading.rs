@@ -111,13 +111,23 @@ fn bad_csv_rows_are_reported() {
     fs::write(&path, "id,question,answer\n1,q,a\n\n\n2,q\n").unwrap();
     let err = load_file(&path).unwrap_err().to_string();
     let file = path.display().to_string();
-    assert!(err.contains(&format!("{file}:5: 2 fields where the header has 3")), "{err}");
+    assert!(err.contains(&format!("{file}:5: 2 fields where the header has 3 (a field is missing")), "{err}");
+    // The same with CRLF, a BOM, a quoted field over two lines, and a comma
+    // left unquoted in an amount.
+    fs::write(&path, "\u{feff}id,question,answer\r\n1,\"q\r\nq\",a\r\n\r\n2,q,1,000円\r\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains(&format!("{file}:5: 4 fields where the header has 3 (a comma inside a field")), "{err}");
 }
 
 #[test]
 fn binary_and_empty_inputs_get_clear_errors() {
     let dir = temp_dir("binary");
+    // Excel's "Unicode text" (UTF-16 with its byte order mark), then
+    // Shift_JIS (「あ」 is 82 A0).
     fs::write(dir.join("bin.jsonl"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    let err = load_corpus(&dir).unwrap_err().to_string();
+    assert!(err.contains("UTF-16, not UTF-8") && err.contains("iconv -f UTF-16 -t UTF-8"), "{err}");
+    fs::write(dir.join("bin.jsonl"), [b'{', 0x82, 0xa0, b'}']).unwrap();
     let err = load_corpus(&dir).unwrap_err().to_string();
     assert!(err.contains("not UTF-8") && err.contains("iconv -f CP932 -t UTF-8"), "{err}");
     let empty = temp_dir("empty");

@@ -90,7 +90,9 @@ fn line_of_record(text: &str, at: &csv::Position) -> usize {
     let from = (at.byte() as usize).min(text.len());
     let bytes = text.as_bytes();
     let start = bytes[from..].iter().position(|b| !matches!(b, b'\n' | b'\r')).map_or(bytes.len(), |i| from + i);
-    1 + bytes[..start].iter().filter(|&&b| b == b'\n').count()
+    // Only the breaks skipped are counted: counting from the start of the
+    // file for every record made loading quadratic.
+    at.line() as usize + bytes[from..start].iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Column names for a message: `"URL", "更新日"`.
@@ -159,9 +161,13 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
                 let line = e.position().map(|p| line_of_record(text, p)).unwrap_or(0);
                 let message = match e.kind() {
                     // The reader's own words count lines its own way.
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } if len > expected_len => format!(
+                        "{len} fields where the header has {expected_len} (a comma inside a field, as in \
+                         1,000円, splits it: put the field in double quotes)"
+                    ),
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-                        "{len} fields where the header has {expected_len} (a quote left open makes one field \
-                         of everything after it)"
+                        "{len} fields where the header has {expected_len} (a field is missing, or a quote left \
+                         open joined the lines after it)"
                     ),
                     _ => e.to_string(),
                 };
@@ -234,11 +240,17 @@ fn read_text(path: &Path) -> Result<String> {
         let at = e.utf8_error().valid_up_to();
         // The line of the first bad byte, so the operator can find it.
         let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
-        // Spreadsheets and CMSs in Japan often export Shift_JIS (CP932).
-        let message = format!(
-            "not UTF-8 (byte {at} of the file): save it as UTF-8; a Shift_JIS export converts with \
-             iconv -f CP932 -t UTF-8"
-        );
+        // Spreadsheets and CMSs in Japan often export Shift_JIS (CP932), or
+        // UTF-16 (Excel's "Unicode text", which starts with its byte order mark).
+        let bytes = e.as_bytes();
+        let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            "UTF-16, not UTF-8: save it as UTF-8 (iconv -f UTF-16 -t UTF-8)".to_string()
+        } else {
+            format!(
+                "not UTF-8 (byte {at} of the file): save it as UTF-8; a Shift_JIS export converts with \
+                 iconv -f CP932 -t UTF-8"
+            )
+        };
         Error::Corpus { path: path.into(), line, message }
     })?;
     Ok(text)
