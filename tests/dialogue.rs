@@ -192,6 +192,7 @@ fn a_follow_up_without_the_answered_entry_offers_nothing_unrelated() {
     let first = engine.respond_at(&mut s, "住民票がほしい", at(OPEN));
     assert_eq!(first.answer.as_ref().map(|a| a.id.as_str()), Some("c01"), "{first:?}");
     let r = engine.respond_at(&mut s, "それの手数料は？", at(OPEN));
+    assert!(r.flags.follow_up, "searched as a follow-up: {r:?}");
     assert!(!r.choices.iter().any(|c| c.id == "c02"), "引っ越しの手続き offered for a fee: {:?}", r.choices);
     assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
 }

@@ -514,11 +514,9 @@ impl Engine {
         let opts = SearchOptions { top_k: 5, category: session.last_category.clone() };
         let analysis = retriever.analyzer().analyze(text);
         let context = retriever.analyzer().analyze(&last.question);
-        let mut result = retriever.search_in_context(text, &analysis, &context, &opts);
-        // The previous entry itself is not a follow-up answer; what is left
-        // is judged on its own (not on the entry's confidence to offer choices).
-        retriever.exclude(&mut result, &last.id);
-        Some(result)
+        // The previous entry itself is not a follow-up answer, nor a
+        // measure of the rest: it takes no part in the ranking.
+        Some(retriever.search_in_context_without(text, &analysis, &context, &opts, &last.id))
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -162,16 +162,6 @@ pub struct Retriever {
 /// hesitate between near-duplicate entries that share most words.
 pub const VERBATIM_CONFIDENCE: f32 = 0.98;
 
-/// How far the best BM25F score leads the second, as a share of the best.
-fn lead(first: Option<f32>, second: Option<f32>) -> f32 {
-    match (first, second) {
-        (None, _) => 0.0,
-        (Some(_), None) => 1.0,
-        (Some(a), Some(b)) if a > 0.0 => ((a - b) / a).clamp(0.0, 1.0),
-        _ => 0.0,
-    }
-}
-
 /// A text reduced to its letters and digits after normalization, so
 /// 「紛失したカードの再発行には何日かかりますか？」 and the same words without
 /// the question mark compare equal.
@@ -413,18 +403,26 @@ impl Retriever {
             Ok(mut reused) => {
                 let (plan, pool) = &mut *reused;
                 query::plan_into(analysis, self.lexicon(), &self.params, plan, pool);
-                let result = self.search_plan(query, analysis, plan, opts);
+                let result = self.search_plan(query, analysis, plan, opts, None);
                 // A pasted page's plan is not kept for the thread's lifetime.
                 if plan.concepts.len() > KEPT_PLAN_CONCEPTS {
                     *reused = Default::default();
                 }
                 result
             }
-            Err(_) => self.search_plan(query, analysis, &self.plan(analysis), opts),
+            Err(_) => self.search_plan(query, analysis, &self.plan(analysis), opts, None),
         })
     }
 
-    fn search_plan(&self, query: &str, analysis: &Analysis, plan: &QueryPlan, opts: &SearchOptions) -> SearchResult {
+    /// Searches with `plan`; entry `skip` (an ordinal) takes no part at all.
+    fn search_plan(
+        &self,
+        query: &str,
+        analysis: &Analysis,
+        plan: &QueryPlan,
+        opts: &SearchOptions,
+        skip: Option<u32>,
+    ) -> SearchResult {
         let category = match &opts.category {
             Some(c) => match self.category_ids.get(c) {
                 Some(id) => Some(*id),
@@ -433,7 +431,8 @@ impl Retriever {
             },
             None => None,
         };
-        let accept = |doc: u32| category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c));
+        let accept =
+            |doc: u32| skip != Some(doc) && category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c));
         let (mut scored, _) = scorer::score(&self.impacts, plan, opts.top_k.max(RERANK_POOL), accept);
         // The entry whose question was typed verbatim competes even when
         // near-duplicates that share its words kept it out of the pool.
@@ -468,7 +467,12 @@ impl Retriever {
         let choices_confidence =
             scored.first().map(|s| self.choices_model.probability(&s.features)).unwrap_or(0.0);
         // How far the BM25 leader leads, before the confidence model reorders.
-        let margin = lead(scored.first().map(|s| s.score), scored.get(1).map(|s| s.score));
+        let margin = match scored.as_slice() {
+            [] => 0.0,
+            [_] => 1.0,
+            [a, b, ..] if a.score > 0.0 => ((a.score - b.score) / a.score).clamp(0.0, 1.0),
+            _ => 0.0,
+        };
         let mut ranked: Vec<(scorer::Scored, f32)> = scored
             .into_iter()
             .filter(|s| (s.doc as usize) < self.kb.len())
@@ -508,31 +512,38 @@ impl Retriever {
         }
     }
 
-    /// Takes entry `id` out of `result` (a follow-up's search without the
-    /// entry it follows): the hits are numbered again, and the choices
-    /// confidence and the margin are read from the best remaining BM25F
-    /// hits, not from the entry taken out.
-    pub fn exclude(&self, result: &mut SearchResult, id: &str) {
-        let before = result.hits.len();
-        result.hits.retain(|h| h.id != id);
-        if result.hits.len() == before {
-            return;
-        }
-        for (i, h) in result.hits.iter_mut().enumerate() {
-            h.rank = i + 1;
-        }
-        let mut by_score: Vec<&Hit> = result.hits.iter().collect();
-        by_score.sort_by(|a, b| b.score.total_cmp(&a.score));
-        result.choices_confidence =
-            by_score.first().map(|h| self.choices_model.probability(&h.features)).unwrap_or(0.0);
-        result.margin = lead(by_score.first().map(|h| h.score), by_score.get(1).map(|h| h.score));
-    }
-
     /// Searches a short follow-up ("それの手数料は？") in the context of an
     /// earlier text (the question last answered): the context's words help
     /// rank but are not what the customer must be covered on, so they enter
     /// as bonus phrases at [`CONTEXT_WEIGHT`].
     pub fn search_in_context(&self, query: &str, analysis: &Analysis, context: &Analysis, opts: &SearchOptions) -> SearchResult {
+        self.in_context(query, analysis, context, opts, None)
+    }
+
+    /// [`Retriever::search_in_context`] with entry `without` left out from
+    /// the start, so the entries ranked are judged among themselves (a
+    /// follow-up is not answered by the entry it follows, and that entry
+    /// must not make the rest look worth offering).
+    pub fn search_in_context_without(
+        &self,
+        query: &str,
+        analysis: &Analysis,
+        context: &Analysis,
+        opts: &SearchOptions,
+        without: &str,
+    ) -> SearchResult {
+        let skip = self.kb.position(without).map(|o| o as u32);
+        self.in_context(query, analysis, context, opts, skip)
+    }
+
+    fn in_context(
+        &self,
+        query: &str,
+        analysis: &Analysis,
+        context: &Analysis,
+        opts: &SearchOptions,
+        skip: Option<u32>,
+    ) -> SearchResult {
         let mut plan = self.plan(analysis);
         let own: Vec<String> = plan.concepts.iter().map(|c| c.key.clone()).collect();
         for mut c in self.plan(context).concepts {
@@ -542,7 +553,7 @@ impl Retriever {
                 plan.concepts.push(c);
             }
         }
-        self.search_plan(query, analysis, &plan, opts)
+        self.search_plan(query, analysis, &plan, opts, skip)
     }
 
     /// Analyzes `query` and searches.
