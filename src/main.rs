@@ -557,7 +557,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
                     kb.entries().iter().filter(|e| markup.is_match(&e.answer)).map(|e| e.id.as_str()).collect();
                 if let Some(first) = marked.first() {
                     println!(
-                        "warning: {} answer(s) contain HTML tags (first: {first}); answers are plain text: the chat \
+                        "warning: {} answer(s) contain HTML tags (the first in entry {first}); answers are plain text: the chat \
                          shows the tags as written and searches their names as words (convert them to text and line breaks)",
                         marked.len()
                     );

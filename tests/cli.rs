@@ -98,8 +98,8 @@ fn tune_checks_where_it_writes_before_the_work() {
 
 /// An operator's own FAQ with the bundled (demo) routes: `check` passes,
 /// says the routes are the demo's, names two entries with the same
-/// question and an answer with HTML tags; with a routes file given on purpose, categories it names that
-/// the corpus lacks are an error.
+/// question and an answer with HTML tags; with a routes file given on
+/// purpose, categories it names that the corpus lacks are an error.
 #[test]
 fn check_an_own_faq_against_the_demo_routes() {
     let dir = temp("own-faq");
@@ -117,7 +117,7 @@ fn check_an_own_faq_against_the_demo_routes() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("warning: the bundled dictionaries/routes.json is the demo's"), "{stdout}");
     assert!(stdout.contains("warning: entries g1, g2 ask the same question"), "{stdout}");
-    assert!(stdout.contains("warning: 1 answer(s) contain HTML tags (first: r1)"), "{stdout}");
+    assert!(stdout.contains("warning: 1 answer(s) contain HTML tags (the first in entry r1)"), "{stdout}");
 
     let out = bin().args(["check", "--routes", "dictionaries/routes.json", "--corpus"]).arg(&faq).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
