@@ -64,6 +64,7 @@ use crate::error::Result;
 use crate::knowledge::FaqEntry;
 use crate::normalize::{fold_text, normalize};
 use crate::retrieve::{Hit, Retriever, SearchOptions, SearchResult};
+use crate::tokenize::Analysis;
 
 /// Thresholds and routes of the engine. Defaults are tuned on the bundled
 /// corpus (see the README's results section).
@@ -452,7 +453,7 @@ impl Engine {
             return self.finish(session, r, at);
         }
 
-        if let Some(r) = self.resolve_clarification(session, &retriever, &text, flags, voc) {
+        if let Some(r) = self.resolve_clarification(session, &retriever, &analysis, flags, voc) {
             let r = notice(self, r);
             return self.finish(session, r, at);
         }
@@ -479,7 +480,7 @@ impl Engine {
         let pointing = points_back(&analysis.normalized);
         let fragment = !analysis.terms.is_empty() && analysis.normalized.chars().count() <= 12;
         if (pointing || fragment)
-            && let Some(follow) = self.follow_up(session, &retriever, &text)
+            && let Some(follow) = self.follow_up(session, &retriever, &text, &analysis)
         {
             let follow_conf = follow.top().map(|h| h.confidence).unwrap_or(0.0);
             let own_conf = result.top().map(|h| h.confidence).unwrap_or(0.0);
@@ -509,14 +510,20 @@ impl Engine {
         recent.len() as u32 >= limit && recent.iter().all(|l| fold_text(&normalize(&l.text)) == key)
     }
 
-    fn follow_up(&self, session: &Session, retriever: &Retriever, text: &str) -> Option<SearchResult> {
+    /// `analysis` is the turn's analysis of `text`.
+    fn follow_up(
+        &self,
+        session: &Session,
+        retriever: &Retriever,
+        text: &str,
+        analysis: &Analysis,
+    ) -> Option<SearchResult> {
         let last = retriever.entry(session.last_entry.as_deref()?)?;
         let opts = SearchOptions { top_k: 5, category: session.last_category.clone() };
-        let analysis = retriever.analyzer().analyze(text);
         let context = retriever.analyzer().analyze(&last.question);
         // The previous entry itself is not a follow-up answer, nor a
         // measure of the rest: it takes no part in the ranking.
-        Some(retriever.search_in_context_without(text, &analysis, &context, &opts, &last.id))
+        Some(retriever.search_in_context_without(text, analysis, &context, &opts, &last.id))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -597,20 +604,19 @@ impl Engine {
         &self,
         session: &mut Session,
         retriever: &Retriever,
-        text: &str,
+        analysis: &Analysis,
         flags: Flags,
         voc: VocClass,
     ) -> Option<Reply> {
         let pending = session.pending.clone()?;
-        let picked = match choice_number(text) {
+        let picked = match choice_in(&analysis.normalized) {
             Some(n) => pending.candidates.get(n.checked_sub(1)?).cloned(),
             None => {
                 // Repeated words: the candidate the message covers best, if
                 // clearly better than the others and if its question has
                 // more of the message's words than the next one's (a word
                 // every choice has, such as カード, picks none: ask again).
-                let analysis = retriever.analyzer().analyze(text);
-                let ranked = retriever.rank_among(&analysis, &pending.candidates);
+                let ranked = retriever.rank_among(analysis, &pending.candidates);
                 match ranked.as_slice() {
                     [best, rest @ ..]
                         if best.features.question_coverage >= 0.5
