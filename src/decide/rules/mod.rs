@@ -222,6 +222,14 @@ pub struct RuleSet {
     classifier: Option<Arc<Classifier>>,
 }
 
+/// [`RuleSet::only_words`] of a rules file's text.
+fn only_words_in(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}')) {
+        Ok(serde_json::Value::Object(o)) => o.keys().all(|k| matches!(k.as_str(), "messages" | "smalltalk" | "description")),
+        _ => false,
+    }
+}
+
 impl RuleSet {
     /// Loads and validates a rule file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
@@ -282,8 +290,10 @@ impl RuleSet {
     pub fn from_files(rules: Option<&Path>, urgent_model: Option<&Path>) -> Result<Self> {
         let mut set = match rules {
             Some(p) => {
-                let own = RuleSet::load(p)?;
-                if Self::only_words(p) {
+                // Read once: the same text is loaded and asked what it holds.
+                let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+                let own = RuleSet::from_json_str(&text, p)?;
+                if only_words_in(&text) {
                     let mut set = RuleSet::bundled()?;
                     set.extend(own);
                     set
@@ -304,11 +314,7 @@ impl RuleSet {
     /// lays over the bundled rules. A file that cannot be read as a JSON
     /// object is not (its loading reports why).
     pub fn only_words(path: &Path) -> bool {
-        let Ok(text) = std::fs::read_to_string(path) else { return false };
-        match serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}')) {
-            Ok(serde_json::Value::Object(o)) => o.keys().all(|k| matches!(k.as_str(), "messages" | "smalltalk" | "description")),
-            _ => false,
-        }
+        std::fs::read_to_string(path).is_ok_and(|text| only_words_in(&text))
     }
 
     /// The bundled rules (`dictionaries/rules.json`), compiled once per
