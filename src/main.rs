@@ -541,14 +541,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
                     m.hours.join(", ")
                 );
             }
-            // Two entries asking the same question: a customer offered both
-            // cannot tell them apart.
             if let Some(kb) = &corpus {
-                let mut by_question: std::collections::BTreeMap<String, Vec<&madoguchi::knowledge::FaqEntry>> =
-                    Default::default();
-                for e in kb.entries() {
-                    by_question.entry(madoguchi::retrieve::verbatim_key(&e.question)).or_default().push(e);
-                }
                 // Answers are plain text: a CMS's markup is shown as written
                 // and its tag names are searched like words.
                 let markup = regex::Regex::new(r"(?i)</?(?:br|p|a|div|span|b|strong|em|img|ul|ol|li|table|tr|td|h[1-6])\b[^>]*>")
@@ -561,6 +554,13 @@ fn check(args: &CorpusArgs) -> Result<()> {
                          shows the tags as written and searches their names as words (convert them to text and line breaks)",
                         marked.len()
                     );
+                }
+                // Two entries asking the same question: a customer offered both
+                // cannot tell them apart.
+                let mut by_question: std::collections::BTreeMap<String, Vec<&madoguchi::knowledge::FaqEntry>> =
+                    Default::default();
+                for e in kb.entries() {
+                    by_question.entry(madoguchi::retrieve::verbatim_key(&e.question)).or_default().push(e);
                 }
                 for same in by_question.values().filter(|same| same.len() > 1) {
                     let ids: Vec<&str> = same.iter().map(|e| e.id.as_str()).collect();

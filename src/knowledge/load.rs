@@ -238,11 +238,11 @@ fn read_text(path: &Path) -> Result<String> {
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
         // The line of the first bad byte, so the operator can find it.
-        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         // Spreadsheets and CMSs in Japan often export Shift_JIS (CP932), or
         // UTF-16 (Excel's "Unicode text", which starts with its byte order mark).
-        let bytes = e.as_bytes();
         let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
             "UTF-16, not UTF-8: save it as UTF-8 (iconv -f UTF-16 -t UTF-8)".to_string()
         } else {
