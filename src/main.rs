@@ -189,6 +189,11 @@ enum Command {
         /// Share of direct answers that must be right (on held-out folds) when choosing the answer threshold.
         #[arg(long, default_value_t = 0.9)]
         target_precision: f64,
+        /// Small FAQs (15 and 40 entries) drawn at random from each corpus, with its queries relabelled, for the
+        /// answer model and threshold: so that a small FAQ's one entry on a topic is not taken for a sure answer.
+        /// 0: none.
+        #[arg(long, default_value_t = madoguchi::tune::SmallFaqs::default().draws)]
+        small_faq_draws: usize,
         /// Write the configuration here (JSON, for --config).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -440,6 +445,7 @@ fn tune(
     dictionary: Option<PathBuf>,
     folds: usize,
     target_precision: f64,
+    small: madoguchi::tune::SmallFaqs,
     out: Option<&std::path::Path>,
     json: bool,
 ) -> Result<()> {
@@ -464,7 +470,7 @@ fn tune(
         }
     }
     let analyzer = analyzer_in(dictionary)?;
-    let opts = madoguchi::tune::TuneOptions { folds, target_precision, ..Default::default() };
+    let opts = madoguchi::tune::TuneOptions { folds, target_precision, small, ..Default::default() };
     let mut sets = Vec::new();
     for (corpus, cases) in corpora.iter().zip(cases) {
         let kb = load_corpus(corpus)?;
@@ -745,8 +751,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Check { corpus } => check(&corpus),
         Command::Eval { corpus, cases, json, at, no_failures } => eval(&corpus, &cases, json, at.as_deref(), no_failures),
         Command::Categories { category, corpus, json } => categories(category, &corpus, json),
-        Command::Tune { corpora, cases, dictionary, folds, target_precision, out, json } => {
-            tune(&corpora, &cases, dictionary, folds, target_precision, out.as_deref(), json)
+        Command::Tune { corpora, cases, dictionary, folds, target_precision, small_faq_draws, out, json } => {
+            let small = madoguchi::tune::SmallFaqs { draws: small_faq_draws, ..Default::default() };
+            tune(&corpora, &cases, dictionary, folds, target_precision, small, out.as_deref(), json)
         }
         Command::Analyze { text, dictionary } => analyzer_in(dictionary).map(|a| {
             println!("{}", serde_json::to_string_pretty(&a.analyze(&text)).unwrap_or_default());

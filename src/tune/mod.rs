@@ -21,12 +21,14 @@
 
 mod logistic;
 mod search;
+mod small;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 pub use logistic::fit_logistic;
 pub use search::{Coordinate, coordinates};
+pub use small::SmallFaqs;
 
 use crate::config::{Config, Provenance, Thresholds};
 use crate::error::{Error, Result};
@@ -49,11 +51,21 @@ pub struct TuneOptions {
     pub l2: f64,
     /// Parameters to start from.
     pub start: RankingParams,
+    /// Small FAQs drawn from every corpus for the answer model and
+    /// its threshold (see [`SmallFaqs`]).
+    pub small: SmallFaqs,
 }
 
 impl Default for TuneOptions {
     fn default() -> Self {
-        Self { folds: 5, target_precision: 0.9, rounds: 2, l2: 1.0, start: RankingParams::untuned() }
+        Self {
+            folds: 5,
+            target_precision: 0.9,
+            rounds: 2,
+            l2: 1.0,
+            start: RankingParams::untuned(),
+            small: SmallFaqs::default(),
+        }
     }
 }
 
@@ -233,29 +245,38 @@ pub fn tune(sets: &[TuneSet], opts: &TuneOptions, mut progress: impl FnMut(&str)
     if sets.is_empty() {
         return Err(Error::InvalidInput("tune needs at least one corpus with cases".into()));
     }
+    opts.small.validate().map_err(|e| Error::InvalidInput(format!("small FAQs: {e}")))?;
     let folds = opts.folds.max(2);
+    let (small, drawn_from) = draw_small_faqs(sets, &opts.small)?;
+    if !small.is_empty() {
+        let queries: usize = small.iter().map(|s| s.queries.len()).sum();
+        progress(&format!("drew {} small FAQs ({queries} relabelled queries) for the answer model", small.len()));
+    }
+    // The corpora the ranking is searched on, then every set the confidence
+    // models and thresholds are fitted on.
+    let everything: Vec<&TuneSet> = sets.iter().chain(&small).collect();
     // Out-of-fold outcomes: per set, per query, top hits with probabilities.
-    let mut oof: Vec<Vec<Outcome>> = sets.iter().map(|s| vec![Outcome::default(); s.queries.len()]).collect();
+    let mut oof: Vec<Vec<Outcome>> = everything.iter().map(|s| vec![Outcome::default(); s.queries.len()]).collect();
     for k in 0..folds {
         let train = move |q: &TuneQuery| q.fold != k;
         let params = search::ascend(sets, opts.start, opts.rounds, &train);
-        let impacts: Vec<ImpactIndex> = sets.iter().map(|s| s.raw.impacts(&params)).collect();
-        let calibration = fit_calibration(sets, &impacts, &params, &train, opts.l2);
-        for (si, s) in sets.iter().enumerate() {
+        let impacts: Vec<ImpactIndex> = everything.iter().map(|s| s.raw.impacts(&params)).collect();
+        let calibration = fit_calibration(&everything, sets.len(), &impacts, &params, &train, opts.l2);
+        for (si, s) in everything.iter().enumerate() {
             for (qi, q) in s.queries.iter().enumerate().filter(|(_, q)| q.fold == k) {
                 oof[si][qi] = Outcome::new(s.rank(&impacts[si], &params, q, crate::retrieve::RERANK_POOL), &calibration);
             }
         }
         progress(&format!("fold {}/{folds}: tuned and scored held-out queries", k + 1));
     }
-    let (thresholds, tops) = choose_thresholds(sets, &oof, opts.target_precision);
+    let (thresholds, tops) = choose_thresholds(&everything, sets.len(), &oof, opts.target_precision);
 
     let all = |_: &TuneQuery| true;
     let params = search::ascend(sets, opts.start, opts.rounds, &all);
-    let impacts: Vec<ImpactIndex> = sets.iter().map(|s| s.raw.impacts(&params)).collect();
-    let calibration = fit_calibration(sets, &impacts, &params, &all, opts.l2);
+    let impacts: Vec<ImpactIndex> = everything.iter().map(|s| s.raw.impacts(&params)).collect();
+    let calibration = fit_calibration(&everything, sets.len(), &impacts, &params, &all, opts.l2);
     progress("final fit on all queries");
-    let fitted: Vec<Vec<Outcome>> = sets
+    let fitted: Vec<Vec<Outcome>> = everything
         .iter()
         .zip(&impacts)
         .map(|(s, imp)| s.queries.iter().map(|q| Outcome::new(s.rank(imp, &params, q, crate::retrieve::RERANK_POOL), &calibration)).collect())
@@ -263,14 +284,39 @@ pub fn tune(sets: &[TuneSet], opts: &TuneOptions, mut progress: impl FnMut(&str)
 
     let mut report_sets = Vec::new();
     let mut figures = std::collections::BTreeMap::new();
-    for (si, s) in sets.iter().enumerate() {
-        let cv = set_figures(s, &oof[si], thresholds.answer);
-        let fit = set_figures(s, &fitted[si], thresholds.answer);
-        figures.insert(format!("{}.cv_ndcg_at_10", s.name), round(cv.ndcg_at_10));
-        figures.insert(format!("{}.cv_answer_precision", s.name), round(cv.answer_precision));
-        figures.insert(format!("{}.cv_coverage", s.name), round(cv.coverage));
-        report_sets.push((s.name.clone(), s.queries.len(), cv, fit));
+    // Each corpus, then the small FAQs drawn from it taken together.
+    for (ci, corpus) in sets.iter().enumerate() {
+        let drawn: Vec<usize> = (0..small.len()).filter(|&i| drawn_from[i] == ci).map(|i| sets.len() + i).collect();
+        for (name, members) in [(corpus.name.clone(), vec![ci]), (format!("{} small FAQs", corpus.name), drawn)] {
+            if members.is_empty() {
+                continue;
+            }
+            let pairs = |outcomes: &[Vec<Outcome>]| -> Vec<(&TuneQuery, Outcome)> {
+                members
+                    .iter()
+                    .flat_map(|&si| everything[si].queries.iter().zip(outcomes[si].iter().cloned()))
+                    .collect()
+            };
+            let cv = set_figures(&pairs(&oof), thresholds.answer);
+            let fit = set_figures(&pairs(&fitted), thresholds.answer);
+            figures.insert(format!("{name}.cv_ndcg_at_10"), round(cv.ndcg_at_10));
+            figures.insert(format!("{name}.cv_answer_precision"), round(cv.answer_precision));
+            figures.insert(format!("{name}.cv_coverage"), round(cv.coverage));
+            let n = members.iter().map(|&si| everything[si].queries.len()).sum();
+            report_sets.push((name, n, cv, fit));
+        }
     }
+    let small_note = if small.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; confidence also on {} small FAQs ({:?} entries, {} draws, {} unanswerable per answerable query)",
+            small.len(),
+            opts.small.sizes,
+            opts.small.draws,
+            opts.small.unanswerable_per_answerable
+        )
+    };
     let config = Config {
         doc: Some(
             "Written by `madoguchi tune`: ranking parameters, confidence model and thresholds fitted to labelled \
@@ -282,7 +328,7 @@ pub fn tune(sets: &[TuneSet], opts: &TuneOptions, mut progress: impl FnMut(&str)
         thresholds,
         provenance: Provenance {
             made_by: format!(
-                "madoguchi tune over {} ({} folds, target precision {})",
+                "madoguchi tune over {} ({} folds, target precision {}{small_note})",
                 sets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "),
                 folds,
                 opts.target_precision
@@ -291,6 +337,23 @@ pub fn tune(sets: &[TuneSet], opts: &TuneOptions, mut progress: impl FnMut(&str)
         },
     };
     Ok(TuneReport { sets: report_sets, cv_table: crate::eval::precision_coverage_table(&tops), config })
+}
+
+/// The small FAQs of every corpus (for each draw, one of each size), and
+/// the corpus each was drawn from.
+fn draw_small_faqs(sets: &[TuneSet], small: &SmallFaqs) -> Result<(Vec<TuneSet>, Vec<usize>)> {
+    let (mut out, mut from) = (Vec::new(), Vec::new());
+    for (ci, set) in sets.iter().enumerate() {
+        for draw in 0..small.draws {
+            for &size in &small.sizes {
+                if let Some(s) = set.small_faq(size, draw as u64 * 1_000 + size as u64, small)? {
+                    out.push(s);
+                    from.push(ci);
+                }
+            }
+        }
+    }
+    Ok((out, from))
 }
 
 fn round(x: f64) -> f64 {
@@ -324,8 +387,12 @@ const CHOICES: usize = 3;
 /// Fits both confidence models on the selected queries: the answer model on
 /// the top three hits (is this entry a right answer?), the choices model on
 /// the top hit's features (is any relevant entry among the top three?).
+/// The sets from `whole` on are small FAQs: they enter the answer model
+/// only, which they are for (a wrong direct answer is the worst outcome; a
+/// list or a "nothing fits" on a small FAQ is decided as on any other).
 fn fit_calibration(
-    sets: &[TuneSet],
+    sets: &[&TuneSet],
+    whole: usize,
     impacts: &[ImpactIndex],
     params: &RankingParams,
     select: Select<'_>,
@@ -333,10 +400,10 @@ fn fit_calibration(
 ) -> Calibration {
     let mut answer_rows = Vec::new();
     let mut choices_rows = Vec::new();
-    for (s, imp) in sets.iter().zip(impacts) {
+    for (si, (s, imp)) in sets.iter().zip(impacts).enumerate() {
         for q in s.queries.iter().filter(|q| select(q)) {
             let ranked = s.rank(imp, params, q, CHOICES);
-            if let Some(top) = ranked.first() {
+            if let Some(top) = ranked.first().filter(|_| si < whole) {
                 let near = ranked.iter().any(|h| q.grades.contains_key(&h.doc));
                 choices_rows.push((top.features.inputs().to_vec(), near));
             }
@@ -352,12 +419,13 @@ fn fit_calibration(
     Calibration { answer: fit(&answer_rows), choices: fit(&choices_rows) }
 }
 
-/// Answer threshold for the target precision over all corpora's
-/// out-of-fold top hits; then the choices and clarify thresholds that
-/// maximize the utility of what the remaining queries are offered: +1 for
-/// choices that include a relevant entry, −1 for choices that are all
-/// unrelated, 0 for an honest "nothing fits".
-fn choose_thresholds(sets: &[TuneSet], oof: &[Vec<Outcome>], target: f64) -> (Thresholds, Vec<TopHit>) {
+/// Answer threshold for the target precision over all sets' out-of-fold
+/// top hits; then the choices and clarify thresholds that maximize the
+/// utility of what the remaining queries of the whole corpora (the sets
+/// before `whole`) are offered: +1 for choices that include a relevant
+/// entry, −1 for choices that are all unrelated, 0 for an honest "nothing
+/// fits".
+fn choose_thresholds(sets: &[&TuneSet], whole: usize, oof: &[Vec<Outcome>], target: f64) -> (Thresholds, Vec<TopHit>) {
     let mut tops = Vec::new();
     for (s, outcomes) in sets.iter().zip(oof) {
         for (q, o) in s.queries.iter().zip(outcomes) {
@@ -377,7 +445,7 @@ fn choose_thresholds(sets: &[TuneSet], oof: &[Vec<Outcome>], target: f64) -> (Th
                 continue;
             }
             let mut utility = 0i64;
-            for (s, outcomes) in sets.iter().zip(oof) {
+            for (s, outcomes) in sets.iter().zip(oof).take(whole) {
                 for (q, o) in s.queries.iter().zip(outcomes) {
                     if o.hits.first().is_some_and(|h| h.1 >= answer) || o.choices < choices {
                         continue;
@@ -396,10 +464,10 @@ fn choose_thresholds(sets: &[TuneSet], oof: &[Vec<Outcome>], target: f64) -> (Th
     (Thresholds { answer, choices: best.1, clarify: best.2 }, tops)
 }
 
-fn set_figures(set: &TuneSet, outcomes: &[Outcome], answer_threshold: f32) -> SetFigures {
+fn set_figures(outcomes: &[(&TuneQuery, Outcome)], answer_threshold: f32) -> SetFigures {
     let mut f = SetFigures::default();
     let (mut answerable, mut answers, mut right) = (0usize, 0usize, 0usize);
-    for (q, o) in set.queries.iter().zip(outcomes) {
+    for (q, o) in outcomes {
         let hits = &o.hits;
         let ranked: Vec<Scored> = hits.iter().map(|h| h.0).collect();
         if !q.grades.is_empty() {
@@ -416,6 +484,6 @@ fn set_figures(set: &TuneSet, outcomes: &[Outcome], answer_threshold: f32) -> Se
     f.ndcg_at_10 /= n;
     f.success_at_1 /= n;
     f.answer_precision = if answers == 0 { 1.0 } else { right as f64 / answers as f64 };
-    f.coverage = answers as f64 / set.queries.len().max(1) as f64;
+    f.coverage = answers as f64 / outcomes.len().max(1) as f64;
     f
 }
