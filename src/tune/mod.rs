@@ -419,24 +419,34 @@ fn fit_calibration(
     Calibration { answer: fit(&answer_rows), choices: fit(&choices_rows) }
 }
 
-/// Answer threshold for the target precision over all sets' out-of-fold
-/// top hits; then the choices and clarify thresholds that maximize the
+/// Answer threshold for the target precision on the out-of-fold top hits
+/// of the whole corpora and, apart, on those of the small FAQs (the higher
+/// of the two: pooled, the small FAQs' easier answers would let the whole
+/// corpora's fall below the target); then the choices and clarify thresholds that maximize the
 /// utility of what the remaining queries of the whole corpora (the sets
 /// before `whole`) are offered: +1 for choices that include a relevant
 /// entry, −1 for choices that are all unrelated, 0 for an honest "nothing
 /// fits".
 fn choose_thresholds(sets: &[&TuneSet], whole: usize, oof: &[Vec<Outcome>], target: f64) -> (Thresholds, Vec<TopHit>) {
     let mut tops = Vec::new();
-    for (s, outcomes) in sets.iter().zip(oof) {
-        for (q, o) in s.queries.iter().zip(outcomes) {
-            tops.push(TopHit {
-                confidence: o.hits.first().map(|h| h.1 as f64).unwrap_or(0.0),
-                right: o.hits.first().is_some_and(|h| q.grades.get(&h.0.doc) == Some(&2)),
-            });
+    let mut answer = 0.0f32;
+    for group in [0..whole, whole..sets.len()] {
+        let start = tops.len();
+        for (s, outcomes) in sets[group.clone()].iter().zip(&oof[group]) {
+            for (q, o) in s.queries.iter().zip(outcomes) {
+                tops.push(TopHit {
+                    confidence: o.hits.first().map(|h| h.1 as f64).unwrap_or(0.0),
+                    right: o.hits.first().is_some_and(|h| q.grades.get(&h.0.doc) == Some(&2)),
+                });
+            }
+        }
+        let group_tops = &tops[start..];
+        if !group_tops.is_empty() {
+            let min_answers = (group_tops.len() / 50).max(5);
+            let t = threshold_for_precision(group_tops, target, min_answers).unwrap_or(0.99).clamp(0.05, 0.99);
+            answer = answer.max(t as f32);
         }
     }
-    let min_answers = (tops.len() / 50).max(5);
-    let answer = threshold_for_precision(&tops, target, min_answers).unwrap_or(0.99).clamp(0.05, 0.99) as f32;
     let mut best = (i64::MIN, 0.5f32, 0.0f32);
     for choices_step in 1..20 {
         let choices = choices_step as f32 * 0.05;
