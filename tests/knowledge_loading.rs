@@ -117,6 +117,26 @@ fn bad_csv_rows_are_reported() {
     fs::write(&path, "\u{feff}id,question,answer\r\n1,\"q\r\nq\",a\r\n\r\n2,q,1,000円\r\n").unwrap();
     let err = load_file(&path).unwrap_err().to_string();
     assert!(err.contains(&format!("{file}:5: 4 fields where the header has 3 (a comma inside a field")), "{err}");
+    // A quote left open in the last column took every line after it into
+    // that answer without a word: now an error on the quote's line. A
+    // quote doubled inside a quoted field, and one inside an unquoted
+    // field (5"), are not open.
+    fs::write(&path, "id,question,answer\n1,q,a\n2,q,\"a\n3,q,a\n4,q,a\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains(&format!("{file}:3: a double quote opens a field here and is never closed")), "{err}");
+    fs::write(&path, "id,question,answer\n\n1,q,a\n\n\n2,q,\"x\n\ny\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains(&format!("{file}:6: a double quote")), "{err}");
+    fs::write(&path, "id,question,answer\n1,q,\"a \"\"b\"\" c\"\n2,q,5\" screen\n3,q,\"x\ny\"").unwrap();
+    let entries = load_file(&path).unwrap();
+    assert_eq!(entries.iter().map(|e| e.answer.as_str()).collect::<Vec<_>>(), ["a \"b\" c", "5\" screen", "x\ny"]);
+    // Trailing empty columns of a spreadsheet export are passed over while
+    // empty; a value in one is not dropped without a word.
+    fs::write(&path, "id,question,answer,,\n1,q,a,,\n2,q,b,,\n").unwrap();
+    assert_eq!(load_file(&path).unwrap().len(), 2);
+    fs::write(&path, "id,question,answer,,\n1,q,a,,\n2,q,b,,note\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains(&format!("{file}:3: a value in column 5 of the header, which has no name")), "{err}");
 }
 
 #[test]

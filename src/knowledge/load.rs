@@ -95,6 +95,35 @@ fn line_of_record(text: &str, at: &csv::Position) -> usize {
     at.line() as usize + bytes[from..start].iter().filter(|&&b| b == b'\n').count()
 }
 
+/// Where a double quote that opens a field is left open in `text[from..]`
+/// (the last record's bytes): the csv reader takes the end of the file as
+/// the quote's end, so every line after it becomes one field, and in the
+/// last column that loses the rest of the file without an error.
+fn open_quote(text: &str, from: usize, delimiter: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut open, mut field_start) = (None, true);
+    let mut i = from.min(bytes.len());
+    while i < bytes.len() {
+        let b = bytes[i];
+        if open.is_some() {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1; // "" inside quotes: one quote character
+                } else {
+                    open = None;
+                }
+            }
+        } else if b == b'"' && field_start {
+            open = Some(i);
+            field_start = false;
+        } else {
+            field_start = b == delimiter || b == b'\n' || b == b'\r';
+        }
+        i += 1;
+    }
+    open
+}
+
 /// Column names for a message: `"URL", "更新日"`.
 fn quoted(names: &[String]) -> String {
     names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
@@ -124,8 +153,12 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     };
     // A column nothing reads (a typo such as `catgory`, a CMS's own field),
     // or one named twice (only the first would be read), would be dropped
-    // without a word: an error, like an unknown JSON field.
-    let unknown: Vec<String> = names.iter().filter(|h| !CSV_COLUMNS.contains(&h.as_str())).cloned().collect();
+    // without a word: an error, like an unknown JSON field. Columns with no
+    // name (a spreadsheet's trailing commas) are passed over while their
+    // cells are empty; a value in one is an error on its line.
+    let unnamed: Vec<usize> = names.iter().enumerate().filter(|(_, h)| h.is_empty()).map(|(i, _)| i).collect();
+    let unknown: Vec<String> =
+        names.iter().filter(|h| !h.is_empty() && !CSV_COLUMNS.contains(&h.as_str())).cloned().collect();
     if !unknown.is_empty() {
         return Err(corpus_err(
             1,
@@ -136,8 +169,12 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
             ),
         ));
     }
-    let twice: Vec<String> =
-        names.iter().enumerate().filter(|(i, h)| names[..*i].contains(h)).map(|(_, h)| h.clone()).collect();
+    let twice: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !h.is_empty() && names[..*i].contains(h))
+        .map(|(_, h)| h.clone())
+        .collect();
     if !twice.is_empty() {
         return Err(corpus_err(1, format!("column {} named more than once (only one would be read)", quoted(&twice))));
     }
@@ -154,7 +191,14 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     let file = path.display().to_string();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut last_start = None;
     for record in reader.records() {
+        if let Some(p) = match &record {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
+        } {
+            last_start = Some(p.clone());
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -177,6 +221,13 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
         };
         let line = record.position().map(|p| line_of_record(text, p)).unwrap_or(0);
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).map(str::trim).unwrap_or("");
+        if let Some(&c) = unnamed.iter().find(|&&c| !get(Some(c)).is_empty()) {
+            errors.push(corpus_err(
+                line,
+                format!("a value in column {} of the header, which has no name: name the column or move the value", c + 1),
+            ));
+            continue;
+        }
         let text_opt = |c: Option<usize>| Some(get(c).to_string()).filter(|s| !s.is_empty());
         let mut e = FaqEntry::new(get(Some(id)), get(Some(q)), get(Some(a)));
         e.category = text_opt(cat);
@@ -207,6 +258,18 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
         }
         e.source = Source { file: file.clone(), line };
         entries.push(e);
+    }
+    // Only the last record can run to the end of the file.
+    if let Some(p) = last_start
+        && let Some(at) = open_quote(text, p.byte() as usize, delimiter)
+    {
+        let line = p.line() as usize + text.as_bytes()[p.byte() as usize..at].iter().filter(|&&b| b == b'\n').count();
+        errors.push(corpus_err(
+            line,
+            "a double quote opens a field here and is never closed: every line after it was read into that field \
+             (close the quote; inside a quoted field write a quote as \"\")"
+                .into(),
+        ));
     }
     Ok((entries, errors))
 }
