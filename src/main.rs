@@ -189,9 +189,9 @@ enum Command {
         /// Share of direct answers that must be right (on held-out folds) when choosing the answer threshold.
         #[arg(long, default_value_t = 0.9)]
         target_precision: f64,
-        /// Small FAQs (15 and 40 entries) drawn at random from each corpus, with its queries relabelled, for the
-        /// answer model and threshold: so that a small FAQ's one entry on a topic is not taken for a sure answer.
-        /// 0: none.
+        /// Draws of small FAQs per corpus (each draw one FAQ of 15 and one of 40 entries, chosen by a fixed hash; a
+        /// corpus no bigger gets none), with its queries relabelled, for the answer model and threshold: so that a
+        /// small FAQ's one entry on a topic is not taken for a sure answer. 0: none.
         #[arg(long, default_value_t = madoguchi::tune::SmallFaqs::default().draws)]
         small_faq_draws: usize,
         /// Write the configuration here (JSON, for --config).

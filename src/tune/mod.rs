@@ -9,9 +9,13 @@
 //!    corpora, so a small corpus counts as much as a big one), then a
 //!    logistic confidence model fitted on the other folds' top hits. The
 //!    held-out fold is ranked and scored with both: out-of-fold results.
+//!    Small FAQs drawn from each corpus ([`SmallFaqs`]) are scored the same
+//!    way and enter the answer model (not the ranking search or the choices
+//!    model).
 //! 3. The answer threshold is the lowest confidence at which the
-//!    out-of-fold answers reach the target precision; the choices and
-//!    clarify thresholds maximize the utility of what the other queries are
+//!    out-of-fold answers reach the target precision, on the whole corpora
+//!    and on the small FAQs alike; the choices and clarify thresholds
+//!    maximize the utility of what the whole corpora's other queries are
 //!    offered (useful choices +1, unrelated choices −1, "nothing fits" 0).
 //! 4. Parameters and model are fitted once more on all queries and written
 //!    with the thresholds as a [`Config`].
@@ -181,10 +185,12 @@ pub struct SetFigures {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TuneReport {
     /// Per corpus: name, queries, out-of-fold (cross-validated) figures, and
-    /// in-sample figures of the final fit.
+    /// in-sample figures of the final fit; after each corpus, a row for the
+    /// small FAQs drawn from it taken together (a query counts once per
+    /// small FAQ it is in).
     pub sets: Vec<(String, usize, SetFigures, SetFigures)>,
     /// Precision and coverage over thresholds, on the pooled out-of-fold
-    /// top hits of all corpora.
+    /// top hits of the whole corpora (not the small FAQs).
     pub cv_table: Vec<crate::eval::OperatingPoint>,
     /// The configuration to write.
     pub config: Config,
@@ -269,7 +275,10 @@ pub fn tune(sets: &[TuneSet], opts: &TuneOptions, mut progress: impl FnMut(&str)
         }
         progress(&format!("fold {}/{folds}: tuned and scored held-out queries", k + 1));
     }
-    let (thresholds, tops) = choose_thresholds(&everything, sets.len(), &oof, opts.target_precision);
+    let (thresholds, tops, note) = choose_thresholds(&everything, sets.len(), &oof, opts.target_precision);
+    if let Some(note) = note {
+        progress(&note);
+    }
 
     let all = |_: &TuneQuery| true;
     let params = search::ascend(sets, opts.start, opts.rounds, &all);
@@ -346,7 +355,8 @@ fn draw_small_faqs(sets: &[TuneSet], small: &SmallFaqs) -> Result<(Vec<TuneSet>,
     for (ci, set) in sets.iter().enumerate() {
         for draw in 0..small.draws {
             for &size in &small.sizes {
-                if let Some(s) = set.small_faq(size, draw as u64 * 1_000 + size as u64, small)? {
+                let seed = crate::fnv::hash(format!("{ci}/{draw}/{size}").as_bytes());
+                if let Some(s) = set.small_faq(size, seed, small)? {
                     out.push(s);
                     from.push(ci);
                 }
@@ -419,34 +429,51 @@ fn fit_calibration(
     Calibration { answer: fit(&answer_rows), choices: fit(&choices_rows) }
 }
 
-/// Answer threshold for the target precision on the out-of-fold top hits
-/// of the whole corpora and, apart, on those of the small FAQs (the higher
-/// of the two: pooled, the small FAQs' easier answers would let the whole
-/// corpora's fall below the target); then the choices and clarify thresholds that maximize the
+/// Answer threshold: the lowest confidence at which the out-of-fold top
+/// hits of the whole corpora reach the target precision and those of the
+/// small FAQs do too (pooled, the small FAQs' easier answers would let the
+/// whole corpora's fall below the target). If the small FAQs reach it at
+/// no threshold with enough answers, the whole corpora's alone, with a
+/// note. Then the choices and clarify thresholds that maximize the
 /// utility of what the remaining queries of the whole corpora (the sets
 /// before `whole`) are offered: +1 for choices that include a relevant
 /// entry, −1 for choices that are all unrelated, 0 for an honest "nothing
-/// fits".
-fn choose_thresholds(sets: &[&TuneSet], whole: usize, oof: &[Vec<Outcome>], target: f64) -> (Thresholds, Vec<TopHit>) {
-    let mut tops = Vec::new();
-    let mut answer = 0.0f32;
-    for group in [0..whole, whole..sets.len()] {
-        let start = tops.len();
-        for (s, outcomes) in sets[group.clone()].iter().zip(&oof[group]) {
-            for (q, o) in s.queries.iter().zip(outcomes) {
-                tops.push(TopHit {
+/// fits". Returns the whole corpora's top hits too, for the report.
+fn choose_thresholds(
+    sets: &[&TuneSet],
+    whole: usize,
+    oof: &[Vec<Outcome>],
+    target: f64,
+) -> (Thresholds, Vec<TopHit>, Option<String>) {
+    let tops_of = |range: std::ops::Range<usize>| -> Vec<TopHit> {
+        sets[range.clone()]
+            .iter()
+            .zip(&oof[range])
+            .flat_map(|(s, outcomes)| {
+                s.queries.iter().zip(outcomes).map(|(q, o)| TopHit {
                     confidence: o.hits.first().map(|h| h.1 as f64).unwrap_or(0.0),
                     right: o.hits.first().is_some_and(|h| q.grades.get(&h.0.doc) == Some(&2)),
-                });
-            }
-        }
-        let group_tops = &tops[start..];
-        if !group_tops.is_empty() {
-            let min_answers = (group_tops.len() / 50).max(5);
-            let t = threshold_for_precision(group_tops, target, min_answers).unwrap_or(0.99).clamp(0.05, 0.99);
-            answer = answer.max(t as f32);
-        }
-    }
+                })
+            })
+            .collect()
+    };
+    let (tops, small) = (tops_of(0..whole), tops_of(whole..sets.len()));
+    let min_answers = |tops: &[TopHit]| (tops.len() / 50).max(5);
+    let (joint, note) = match (
+        threshold_for_precision(&tops, target, min_answers(&tops)),
+        threshold_for_precision(&small, target, min_answers(&small)),
+    ) {
+        (Some(_), Some(_)) => (joint_threshold(&[&tops, &small], target, min_answers(&tops)), None),
+        (alone, None) if !small.is_empty() => (
+            alone,
+            Some(format!(
+                "note: the small FAQs reach precision {target} at no threshold; the answer threshold is the whole \
+                 corpora's alone"
+            )),
+        ),
+        (alone, _) => (alone, None),
+    };
+    let answer = joint.unwrap_or(0.99).clamp(0.05, 0.99) as f32;
     let mut best = (i64::MIN, 0.5f32, 0.0f32);
     for choices_step in 1..20 {
         let choices = choices_step as f32 * 0.05;
@@ -471,7 +498,26 @@ fn choose_thresholds(sets: &[&TuneSet], whole: usize, oof: &[Vec<Outcome>], targ
             }
         }
     }
-    (Thresholds { answer, choices: best.1, clarify: best.2 }, tops)
+    (Thresholds { answer, choices: best.1, clarify: best.2 }, tops, note)
+}
+
+/// The lowest confidence at which every group's top hits answered (those
+/// at or above it) reach `target` precision, the first group with at least
+/// `min_answers` answers (a later group with none answered is no
+/// objection).
+fn joint_threshold(groups: &[&[TopHit]], target: f64, min_answers: usize) -> Option<f64> {
+    let mut candidates: Vec<f64> = groups.iter().flat_map(|g| g.iter().map(|h| h.confidence)).collect();
+    candidates.sort_by(f64::total_cmp);
+    candidates.dedup();
+    candidates.into_iter().find(|&t| {
+        groups.iter().enumerate().all(|(i, g)| {
+            let (n, right) = g
+                .iter()
+                .filter(|h| h.confidence >= t)
+                .fold((0usize, 0usize), |(n, r), h| (n + 1, r + usize::from(h.right)));
+            if i == 0 { n >= min_answers && right as f64 >= target * n as f64 } else { right as f64 >= target * n as f64 }
+        })
+    })
 }
 
 fn set_figures(outcomes: &[(&TuneQuery, Outcome)], answer_threshold: f32) -> SetFigures {
@@ -496,4 +542,30 @@ fn set_figures(outcomes: &[(&TuneQuery, Outcome)], answer_threshold: f32) -> Set
     f.answer_precision = if answers == 0 { 1.0 } else { right as f64 / answers as f64 };
     f.coverage = answers as f64 / outcomes.len().max(1) as f64;
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(v: &[(f64, bool)]) -> Vec<TopHit> {
+        v.iter().map(|&(confidence, right)| TopHit { confidence, right }).collect()
+    }
+
+    #[test]
+    fn the_answer_threshold_holds_the_target_in_every_group() {
+        let whole = hits(&[(0.9, true), (0.8, true), (0.7, true), (0.6, false), (0.5, false)]);
+        let small = hits(&[(0.95, true), (0.9, true), (0.65, false), (0.62, false)]);
+        // The whole corpora alone: 3 of 4 right at 0.6.
+        assert_eq!(threshold_for_precision(&whole, 0.75, 2), Some(0.6));
+        assert_eq!(joint_threshold(&[&whole], 0.75, 2), Some(0.6));
+        // The small FAQs' two wrong answers at 0.62 and 0.65 lift it to
+        // 0.7, a confidence of the whole corpora's (the small FAQs' own
+        // lowest, 0.9, would give up an answer for nothing).
+        assert_eq!(joint_threshold(&[&whole, &small], 0.75, 2), Some(0.7));
+        // A small group with no answer at a threshold is no objection; the
+        // whole corpora need their minimum of answers.
+        assert_eq!(joint_threshold(&[&whole, &hits(&[(0.1, false)])], 0.75, 2), Some(0.6));
+        assert_eq!(joint_threshold(&[&whole, &small], 0.75, 6), None);
+    }
 }

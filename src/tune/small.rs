@@ -9,8 +9,12 @@
 //!
 //! So `tune` can also draw small FAQs from each corpus ([`SmallFaqs`]). The
 //! queries are the corpus's own, relabelled for the entries drawn: a query
-//! whose answering entries were all left out now expects "nothing fits"; one
-//! left with only a partly relevant entry is dropped. Small FAQs take part
+//! whose graded entries were all left out now expects "nothing fits"; one
+//! left with only a partly relevant entry is dropped. (Kept, as a whole
+//! corpus keeps such queries, they made up so much of a small FAQ's
+//! answerable questions that its precision reached the target only at
+//! 0.93, where about a twelfth of the whole corpora's questions still got a
+//! direct answer.) Small FAQs take part
 //! in the answer model and the answer threshold only: the ranking
 //! parameters, the choices model and the choices thresholds come from the
 //! whole corpora. Each query keeps its fold, so cross-validation never
@@ -36,15 +40,16 @@ pub struct SmallFaqs {
     pub sizes: Vec<usize>,
     /// Draws per corpus (each draw a different random choice of entries).
     pub draws: usize,
-    /// Queries the small FAQ cannot answer, kept per query it can (the
-    /// rest are left out by a stable hash): without a cap, a 15-entry FAQ
-    /// drawn from 300 would be nine parts unanswerable questions.
+    /// Queries with no graded entry in the small FAQ, kept per query with
+    /// one (the rest are left out by a stable hash): without a cap, a
+    /// 15-entry FAQ drawn from 300 would be nine parts unanswerable
+    /// questions.
     pub unanswerable_per_answerable: f64,
 }
 
 impl Default for SmallFaqs {
     fn default() -> Self {
-        SmallFaqs { sizes: vec![15, 40], draws: 4, unanswerable_per_answerable: 1.0 }
+        SmallFaqs { sizes: vec![15, 40], draws: 8, unanswerable_per_answerable: 1.0 }
     }
 }
 
@@ -100,7 +105,7 @@ impl TuneSet {
                 unanswerable.push((key(seed, &q.analysis.normalized), q));
             }
         }
-        if answerable.is_empty() {
+        if !answerable.iter().any(|q| q.grades.values().any(|&g| g >= 2)) {
             return Ok(None);
         }
         unanswerable.sort_by_key(|(k, _)| *k);
@@ -132,11 +137,13 @@ mod tests {
     use crate::knowledge::FaqEntry;
     use crate::tokenize::Analyzer;
 
-    /// A 6-entry corpus and queries of every kind, written to a temp file.
-    fn set() -> TuneSet {
-        let topics = ["住民票", "印鑑登録", "婚姻届", "粗大ごみ", "保育園", "図書館"];
+    const TOPICS: [&str; 6] = ["住民票", "印鑑登録", "婚姻届", "粗大ごみ", "保育園", "図書館"];
+
+    /// A 6-entry corpus and queries of every kind (each test its own file:
+    /// tests run in parallel).
+    fn set(name: &str) -> TuneSet {
         let kb = KnowledgeBase::new(
-            topics
+            TOPICS
                 .iter()
                 .enumerate()
                 .map(|(i, t)| FaqEntry::new(format!("e{i}"), format!("{t}について"), format!("{t}の案内です。")))
@@ -144,7 +151,7 @@ mod tests {
         )
         .unwrap();
         let retriever = Retriever::builder().analyzer(Analyzer::new().unwrap()).build(kb).unwrap();
-        let mut lines: Vec<String> = topics
+        let mut lines: Vec<String> = TOPICS
             .iter()
             .enumerate()
             .map(|(i, t)| format!(r#"{{"query": "{t}の手続き", "expect": "relevant", "relevant": {{"e{i}": 2}}}}"#))
@@ -152,57 +159,72 @@ mod tests {
         // Only partly answered by e0; and nothing answers the last.
         lines.push(r#"{"query": "住民票の郵送", "expect": "relevant", "relevant": {"e0": 1}}"#.into());
         lines.push(r#"{"query": "明日の天気", "expect": "fallback"}"#.into());
-        let path = std::env::temp_dir().join(format!("madoguchi-small-faq-{}.jsonl", std::process::id()));
+        let path = std::env::temp_dir().join(format!("madoguchi-small-faq-{name}-{}.jsonl", std::process::id()));
         std::fs::write(&path, lines.join("\n")).unwrap();
-        let set = TuneSet::new("six", retriever, &path, 5).unwrap();
+        let set = TuneSet::new(name, retriever, &path, 5).unwrap();
         std::fs::remove_file(&path).ok();
         set
     }
 
+    fn ids(set: &TuneSet) -> Vec<String> {
+        set.retriever.knowledge_base().entries().iter().map(|e| e.id.clone()).collect()
+    }
+
     #[test]
     fn relabels_queries_for_the_entries_drawn() {
-        let set = set();
-        let small = SmallFaqs { unanswerable_per_answerable: 10.0, ..SmallFaqs::default() };
-        let drawn = set.small_faq(3, 7, &small).unwrap().expect("answerable queries in any 3 of 6");
-        let kb = drawn.retriever.knowledge_base();
-        assert_eq!(kb.len(), 3);
-        for q in &drawn.queries {
-            let text = &q.analysis.normalized;
-            let original = set.queries.iter().find(|o| &o.analysis.normalized == text).unwrap();
-            assert_eq!(q.fold, original.fold, "{text}: a query keeps its fold");
-            // Every grade left names the same entry as before, by id.
-            for (new, g) in &q.grades {
-                let id = &kb.entries()[*new as usize].id;
-                let old = set.retriever.knowledge_base().position(id).unwrap() as u32;
-                assert_eq!(original.grades.get(&old), Some(g), "{text}");
+        let set = set("relabel");
+        let all = SmallFaqs { unanswerable_per_answerable: 10.0, ..SmallFaqs::default() };
+        let (mut partly_dropped, mut partly_unanswerable) = (false, false);
+        for seed in 0..40 {
+            let drawn = set.small_faq(3, seed, &all).unwrap().expect("a topic query answerable in any 3 of 6");
+            let kb = drawn.retriever.knowledge_base();
+            assert_eq!(kb.len(), 3);
+            // Every query is still there (the cap is far) but the partly
+            // answered one when its entry was drawn, with its fold; each
+            // grade left names the same entry as before, by id; a query has
+            // grades left iff one of its entries was drawn.
+            let e0_drawn = kb.position("e0").is_some();
+            assert_eq!(drawn.queries.len(), set.queries.len() - usize::from(e0_drawn));
+            for (q, original) in drawn.queries.iter().map(|q| {
+                (q, set.queries.iter().find(|o| o.analysis.normalized == q.analysis.normalized).unwrap())
+            }) {
+                let text = &q.analysis.normalized;
+                assert_eq!(q.fold, original.fold, "{text}: a query keeps its fold");
+                for (new, g) in &q.grades {
+                    let old = set.retriever.knowledge_base().position(&kb.entries()[*new as usize].id).unwrap();
+                    assert_eq!(original.grades.get(&(old as u32)), Some(g), "{text}");
+                }
+                let entry_drawn = original
+                    .grades
+                    .keys()
+                    .any(|d| kb.position(&set.retriever.knowledge_base().entries()[*d as usize].id).is_some());
+                assert_eq!(!q.grades.is_empty(), entry_drawn, "{text}");
+                assert!(!(text.contains("郵送") && e0_drawn), "a query only partly answered is dropped");
             }
-            // Answerable now if and only if an answering entry was drawn.
-            let drawn_answer = original.grades.iter().any(|(d, g)| {
-                *g >= 2 && kb.position(&set.retriever.knowledge_base().entries()[*d as usize].id).is_some()
-            });
-            assert_eq!(!q.grades.is_empty(), drawn_answer, "{text}");
+            partly_dropped |= e0_drawn;
+            partly_unanswerable |= !e0_drawn;
         }
-        // 3 topic queries answerable; the 3 others and 明日の天気 not, all
-        // kept under a cap of 10 per answerable query.
-        let answerable = drawn.queries.iter().filter(|q| !q.grades.is_empty()).count();
-        assert_eq!(answerable, 3);
-        let partly_left = kb.position("e0").is_some();
-        assert_eq!(drawn.queries.len(), 3 + 3 + 1 + usize::from(!partly_left), "partly answered: dropped, or unanswerable");
+        assert!(partly_dropped && partly_unanswerable, "the draws keep e0 and leave it out");
     }
 
     #[test]
     fn caps_unanswerable_queries_and_skips_draws_as_big_as_the_corpus() {
-        let set = set();
+        let set = set("cap");
+        let unanswerable = |d: &TuneSet| d.queries.iter().filter(|q| q.grades.is_empty()).count();
         let none = SmallFaqs { unanswerable_per_answerable: 0.0, ..SmallFaqs::default() };
-        let drawn = set.small_faq(2, 1, &none).unwrap().unwrap();
-        assert!(drawn.queries.iter().all(|q| !q.grades.is_empty()));
+        let one = SmallFaqs { unanswerable_per_answerable: 1.0, ..SmallFaqs::default() };
+        for seed in 0..20 {
+            assert_eq!(unanswerable(&set.small_faq(2, seed, &none).unwrap().unwrap()), 0);
+            // Two of six drawn: 2 topic queries answerable, 4 or 5 without a
+            // grade; one kept per answerable query.
+            let d = set.small_faq(2, seed, &one).unwrap().unwrap();
+            let graded = d.queries.len() - unanswerable(&d);
+            assert_eq!(unanswerable(&d), graded, "seed {seed}");
+        }
         assert!(set.small_faq(6, 1, &none).unwrap().is_none());
         // Draws differ by seed, and repeat for the same seed.
-        let ids = |seed| {
-            let d = set.small_faq(3, seed, &none).unwrap().unwrap();
-            d.retriever.knowledge_base().entries().iter().map(|e| e.id.clone()).collect::<Vec<_>>()
-        };
-        assert_eq!(ids(1), ids(1));
-        assert!((0..10).map(ids).collect::<std::collections::HashSet<_>>().len() > 1);
+        let draw = |seed| ids(&set.small_faq(3, seed, &none).unwrap().unwrap());
+        assert_eq!(draw(1), draw(1));
+        assert!((0..10).map(draw).collect::<std::collections::HashSet<_>>().len() > 1);
     }
 }
