@@ -26,8 +26,11 @@
 //! let mut session = Session::new("demo");
 //! let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T14:00:00+09:00").unwrap();
 //!
-//! // Half-width katakana and a synonym still find the entry.
-//! let reply = engine.respond_at(&mut session, "ｶｰﾄﾞのPINを変えたい", at);
+//! // Half-width katakana and a synonym (PIN, a keyword of the entry) still
+//! // find it. (「ｶｰﾄﾞのPINを変えたい」, whose 変える the entry does not
+//! // say, gets the entry as a choice instead: on a two-entry FAQ a lead
+//! // over the other entry is not enough for a direct answer.)
+//! let reply = engine.respond_at(&mut session, "ｶｰﾄﾞのPINを変更したい", at);
 //! assert_eq!(reply.kind, ReplyKind::Answer);
 //! assert_eq!(reply.answer.unwrap().id, "card-pin");
 //!
