@@ -579,22 +579,24 @@ fn check(args: &CorpusArgs) -> Result<()> {
                 }
             }
             let config = madoguchi::decide::EngineConfig::default();
-            // The bundled routes are the demo's desks: with an operator's own
-            // corpus their categories are expected to differ, and the advice
-            // is to write a routes file, not to change the corpus.
+            // The bundled routes are the demo's desks: with any corpus but
+            // the demo's (even one that reuses its category names) the
+            // advice is to write a routes file, not to change the corpus.
             let demo_routes = args.routes.is_none();
-            if demo_routes && let Some(cats) = &categories {
+            let demo_corpus = std::fs::canonicalize(&args.corpus).ok() == std::fs::canonicalize("faq-corpus").ok();
+            if demo_routes && !demo_corpus && let Some(cats) = &categories {
                 let foreign: Vec<&str> =
                     routes.phone.by_category.keys().filter(|c| !cats.contains(c)).map(String::as_str).collect();
-                if !foreign.is_empty() {
-                    println!(
-                        "warning: the bundled dictionaries/routes.json is the demo's (まどか's desks and 0120-000-… \
-                         numbers), and its phone.by_category names categories this corpus does not have ({}); every \
-                         hand-off would name the demo's desks: write a routes file for your own desks and hours and \
-                         pass it with --routes (README, Routes and hours)",
-                        foreign.join(", ")
-                    );
-                }
+                let why = if foreign.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and its phone.by_category names categories this corpus does not have ({})", foreign.join(", "))
+                };
+                println!(
+                    "warning: the bundled dictionaries/routes.json is the demo's (まどか's desks and 0120-000-… \
+                     numbers){why}; every hand-off would name the demo's desks: write a routes file for your own desks \
+                     and hours and pass it with --routes (README, Routes and hours)"
+                );
             }
             let held_to = if demo_routes { None } else { categories.as_deref() };
             match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, held_to) {
