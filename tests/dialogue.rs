@@ -194,7 +194,15 @@ fn a_follow_up_without_the_answered_entry_offers_nothing_unrelated() {
     let r = engine.respond_at(&mut s, "それの手数料は？", at(OPEN));
     assert!(r.flags.follow_up, "searched as a follow-up: {r:?}");
     assert!(!r.choices.iter().any(|c| c.id == "c02"), "引っ越しの手続き offered for a fee: {:?}", r.choices);
-    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+    // The fee is in the answer just given (手数料は1通300円です): it is
+    // shown again, said to be the one before, rather than "nothing fits".
+    assert_eq!(r.kind, ReplyKind::Answer, "{r:?}");
+    assert_eq!(r.answer.as_ref().map(|a| a.id.as_str()), Some("c01"), "{r:?}");
+    let lead = &madoguchi::decide::messages::Messages::bundled().previous_answer;
+    assert!(r.message.starts_with(lead.as_str()) && r.message.contains("1通300円"), "{}", r.message);
+    // What that answer does not say is not pointed back to.
+    let r = engine.respond_at(&mut s, "それの送料は？", at(OPEN));
+    assert!(r.answer.as_ref().is_none_or(|a| a.id != "c01") && !r.message.starts_with(lead.as_str()), "{r:?}");
 }
 
 #[test]

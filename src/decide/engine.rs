@@ -295,6 +295,17 @@ fn numbers_only(normalized: &str) -> bool {
 }
 
 /// Words that point back at the previous topic.
+/// The entry answered before, when its answer holds every content word of
+/// `analysis` (by base form). Analyzes that answer: only for a short
+/// follow-up the search could not answer.
+fn answered_before<'r>(session: &Session, retriever: &'r Retriever, analysis: &Analysis) -> Option<&'r FaqEntry> {
+    let last = retriever.entry(session.last_entry.as_deref()?)?;
+    let mut words = analysis.terms.iter().filter(|t| t.is_word()).peekable();
+    words.peek()?;
+    let said = retriever.analyzer().analyze(&last.answer);
+    words.all(|w| said.terms.iter().any(|t| t.key == w.key)).then_some(last)
+}
+
 fn points_back(normalized: &str) -> bool {
     ["それ", "その", "これ", "この", "そちら", "そっち", "そこ", "あれ"].iter().any(|w| normalized.contains(w))
 }
@@ -493,6 +504,24 @@ impl Engine {
                 result = follow;
                 flags.follow_up = true;
             }
+        }
+
+        // A follow-up the answer given before already covers (「それの手数料
+        // は？」 after an answer that gives the fee): searched, it finds no
+        // direct answer, and no list either unless it points back; every
+        // content word of it is in that answer. Show that answer again
+        // rather than say nothing fits.
+        if (pointing || fragment)
+            && !(self.config.complaint_handoff && voc == VocClass::Complaint)
+            && result.top().is_none_or(|h| h.confidence < self.config.answer_confidence)
+            && (pointing || result.choices_confidence < self.config.choices_confidence)
+            && let Some(entry) = answered_before(session, &retriever, &analysis)
+        {
+            flags.follow_up = true;
+            let mut r = self.answer(session, &retriever, entry, self.config.answer_confidence, &[], flags, voc);
+            r.message = format!("{}\n{}", self.rules.messages().previous_answer, r.message);
+            let r = notice(self, r);
+            return self.finish(session, r, at);
         }
 
         let reply = notice(self, self.decide_on_retrieval(session, &retriever, &result, &masked.text, flags, voc, at));

@@ -55,6 +55,9 @@ pub struct Messages {
     pub handoff_complaint: String,
     /// Put before a hand-off repeated for the same need.
     pub handoff_repeat: String,
+    /// Put before the answer given just before, shown again for a
+    /// follow-up it already covers (「それの手数料は？」).
+    pub previous_answer: String,
     /// The route of a hand-off: `{route}` (name and contact).
     pub route: String,
     /// The route is open now.
