@@ -86,7 +86,7 @@ impl CorpusArgs {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
-    /// Chat interactively with the FAQ (type a question, empty line or Ctrl-D to quit).
+    /// Chat interactively with the FAQ (type a question, empty line or Ctrl-D to quit; piped in, blank lines are passed over).
     Chat {
         #[command(flatten)]
         corpus: CorpusArgs,
@@ -348,9 +348,17 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
             eprintln!("note: input that is not UTF-8 (a Shift_JIS terminal?) is read with those bytes replaced");
             said_not_utf8 = true;
         }
-        if line.trim().is_empty() {
+        // The end: Ctrl-D (or the end of piped input), or an empty line
+        // typed at a terminal. Piped in, a blank line is no end (the lines
+        // after it would be lost), and a line of spaces alone (a full-width
+        // 「　」 typed by mistake) is no end anywhere: both are passed over.
+        let typed = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        if bytes.is_empty() || (typed && line.trim_end_matches(['\n', '\r']).is_empty()) {
             say("ご利用ありがとうございました。", true);
             return Ok(());
+        }
+        if line.trim().is_empty() {
+            continue;
         }
         let at = chrono::Utc::now().with_timezone(&engine.calendar().offset());
         let reply = engine.respond_at(&mut session, line.trim_end_matches(['\n', '\r']), at);

@@ -71,6 +71,16 @@ fn a_line_that_is_not_utf8_is_one_unreadable_turn_not_the_end() {
 }
 
 #[test]
+fn piped_blank_lines_lose_no_line_after_them() {
+    // A blank line, and a line of a full-width space alone, used to end the
+    // chat: every line piped in after them was dropped without a word.
+    let (status, stdout, stderr) = chat(&["--json"], "支払日は？\n\n\u{3000}\n \r\n送料はいくらですか\n".as_bytes());
+    assert!(status.success(), "{stderr}");
+    assert_eq!(kinds(&stdout).len(), 2, "both questions answered, the blank lines passed over: {stdout}");
+    assert!(stderr.contains("ご利用ありがとうございました"), "the end of the input ends the chat: {stderr}");
+}
+
+#[test]
 fn a_rules_file_that_only_rewords_keeps_every_rule() {
     let dir = temp("words");
     let file = dir.join("words.json");
