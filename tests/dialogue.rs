@@ -345,10 +345,32 @@ fn requested_handoff_outside_hours_names_the_alternative() {
     let alt = route.fallback.expect("an alternative while closed");
     assert!(alt.open_now, "{alt:?}");
     assert!(r.message.contains("受付時間外") && r.message.contains(&alt.route_name), "{}", r.message);
-    // the same request in hours: a person is there now
+    // the same request in hours: a person is there now, until closing
     let mut s = Session::new("day");
     let r = say(&mut s, "オペレーターと話したい");
+    assert!(r.message.contains("ただいま受付中です（11月24日(火) 17:30まで）"), "{}", r.message);
     assert!(r.handoff.unwrap().route.unwrap().open_now);
+}
+
+#[test]
+fn hand_off_messages_give_times_in_words_not_timestamps() {
+    // The next opening reached the customer as 2026-11-25T09:30:00+09:00
+    // when a closed desk had no other to offer.
+    let mut spoken = 0;
+    for day in ["2026-11-24", "2026-11-28", "2026-11-29", "2026-12-31"] {
+        for hour in 0..24 {
+            let t = format!("{day}T{hour:02}:10:00+09:00");
+            for msg in ["オペレーターと話したい", "クレームです。責任者を出してください", "カードを盗まれました"] {
+                let mut s = Session::new("times");
+                let r = engine().respond_at(&mut s, msg, at(&t));
+                assert!(!r.message.contains("+09:00") && !r.message.contains(":00:00"), "{t} {msg}: {}", r.message);
+                spoken += usize::from(r.message.contains("次の受付開始: 1"));
+            }
+        }
+    }
+    // Closed desks without another to offer were met, and their next
+    // opening given in words.
+    assert!(spoken > 0);
 }
 
 #[test]

@@ -984,7 +984,7 @@ fn notice_message(m: &Messages, kind: UrgentKind, a: &super::hours::Availability
     let mut msg = Messages::fill(&m.notice_closed, &[("case", case), ("name", &a.route_name)]);
     match (&a.fallback, &a.next_open) {
         (Some(f), _) => msg.push_str(&Messages::fill(&m.notice_instead, &[("route", &route_named(m, f))])),
-        (None, Some(next)) => msg.push_str(&Messages::fill(&m.next_open, &[("time", next)])),
+        (None, Some(next)) => msg.push_str(&Messages::fill(&m.next_open, &[("time", &m.spoken_time(next))])),
         (None, None) => {}
     }
     if let Some(w) = &a.when_closed {
@@ -1010,11 +1010,16 @@ fn handoff_message(m: &Messages, reason: HandoffReason, route: Option<&super::ho
     let Some(a) = route else { return lead.to_string() };
     let mut msg = format!("{lead}\n{}", Messages::fill(&m.route, &[("route", &route_named(m, a))]));
     if a.open_now {
-        msg.push_str(&format!("\n{}", m.route_open));
+        match &a.closes_at {
+            Some(until) => {
+                msg.push_str(&format!("\n{}", Messages::fill(&m.route_open_until, &[("time", &m.spoken_time(until))])))
+            }
+            None => msg.push_str(&format!("\n{}", m.route_open)),
+        }
     } else {
         msg.push_str(&format!("\n{}", m.route_closed));
         if let Some(next) = &a.next_open {
-            msg.push_str(&Messages::fill(&m.next_open, &[("time", next)]));
+            msg.push_str(&Messages::fill(&m.next_open, &[("time", &m.spoken_time(next))]));
         }
         if let Some(w) = &a.when_closed {
             msg.push_str(&format!("\n{w}"));

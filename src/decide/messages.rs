@@ -60,14 +60,22 @@ pub struct Messages {
     pub previous_answer: String,
     /// The route of a hand-off: `{route}` (name and contact).
     pub route: String,
-    /// The route is open now.
+    /// The route is open now (and stays open, as a 24-hour desk).
     pub route_open: String,
+    /// The route is open now, until `{time}`.
+    pub route_open_until: String,
     /// The route is closed now.
     pub route_closed: String,
     /// When it opens next: `{time}`.
     pub next_open: String,
     /// The route to use while the first is closed: `{route}`.
     pub route_instead: String,
+    /// A moment as the customer reads it (`{time}` of `next_open` and
+    /// `route_open_until`): `{month}`, `{day}`, `{weekday}` (from
+    /// `weekdays`), `{hour}`, `{minute}` (two digits).
+    pub time: String,
+    /// The seven weekday names from Monday, one character each.
+    pub weekdays: String,
     /// How a route is named in a line: `{name}` and `{contact}`.
     pub route_name: String,
     /// The same when the name already ends in a bracket (「デスク（24時間）」).
@@ -154,6 +162,8 @@ const PLACEHOLDERS: &[(&str, &[&str], &[&str])] = &[
     ("clarify", &["choices"], &[]),
     ("route", &["route"], &[]),
     ("next_open", &["time"], &[]),
+    ("route_open_until", &["time"], &[]),
+    ("time", &["day", "hour", "minute"], &["month", "weekday"]),
     ("route_instead", &["route"], &[]),
     ("route_name", &["name", "contact"], &[]),
     ("route_name_bracketed", &["name", "contact"], &[]),
@@ -301,7 +311,36 @@ impl Messages {
                 }
             }
         }
+        if self.weekdays.chars().count() != 7 {
+            errors.push(format!("messages.weekdays: seven names from Monday, one character each, not {:?}", self.weekdays));
+        }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+
+    /// An RFC 3339 moment (as [`crate::decide::Availability`] gives it) in
+    /// the words of `time`, in the moment's own offset; a text that is no
+    /// such moment is returned as it is.
+    ///
+    /// ```
+    /// use madoguchi::decide::messages::Messages;
+    /// let m = Messages::bundled();
+    /// assert_eq!(m.spoken_time("2026-11-25T09:30:00+09:00"), "11月25日(水) 9:30");
+    /// ```
+    pub fn spoken_time(&self, rfc3339: &str) -> String {
+        use chrono::{Datelike, Timelike};
+        let Ok(t) = chrono::DateTime::parse_from_rfc3339(rfc3339) else { return rfc3339.to_string() };
+        let weekday: String =
+            self.weekdays.chars().nth(t.weekday().num_days_from_monday() as usize).map(String::from).unwrap_or_default();
+        Messages::fill(
+            &self.time,
+            &[
+                ("month", &t.month().to_string()),
+                ("day", &t.day().to_string()),
+                ("weekday", &weekday),
+                ("hour", &t.hour().to_string()),
+                ("minute", &format!("{:02}", t.minute())),
+            ],
+        )
     }
 }
 
