@@ -127,6 +127,13 @@ fn bad_csv_rows_are_reported() {
     fs::write(&path, "id,question,answer\n\n1,q,a\n\n\n2,q,\"x\n\ny\n").unwrap();
     let err = load_file(&path).unwrap_err().to_string();
     assert!(err.contains(&format!("{file}:6: a double quote")), "{err}");
+    // A stray quote closed by a later one took the records between into
+    // one answer, without an error.
+    fs::write(&path, "id,question,answer\n1,q1,\"こんにちは\n2,q2,a2\n3,q3,\"さようなら\n4,q4,a4\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains(&format!("{file}:4: a double quote ends a quoted field here, but the field goes on")), "{err}");
+    fs::write(&path, "id,question,answer\n1,q1,\"開始\n2,q2,a2\n3,q3,5\" screen\n").unwrap();
+    assert!(load_file(&path).unwrap_err().to_string().contains(":4: a double quote ends"));
     fs::write(&path, "id,question,answer\n1,q,\"a \"\"b\"\" c\"\n2,q,5\" screen\n3,q,\"x\ny\"").unwrap();
     let entries = load_file(&path).unwrap();
     assert_eq!(entries.iter().map(|e| e.answer.as_str()).collect::<Vec<_>>(), ["a \"b\" c", "5\" screen", "x\ny"]);

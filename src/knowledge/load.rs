@@ -95,22 +95,34 @@ fn line_of_record(text: &str, at: &csv::Position) -> usize {
     at.line() as usize + bytes[from..start].iter().filter(|&&b| b == b'\n').count()
 }
 
-/// Where a double quote that opens a field is left open in `text[from..]`
-/// (the last record's bytes): the csv reader takes the end of the file as
-/// the quote's end, so every line after it becomes one field, and in the
-/// last column that loses the rest of the file without an error.
-fn open_quote(text: &str, from: usize, delimiter: u8) -> Option<usize> {
+/// A double quote that misleads the csv reader, which reports neither:
+/// one that opens a field and is never closed (the reader takes the end of
+/// the file as its end: every line after it becomes one field, and in the
+/// last column the rest of the file is lost), and one that closes a quoted
+/// field with more text after it (the reader reads on: a stray quote
+/// earlier, closed by this one, made every record between them one field).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum QuoteProblem {
+    /// Byte offset of a quote left open.
+    Open(usize),
+    /// Byte offset of a closing quote followed by more of the field.
+    TextAfter(usize),
+}
+
+/// The first [`QuoteProblem`] in `text`, read as the csv reader reads it.
+fn quote_problem(text: &str, delimiter: u8) -> Option<QuoteProblem> {
     let bytes = text.as_bytes();
     let (mut open, mut field_start) = (None, true);
-    let mut i = from.min(bytes.len());
+    let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if open.is_some() {
             if b == b'"' {
-                if bytes.get(i + 1) == Some(&b'"') {
-                    i += 1; // "" inside quotes: one quote character
-                } else {
-                    open = None;
+                match bytes.get(i + 1) {
+                    Some(b'"') => i += 1, // "" inside quotes: one quote character
+                    None | Some(b'\n' | b'\r') => open = None,
+                    Some(&next) if next == delimiter => open = None,
+                    Some(_) => return Some(QuoteProblem::TextAfter(i)),
                 }
             }
         } else if b == b'"' && field_start {
@@ -121,7 +133,7 @@ fn open_quote(text: &str, from: usize, delimiter: u8) -> Option<usize> {
         }
         i += 1;
     }
-    open
+    open.map(QuoteProblem::Open)
 }
 
 /// Column names for a message: `"URL", "更新日"`.
@@ -191,14 +203,7 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     let file = path.display().to_string();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    let mut last_start = None;
     for record in reader.records() {
-        if let Some(p) = match &record {
-            Ok(r) => r.position(),
-            Err(e) => e.position(),
-        } {
-            last_start = Some(p.clone());
-        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -259,17 +264,21 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
         e.source = Source { file: file.clone(), line };
         entries.push(e);
     }
-    // Only the last record can run to the end of the file.
-    if let Some(p) = last_start
-        && let Some(at) = open_quote(text, p.byte() as usize, delimiter)
-    {
-        let line = p.line() as usize + text.as_bytes()[p.byte() as usize..at].iter().filter(|&&b| b == b'\n').count();
-        errors.push(corpus_err(
-            line,
-            "a double quote opens a field here and is never closed: every line after it was read into that field \
-             (close the quote; inside a quoted field write a quote as \"\")"
-                .into(),
-        ));
+    if let Some(problem) = quote_problem(text, delimiter) {
+        let (QuoteProblem::Open(at) | QuoteProblem::TextAfter(at)) = problem;
+        let line = 1 + text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        let message = match problem {
+            QuoteProblem::Open(_) => {
+                "a double quote opens a field here and is never closed: every line after it was read into that field \
+                 (close the quote; inside a quoted field write a quote as \"\")"
+            }
+            QuoteProblem::TextAfter(_) => {
+                "a double quote ends a quoted field here, but the field goes on: a quote inside a quoted field is \
+                 written as \"\", and a quote left open on a line before ends here, taking every line between into \
+                 one field"
+            }
+        };
+        errors.push(corpus_err(line, message.into()));
     }
     Ok((entries, errors))
 }
