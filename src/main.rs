@@ -329,7 +329,11 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
     };
     // The greeting of the rules file's messages (the operator's words, not
     // the bundled brand's).
-    say(&format!("{}（空行または Ctrl-D で終了）", engine.rules().messages().greeting), true);
+    // Typed at a terminal, an empty line ends the chat; piped in, only the
+    // end of the input does (blank lines are passed over).
+    let typed = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let how_to_end = if typed { "（空行または Ctrl-D で終了）" } else { "" };
+    say(&format!("{}{how_to_end}", engine.rules().messages().greeting), true);
     let stdin = std::io::stdin();
     let mut bytes = Vec::new();
     let mut said_not_utf8 = false;
@@ -352,7 +356,6 @@ fn chat(args: &CorpusArgs, json: bool, events: Option<&std::path::Path>) -> Resu
         // typed at a terminal. Piped in, a blank line is no end (the lines
         // after it would be lost), and a line of spaces alone (a full-width
         // 「　」 typed by mistake) is no end anywhere: both are passed over.
-        let typed = std::io::IsTerminal::is_terminal(&std::io::stdin());
         if bytes.is_empty() || (typed && line.trim_end_matches(['\n', '\r']).is_empty()) {
             say("ご利用ありがとうございました。", true);
             return Ok(());

@@ -203,6 +203,15 @@ fn a_follow_up_without_the_answered_entry_offers_nothing_unrelated() {
     // What that answer does not say is not pointed back to.
     let r = engine.respond_at(&mut s, "それの送料は？", at(OPEN));
     assert!(r.answer.as_ref().is_none_or(|a| a.id != "c01") && !r.message.starts_with(lead.as_str()), "{r:?}");
+    // Nor is an answer the bot gave before some other reply, or one the
+    // customer has just said did not help.
+    for between in ["犬の散歩の仕方を教えて", "いいえ"] {
+        let mut s = Session::new("older");
+        engine.respond_at(&mut s, "住民票がほしい", at(OPEN));
+        engine.respond_at(&mut s, between, at(OPEN));
+        let r = engine.respond_at(&mut s, "それの手数料は？", at(OPEN));
+        assert!(!r.message.starts_with(lead.as_str()), "after {between}: {r:?}");
+    }
 }
 
 #[test]

@@ -294,18 +294,25 @@ fn numbers_only(normalized: &str) -> bool {
     normalized.chars().any(|c| c.is_ascii_digit()) && !normalized.chars().any(char::is_alphabetic)
 }
 
-/// Words that point back at the previous topic.
-/// The entry answered before, when its answer holds every content word of
-/// `analysis` (by base form). Analyzes that answer: only for a short
-/// follow-up the search could not answer.
+/// The entry the bot's last reply answered with, when its answer holds
+/// every content word of `analysis` (by base form). Not after any other
+/// reply (a list, a fallback, the reply to いいえ): an answer several turns
+/// back is no "answer given just before". Analyzes that answer: only for a
+/// short follow-up the search could not answer.
 fn answered_before<'r>(session: &Session, retriever: &'r Retriever, analysis: &Analysis) -> Option<&'r FaqEntry> {
-    let last = retriever.entry(session.last_entry.as_deref()?)?;
+    let id = session.last_entry.as_deref()?;
+    let last_reply = session.transcript.iter().rev().find(|l| l.speaker == Speaker::Bot)?;
+    if last_reply.kind.as_deref() != Some(ReplyKind::Answer.as_str()) || last_reply.entry_id.as_deref() != Some(id) {
+        return None;
+    }
+    let last = retriever.entry(id)?;
     let mut words = analysis.terms.iter().filter(|t| t.is_word()).peekable();
     words.peek()?;
     let said = retriever.analyzer().analyze(&last.answer);
     words.all(|w| said.terms.iter().any(|t| t.key == w.key)).then_some(last)
 }
 
+/// Words that point back at the previous topic.
 fn points_back(normalized: &str) -> bool {
     ["それ", "その", "これ", "この", "そちら", "そっち", "そこ", "あれ"].iter().any(|w| normalized.contains(w))
 }
@@ -759,7 +766,7 @@ impl Engine {
         session.consecutive_failures = 0;
         let availability = self.calendar.availability(&route_id, at);
         let mut r = self.base(session, ReplyKind::Handoff, flags, voc);
-        r.message = handoff_message(self.rules.messages(), reason, availability.as_ref());
+        r.message = handoff_message(self.rules.messages(), reason, availability.as_ref(), at);
         if repeat {
             r.message = format!("{}\n{}", self.rules.messages().handoff_repeat, r.message);
         }
@@ -1000,7 +1007,12 @@ fn route_named(m: &Messages, a: &super::hours::Availability) -> String {
     Messages::fill(template, &[("name", &a.route_name), ("contact", &a.contact)])
 }
 
-fn handoff_message(m: &Messages, reason: HandoffReason, route: Option<&super::hours::Availability>) -> String {
+fn handoff_message(
+    m: &Messages,
+    reason: HandoffReason,
+    route: Option<&super::hours::Availability>,
+    at: DateTime<FixedOffset>,
+) -> String {
     let lead = match reason {
         HandoffReason::Urgent => &m.handoff_urgent,
         HandoffReason::Requested => &m.handoff_requested,
@@ -1010,7 +1022,12 @@ fn handoff_message(m: &Messages, reason: HandoffReason, route: Option<&super::ho
     let Some(a) = route else { return lead.to_string() };
     let mut msg = format!("{lead}\n{}", Messages::fill(&m.route, &[("route", &route_named(m, a))]));
     if a.open_now {
-        match &a.closes_at {
+        // Until when, if it is today or tonight: a 24-hour desk's next
+        // holiday months away is no closing time to give.
+        let soon = |t: &String| {
+            DateTime::parse_from_rfc3339(t).is_ok_and(|t| t.signed_duration_since(at) <= chrono::Duration::hours(24))
+        };
+        match a.closes_at.as_ref().filter(|t| soon(t)) {
             Some(until) => {
                 msg.push_str(&format!("\n{}", Messages::fill(&m.route_open_until, &[("time", &m.spoken_time(until))])))
             }
