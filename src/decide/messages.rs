@@ -14,6 +14,10 @@
 //! assert_eq!(rules.messages().no_match, RuleSet::bundled()?.messages().no_match);
 //! let bad = RuleSet::from_json_str(r#"{"messages": {"clarify": "どれですか"}}"#, "r.json").unwrap_err();
 //! assert!(bad.to_string().contains("{choices}"));
+//! // A file that rewords route_open alone (written before route_open_until
+//! // existed) keeps its words for an open desk with a closing time too.
+//! let rules = RuleSet::from_json_str(r#"{"messages": {"route_open": "対応中です。"}}"#, "r.json")?;
+//! assert_eq!(rules.messages().route_open_until, "対応中です。");
 //! # Ok::<(), madoguchi::Error>(())
 //! ```
 
@@ -62,7 +66,8 @@ pub struct Messages {
     pub route: String,
     /// The route is open now (and stays open, as a 24-hour desk).
     pub route_open: String,
-    /// The route is open now, until `{time}`.
+    /// The route is open now, until `{time}` (within a day). A rules file
+    /// that rewords `route_open` alone gets its text here too.
     pub route_open_until: String,
     /// The route is closed now.
     pub route_closed: String,
@@ -162,7 +167,7 @@ const PLACEHOLDERS: &[(&str, &[&str], &[&str])] = &[
     ("clarify", &["choices"], &[]),
     ("route", &["route"], &[]),
     ("next_open", &["time"], &[]),
-    ("route_open_until", &["time"], &[]),
+    ("route_open_until", &[], &["time"]),
     ("time", &["day", "hour", "minute"], &["month", "weekday"]),
     ("route_instead", &["route"], &[]),
     ("route_name", &["name", "contact"], &[]),
@@ -245,6 +250,11 @@ impl Messages {
         let mut value = serde_json::to_value(base).map_err(|e| vec![e.to_string()])?;
         let object = value.as_object_mut().expect("Messages is an object");
         let mut errors = Vec::new();
+        // Reworded before route_open_until existed: the operator's words
+        // stand for both.
+        if let Some(open) = section.get("route_open").filter(|v| v.is_string() && !section.contains_key("route_open_until")) {
+            object.insert("route_open_until".into(), open.clone());
+        }
         for (key, v) in section {
             match (key.as_str(), object.get_mut(key)) {
                 ("description", _) => {}
