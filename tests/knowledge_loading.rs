@@ -144,6 +144,10 @@ fn bad_csv_rows_are_reported() {
     fs::write(&path, "id,question,answer,,\n1,q,a,,\n2,q,b,,note\n").unwrap();
     let err = load_file(&path).unwrap_err().to_string();
     assert!(err.contains(&format!("{file}:3: a value in column 5 of the header, which has no name")), "{err}");
+    // Trailing commas in the header alone: said so, not "a field is missing".
+    fs::write(&path, "id,question,answer,,\n1,q,a\n").unwrap();
+    let err = load_file(&path).unwrap_err().to_string();
+    assert!(err.contains("the last 2 have no name (the header ends in commas the rows do not have"), "{err}");
 }
 
 #[test]

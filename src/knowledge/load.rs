@@ -169,6 +169,7 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     // name (a spreadsheet's trailing commas) are passed over while their
     // cells are empty; a value in one is an error on its line.
     let unnamed: Vec<usize> = names.iter().enumerate().filter(|(_, h)| h.is_empty()).map(|(i, _)| i).collect();
+    let trailing_unnamed = names.iter().rev().take_while(|h| h.is_empty()).count();
     let unknown: Vec<String> =
         names.iter().filter(|h| !h.is_empty() && !CSV_COLUMNS.contains(&h.as_str())).cloned().collect();
     if !unknown.is_empty() {
@@ -214,6 +215,14 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
                         "{len} fields where the header has {expected_len} (a comma inside a field, as in \
                          1,000円, splits it: put the field in double quotes)"
                     ),
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. }
+                        if trailing_unnamed > 0 && *len + trailing_unnamed as u64 == *expected_len =>
+                    {
+                        format!(
+                            "{len} fields where the header has {expected_len}, of which the last {trailing_unnamed} have no \
+                             name (the header ends in commas the rows do not have: remove them from the header)"
+                        )
+                    }
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
                         "{len} fields where the header has {expected_len} (a field is missing, or a quote left \
                          open joined the lines after it)"
