@@ -319,7 +319,7 @@ pub fn tune(sets: &[TuneSet], opts: &TuneOptions, mut progress: impl FnMut(&str)
         String::new()
     } else {
         format!(
-            "; confidence also on {} small FAQs ({:?} entries, {} draws, {} unanswerable per answerable query)",
+            "; answer model and threshold also on {} small FAQs ({:?} entries, {} draws, {} unanswerable per answerable query)",
             small.len(),
             opts.small.sizes,
             opts.small.draws,
@@ -463,7 +463,16 @@ fn choose_thresholds(
         threshold_for_precision(&tops, target, min_answers(&tops)),
         threshold_for_precision(&small, target, min_answers(&small)),
     ) {
-        (Some(_), Some(_)) => (joint_threshold(&[&tops, &small], target, min_answers(&tops)), None),
+        (Some(_), Some(_)) => match joint_threshold(&[&tops, &small], target, min_answers(&tops)) {
+            Some(t) => (Some(t), None),
+            None => (
+                None,
+                Some(format!(
+                    "note: no threshold reaches precision {target} on both the whole corpora and the small FAQs; \
+                     direct answers are all but off (0.99)"
+                )),
+            ),
+        },
         (alone, None) if !small.is_empty() => (
             alone,
             Some(format!(
