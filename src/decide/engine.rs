@@ -519,7 +519,7 @@ impl Engine {
         // content word of it is in that answer. Show that answer again
         // rather than say nothing fits.
         if (pointing || fragment)
-            && !(self.config.complaint_handoff && voc == VocClass::Complaint)
+            && !self.complaint_goes_to_person(voc)
             && result.top().is_none_or(|h| h.confidence < self.config.answer_confidence)
             && (pointing || result.choices_confidence < self.config.choices_confidence)
             && let Some(entry) = answered_before(session, &retriever, &analysis)
@@ -583,7 +583,7 @@ impl Engine {
         if let Some(top) = top.filter(|_| top_conf >= cfg.answer_confidence)
             && let Some(entry) = retriever.entry(&top.id)
         {
-            if cfg.complaint_handoff && voc == VocClass::Complaint {
+            if self.complaint_goes_to_person(voc) {
                 let route = cfg.complaint_route.clone();
                 return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
             }
@@ -593,7 +593,7 @@ impl Engine {
         if let Some(handoff) = self.turn_without_answer(session, flags, voc, at) {
             return handoff;
         }
-        if cfg.complaint_handoff && voc == VocClass::Complaint {
+        if self.complaint_goes_to_person(voc) {
             let route = cfg.complaint_route.clone();
             return self.handoff(session, flags, voc, HandoffReason::Complaint, None, &route, at);
         }
@@ -618,6 +618,12 @@ impl Engine {
         r.message = self.rules.messages().no_match.clone();
         r.suggestions = self.category_names();
         r
+    }
+
+    /// A complaint is handed to the complaints desk instead of answered
+    /// (`complaint_handoff`).
+    fn complaint_goes_to_person(&self, voc: VocClass) -> bool {
+        self.config.complaint_handoff && voc == VocClass::Complaint
     }
 
     /// Counts a turn without an answer; the unresolved hand-off when that
