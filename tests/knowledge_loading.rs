@@ -88,52 +88,45 @@ fn minimal_import_form_and_csv_tsv_load() {
 fn bad_csv_rows_are_reported() {
     let dir = temp_dir("csv");
     let path = dir.join("x.csv");
-    fs::write(&path, "id,question,answer,escalation,links\na,q,x,sometimes,\nb,q,x,,no-pipe-here\nc,q\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    // The error of loading `text` as that file.
+    let error_of = |text: &str| {
+        fs::write(&path, text).unwrap();
+        load_file(&path).unwrap_err().to_string()
+    };
+    let err = error_of("id,question,answer,escalation,links\na,q,x,sometimes,\nb,q,x,,no-pipe-here\nc,q\n");
     let file = path.display().to_string();
     assert!(err.contains(&format!("{file}:2: unknown escalation")), "{err}");
     assert!(err.contains(&format!("{file}:3: link")), "{err}");
     assert!(err.contains(&format!("{file}:4:")), "{err}");
-    fs::write(&path, "question,answer\nq,a\n").unwrap();
-    assert!(load_file(&path).unwrap_err().to_string().contains("header must name"));
+    assert!(error_of("question,answer\nq,a\n").contains("header must name"));
     // A CMS's export: what is missing, what the header has, every unknown
     // column, a column named twice.
-    fs::write(&path, "ID,質問,answer\n1,q,a\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("ID,質問,answer\n1,q,a\n");
     assert!(err.contains("id, question missing (the header has \"ID\", \"質問\", \"answer\""), "{err}");
-    fs::write(&path, "id,question,answer,URL,更新日\n1,q,a,u,d\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer,URL,更新日\n1,q,a,u,d\n");
     assert!(err.contains("unknown column \"URL\", \"更新日\""), "{err}");
-    fs::write(&path, "id,question,answer,answer\n1,q,a,b\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer,answer\n1,q,a,b\n");
     assert!(err.contains("column \"answer\" named more than once"), "{err}");
     // A record after blank lines is reported on its own line.
-    fs::write(&path, "id,question,answer\n1,q,a\n\n\n2,q\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
-    let file = path.display().to_string();
+    let err = error_of("id,question,answer\n1,q,a\n\n\n2,q\n");
     assert!(err.contains(&format!("{file}:5: 2 fields where the header has 3 (a field is missing")), "{err}");
     // The same with CRLF, a BOM, a quoted field over two lines, and a comma
     // left unquoted in an amount.
-    fs::write(&path, "\u{feff}id,question,answer\r\n1,\"q\r\nq\",a\r\n\r\n2,q,1,000円\r\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("\u{feff}id,question,answer\r\n1,\"q\r\nq\",a\r\n\r\n2,q,1,000円\r\n");
     assert!(err.contains(&format!("{file}:5: 4 fields where the header has 3 (a comma inside a field")), "{err}");
     // A quote left open in the last column took every line after it into
     // that answer without a word: now an error on the quote's line. A
     // quote doubled inside a quoted field, and one inside an unquoted
     // field (5"), are not open.
-    fs::write(&path, "id,question,answer\n1,q,a\n2,q,\"a\n3,q,a\n4,q,a\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer\n1,q,a\n2,q,\"a\n3,q,a\n4,q,a\n");
     assert!(err.contains(&format!("{file}:3: a double quote opens a field here and is never closed")), "{err}");
-    fs::write(&path, "id,question,answer\n\n1,q,a\n\n\n2,q,\"x\n\ny\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer\n\n1,q,a\n\n\n2,q,\"x\n\ny\n");
     assert!(err.contains(&format!("{file}:6: a double quote")), "{err}");
     // A stray quote closed by a later one took the records between into
     // one answer, without an error.
-    fs::write(&path, "id,question,answer\n1,q1,\"こんにちは\n2,q2,a2\n3,q3,\"さようなら\n4,q4,a4\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer\n1,q1,\"こんにちは\n2,q2,a2\n3,q3,\"さようなら\n4,q4,a4\n");
     assert!(err.contains(&format!("{file}:4: a double quote ends a quoted field here, but the field goes on")), "{err}");
-    fs::write(&path, "id,question,answer\n1,q1,\"開始\n2,q2,a2\n3,q3,5\" screen\n").unwrap();
-    assert!(load_file(&path).unwrap_err().to_string().contains(":4: a double quote ends"));
+    assert!(error_of("id,question,answer\n1,q1,\"開始\n2,q2,a2\n3,q3,5\" screen\n").contains(":4: a double quote ends"));
     fs::write(&path, "id,question,answer\n1,q,\"a \"\"b\"\" c\"\n2,q,5\" screen\n3,q,\"x\ny\"").unwrap();
     let entries = load_file(&path).unwrap();
     assert_eq!(entries.iter().map(|e| e.answer.as_str()).collect::<Vec<_>>(), ["a \"b\" c", "5\" screen", "x\ny"]);
@@ -141,12 +134,10 @@ fn bad_csv_rows_are_reported() {
     // empty; a value in one is not dropped without a word.
     fs::write(&path, "id,question,answer,,\n1,q,a,,\n2,q,b,,\n").unwrap();
     assert_eq!(load_file(&path).unwrap().len(), 2);
-    fs::write(&path, "id,question,answer,,\n1,q,a,,\n2,q,b,,note\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer,,\n1,q,a,,\n2,q,b,,note\n");
     assert!(err.contains(&format!("{file}:3: a value in column 5 of the header, which has no name")), "{err}");
     // Trailing commas in the header alone: said so, not "a field is missing".
-    fs::write(&path, "id,question,answer,,\n1,q,a\n").unwrap();
-    let err = load_file(&path).unwrap_err().to_string();
+    let err = error_of("id,question,answer,,\n1,q,a\n");
     assert!(err.contains("the last 2 have no name (the header ends in commas the rows do not have"), "{err}");
 }
 

@@ -83,6 +83,11 @@ fn csv_parts(text: &str, path: &Path, delimiter: u8) -> (Vec<FaqEntry>, Vec<Erro
     }
 }
 
+/// The line of the file that byte `at` is on.
+fn line_at(bytes: &[u8], at: usize) -> usize {
+    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count()
+}
+
 /// The line a record starts on. The csv reader counts a record from the
 /// end of the one before, so after blank lines its own line is one or more
 /// too early: the first byte that is not a line break is where it starts.
@@ -275,7 +280,7 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     }
     if let Some(problem) = quote_problem(text, delimiter) {
         let (QuoteProblem::Open(at) | QuoteProblem::TextAfter(at)) = problem;
-        let line = 1 + text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        let line = line_at(text.as_bytes(), at);
         let message = match problem {
             QuoteProblem::Open(_) => {
                 "a double quote opens a field here and is never closed: every line after it was read into that field \
@@ -321,7 +326,7 @@ fn read_text(path: &Path) -> Result<String> {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         // The line of the first bad byte, so the operator can find it.
-        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let line = line_at(bytes, at);
         // Spreadsheets and CMSs in Japan often export Shift_JIS (CP932), or
         // UTF-16 (Excel's "Unicode text", which starts with its byte order mark).
         let message = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
