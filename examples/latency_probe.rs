@@ -21,6 +21,10 @@
 //! `valgrind --tool=callgrind --instr-atstart=no` that is the moment for
 //! `callgrind_control -i on`, so the (slow) emulated build is not
 //! instrumented and the count holds turns only.
+//!
+//! With `PROBE_EACH=K` it also times each message on its own (the median of
+//! N turns) and prints the K slowest: what the tail of a latency
+//! distribution is made of.
 use madoguchi::decide::Session;
 
 #[path = "common/probe_input.rs"]
@@ -56,6 +60,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("{:?} per turn", started.elapsed() / (n * messages.len() as u32));
+    if let Some(k) = std::env::var("PROBE_EACH").ok().and_then(|s| s.parse::<usize>().ok()) {
+        let mut each: Vec<(std::time::Duration, &String)> = messages
+            .iter()
+            .map(|m| {
+                let mut times: Vec<std::time::Duration> = (0..n)
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        std::hint::black_box(engine.respond_at(&mut Session::new("p"), m, at));
+                        t.elapsed()
+                    })
+                    .collect();
+                times.sort_unstable();
+                (times[times.len() / 2], m)
+            })
+            .collect();
+        each.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        for (t, m) in each.iter().take(k) {
+            println!("{t:>10.1?}  {m}");
+        }
+    }
     Ok(())
 }
 
