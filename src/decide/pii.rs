@@ -7,8 +7,8 @@
 //!
 //! | kind | example input | output |
 //! |---|---|---|
-//! | card number: 13–19 digits, unseparated or in groups joined by single spaces/hyphens, not starting with 0 | `4111 1111 1111 1234` | `**** **** **** 1234` |
-//! | phone number: 10–11 digits starting with 0 (`090-1234-5678`, `03(1234)5678`, `0120-000-022`, `09012345678`) or `+81…` | `090-1234-5678` | `090-****-**78` |
+//! | card number: 13–19 digits, unseparated, in groups of 3–6 (or 8 + 8) joined by a hyphen, dot, slash or up to three spaces, or one digit at a time; not starting with 0 | `4111 1111 1111 1234` | `**** **** **** 1234` |
+//! | phone number: 10–11 digits starting with 0 (`090-1234-5678`, `03(1234)5678`, `0120-000-022`, `09012345678`, `090.1234.5678`, one digit at a time) or `+81…` | `090-1234-5678` | `090-****-**78` |
 //! | e-mail address | `taro.yamada@example.jp` | `t***@example.jp` |
 //! | postal code after `〒` or `郵便番号` | `〒123-4567` | `〒***-****` |
 //! | PIN after `暗証番号`, `暗証`, `PIN`, `パスコード` | `暗証番号は1234` | `暗証番号は****` |
@@ -29,7 +29,7 @@
 //!   support numbers included: the masker cannot know who a number belongs to.
 //! * Detection runs on a width-folded copy (full-width digits, letters, `＠`,
 //!   `－`, ideographic space, and `ー` between digits count as their ASCII
-//!   forms), but the output keeps the customer's characters: separators and
+//!   forms; tabs and zero-width spaces count as spaces), but the output keeps the customer's characters: separators and
 //!   unmasked digits stay as written, masked digits become ASCII `*`.
 //! * Short numbers (order numbers up to 12 digits, amounts such as
 //!   `12,000円`, dates, times) are left alone. A 10–11 digit number starting
@@ -155,7 +155,9 @@ fn fold_char(c: char) -> char {
     match c {
         // Full-width ASCII block (！..～) → ASCII.
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' | '\u{00A0}' => ' ',
+        // Tabs and zero-width characters between digit groups separate them
+        // as a space does (a number pasted with them must still be found).
+        '\u{3000}' | '\u{00A0}' | '\t' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => ' ',
         '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' => '-',
         // Kanji digits, as in 暗証番号は一二三四.
         '〇' => '0',
@@ -476,16 +478,21 @@ impl Scanner<'_> {
                     k += 1;
                 }
                 run.groups.push((start, k));
-                let joins = k + 1 < n
-                    && !self.claimed[k]
-                    && matches!(self.f[k], ' ' | '-' | '(' | ')')
-                    && !self.claimed[k + 1]
-                    && is_digitish(self.f[k + 1]);
+                // One separator, or up to three spaces (double spaces, a
+                // space and a zero-width one), between digit groups.
+                let mut gap = k;
+                while gap < n && gap - k < 3 && !self.claimed[gap] && self.f[gap] == ' ' {
+                    gap += 1;
+                }
+                if gap == k && k < n && !self.claimed[k] && matches!(self.f[k], '-' | '(' | ')' | '.' | '/') {
+                    gap = k + 1;
+                }
+                let joins = gap > k && gap < n && !self.claimed[gap] && is_digitish(self.f[gap]);
                 if !joins {
                     break;
                 }
                 run.seps.push(self.f[k]);
-                k += 1;
+                k = gap;
             }
             self.mask_run(&run);
             i = k;
@@ -506,13 +513,19 @@ impl Scanner<'_> {
             .take_while(|&(_, total)| total <= 19)
             .map(move |(j, total)| {
                 let count = j - gi + 1;
+                let groups = &run.groups[gi..=j];
+                // A number read out or typed one digit at a time.
+                let digit_by_digit = count == total && run.seps[gi..j].iter().all(|&c| c == ' ' || c == '-');
                 let card = total >= 13
                     && (count == 1
-                        || run.seps[gi..j].iter().all(|&c| c == ' ' || c == '-')
-                            && run.groups[gi..j].iter().all(|g| (3..=6).contains(&len(g)))
-                            && len(&run.groups[j]) <= 6);
+                        || digit_by_digit
+                        || run.seps[gi..j].iter().all(|&c| matches!(c, ' ' | '-' | '.' | '/'))
+                            && (groups[..count - 1].iter().all(|g| (3..=6).contains(&len(g))) && len(&groups[count - 1]) <= 6
+                                // 8 + 8, as some cards print it.
+                                || count == 2 && groups.iter().all(|g| (7..=8).contains(&len(g)))));
                 let phone = (10..=11).contains(&total)
                     && (count == 1
+                        || digit_by_digit
                         || (2..=3).contains(&count)
                             && (2..=5).contains(&len(&run.groups[gi]))
                             && len(&run.groups[j]) >= 3);
@@ -590,6 +603,15 @@ mod tests {
             ("3782 822463 10005", "**** ****** *0005", &[CardNumber]),
             ("4111 111 1111 1234", "**** *** **** 1234", &[CardNumber]),
             ("4111 1111 1111 1234 2028", "**** **** **** 1234 2028", &[CardNumber]),
+            // Separators people also use: dots, slashes, tabs, double spaces,
+            // zero-width spaces, one digit at a time, 8 + 8.
+            ("4111.1111.1111.1234", "****.****.****.1234", &[CardNumber]),
+            ("4111/1111/1111/1234", "****/****/****/1234", &[CardNumber]),
+            ("4111\t1111\t1111\t1234", "****\t****\t****\t1234", &[CardNumber]),
+            ("4111  1111  1111  1234", "****  ****  ****  1234", &[CardNumber]),
+            ("4111\u{200b}1111\u{200b}1111\u{200b}1234", "****\u{200b}****\u{200b}****\u{200b}1234", &[CardNumber]),
+            ("4 1 1 1 1 1 1 1 1 1 1 1 1 2 3 4", "* * * * * * * * * * * * 1 2 3 4", &[CardNumber]),
+            ("35301113 33300000", "******** ****0000", &[CardNumber]),
             // Phones.
             ("090-1234-5678", "090-****-**78", &[PhoneNumber]),
             ("03-1234-5678", "03-****-**78", &[PhoneNumber]),
@@ -601,6 +623,9 @@ mod tests {
             ("03(1234)5678", "03(****)**78", &[PhoneNumber]),
             ("(03)1234-5678", "(03)****-**78", &[PhoneNumber]),
             ("０９０－１２３４－５６７８", "０９０－****－**７８", &[PhoneNumber]),
+            ("090.1234.5678", "090.****.**78", &[PhoneNumber]),
+            ("090\u{200b}1234\u{200b}5678", "090\u{200b}****\u{200b}**78", &[PhoneNumber]),
+            ("0 9 0 1 2 3 4 5 6 7 8", "0 * * * * * * * * 7 8", &[PhoneNumber]),
             ("電話は090の1234の5678です", "電話は090の****の**78です", &[PhoneNumber]),
             ("〇九〇の一二三四の五六七八", "〇九〇の****の**七八", &[PhoneNumber]),
             // の between digits that make no phone, card or code stays.
@@ -634,6 +659,9 @@ mod tests {
             ("2026年11月24日", "2026年11月24日", &[]),
             ("2026-11-24 09:30", "2026-11-24 09:30", &[]),
             ("2026/11/24", "2026/11/24", &[]),
+            ("2026.11.24 9.30", "2026.11.24 9.30", &[]),
+            ("192.168.100.200", "192.168.100.200", &[]),
+            ("1 2 3", "1 2 3", &[]),
             ("注文番号123456789", "注文番号123456789", &[]),
             ("注文番号 1234-5678-9012", "注文番号 1234-5678-9012", &[]),
             ("注文番号123456789012", "注文番号123456789012", &[]),
