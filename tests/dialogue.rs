@@ -406,6 +406,40 @@ fn card_numbers_are_masked_everywhere_the_engine_stores_or_returns() {
 }
 
 #[test]
+fn a_card_number_across_the_length_cut_is_masked_whole() {
+    // Masking comes before the cut: the digits before it must not survive.
+    let limit = engine().config().max_message_chars;
+    for before in [limit - 13, limit - 9, limit - 4] {
+        let mut s = Session::new("cut");
+        let msg = format!("{}4111 1111 1111 1234です", "あ".repeat(before));
+        let r = say(&mut s, &msg);
+        assert!(r.flags.truncated && r.flags.pii_detected, "{before}");
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("4111") && !json.contains(" 1111"), "{before}: digits before the cut leaked: {json}");
+    }
+}
+
+#[test]
+fn control_and_reordering_characters_are_not_stored() {
+    let mut s = Session::new("controls");
+    let r = say(&mut s, "返金\u{202e}して\u{7}\u{1b}[31m\u{0}ほしい\nオペレーターと話したい");
+    let text = &r.handoff.expect("a request for a person").transcript[0].text;
+    assert_eq!(text, "返金して[31mほしい\nオペレーターと話したい");
+}
+
+#[test]
+fn the_summary_quotes_a_long_message_in_part() {
+    let mut s = Session::new("long");
+    let long = format!("オペレーターと話したい。{}", "カードの明細について詳しく教えてほしいことがあります。".repeat(40));
+    let r = say(&mut s, &long);
+    let h = r.handoff.expect("a request for a person");
+    assert!(h.summary.chars().count() < 400, "{}", h.summary);
+    assert!(h.summary.contains('…'), "{}", h.summary);
+    // The whole message is still in the transcript beside it.
+    assert_eq!(h.transcript[0].text.chars().count(), long.chars().count().min(engine().config().max_message_chars));
+}
+
+#[test]
 fn bad_input_gets_a_defined_reply() {
     let huge = "カードの明細について".repeat(1000);
     let cases: [(&str, &str); 4] = [("", "empty"), ("   \n\t", "blank"), ("\u{0}\u{1}\u{2}\u{3}", "control"), (huge.as_str(), "huge")];

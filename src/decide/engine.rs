@@ -2,9 +2,11 @@
 //!
 //! Order of decisions on each turn (each step is a rule, not an accident):
 //!
-//! 1. Personal data is masked before anything is stored or returned;
-//!    over-long input is cut to [`EngineConfig::max_message_chars`] and
-//!    flagged `truncated`.
+//! 1. Personal data is masked before anything is stored or returned (on
+//!    the whole message, so nothing straddles a cut), and control and
+//!    text-reordering characters are dropped from what is stored; over-long input is
+//!    then cut to [`EngineConfig::max_message_chars`] and flagged
+//!    `truncated`.
 //! 2. Unreadable input (empty, only control characters, mostly binary) gets a
 //!    defined `fallback` asking for a question (`end` in an ended session).
 //! 3. The message is analyzed once (Lindera); the rules, the harassment
@@ -255,6 +257,19 @@ impl EngineBuilder {
     }
 }
 
+/// A customer message as the operator's summary quotes it: the first
+/// [`SUMMARY_QUOTE_CHARS`] characters and 「…」 (the whole message is in the
+/// transcript beside it).
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SUMMARY_QUOTE_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]).into(),
+        None => text.into(),
+    }
+}
+
+/// How much of a message a summary quotes.
+const SUMMARY_QUOTE_CHARS: usize = 120;
+
 fn is_unreadable(text: &str) -> bool {
     let total = text.chars().count();
     if total == 0 {
@@ -368,12 +383,18 @@ impl Engine {
         session.last_active = at.timestamp();
         let mut flags = Flags::default();
 
+        // Masked before the cut: a card number across the cut would
+        // otherwise keep its first digits in the transcript.
+        let mut masked = pii::mask(message);
+        if let std::borrow::Cow::Owned(shown) = crate::normalize::strip_for_display(&masked.text) {
+            masked.text = shown;
+        }
         let mut text: String = message.to_string();
         if text.chars().count() > self.config.max_message_chars {
             text = text.chars().take(self.config.max_message_chars).collect();
+            masked.text = masked.text.chars().take(self.config.max_message_chars).collect();
             flags.truncated = true;
         }
-        let masked = pii::mask(&text);
         flags.pii_detected = !masked.found.is_empty();
         self.log(session, Speaker::Customer, &masked.text, at, None, None);
 
@@ -807,16 +828,16 @@ impl Engine {
         };
         let customer: Vec<&TranscriptLine> = session.transcript.iter().filter(|l| l.speaker == Speaker::Customer).collect();
         let current_line = customer.last();
-        let current = current_line.map(|l| l.text.as_str()).unwrap_or("");
+        let current = clip(current_line.map(|l| l.text.as_str()).unwrap_or(""));
         // 「いいえ」 or 「ありがとう」 is no business of the customer's.
         let said: Vec<&TranscriptLine> = customer.iter().copied().filter(|l| self.rules.smalltalk(&l.text).is_none()).collect();
-        let last_said = said.last().map_or(current, |l| l.text.as_str());
+        let last_said = said.last().map_or(current.clone(), |l| clip(&l.text));
         let earlier_question = said
             .iter()
             .rev()
             .filter(|l| current_line.is_none_or(|c| c.turn != l.turn))
             .find(|l| matches!(kind_of(l.turn), Some("answer" | "clarify" | "fallback")))
-            .map(|l| l.text.as_str());
+            .map(|l| clip(&l.text));
         let retriever = self.retriever();
         let m = self.rules.messages();
         let fill = Messages::fill;
@@ -826,13 +847,13 @@ impl Engine {
             .and_then(|id| retriever.entry(id))
             .map(|e| fill(&m.summary_entry, &[("question", &e.question), ("id", &e.id)]));
         let business = match reason {
-            HandoffReason::Urgent => fill(&m.summary_said, &[("text", current)]),
-            HandoffReason::Unresolved | HandoffReason::Complaint => fill(&m.summary_said, &[("text", last_said)]),
+            HandoffReason::Urgent => fill(&m.summary_said, &[("text", &current)]),
+            HandoffReason::Unresolved | HandoffReason::Complaint => fill(&m.summary_said, &[("text", &last_said)]),
             HandoffReason::Requested => match (earlier_question, &topic) {
-                (Some(q), Some(t)) => fill(&m.summary_said_topic, &[("text", q), ("topic", t)]),
-                (Some(q), None) => fill(&m.summary_said, &[("text", q)]),
+                (Some(q), Some(t)) => fill(&m.summary_said_topic, &[("text", &q), ("topic", t)]),
+                (Some(q), None) => fill(&m.summary_said, &[("text", &q)]),
                 (None, Some(t)) => fill(&m.summary_topic, &[("topic", t)]),
-                (None, None) => fill(&m.summary_said_alone, &[("text", current)]),
+                (None, None) => fill(&m.summary_said_alone, &[("text", &current)]),
             },
         };
         let offered: Vec<String> = session
@@ -859,9 +880,10 @@ impl Engine {
                 fill(&m.summary_urgent, &[("kind", m.summary_kinds.get(&k).map(String::as_str).unwrap_or_default())])
             }
             (HandoffReason::Urgent, None) => m.summary_urgent_any.clone(),
-            (HandoffReason::Requested, _) => fill(&m.summary_requested, &[("text", current)]),
+            (HandoffReason::Requested, _) => fill(&m.summary_requested, &[("text", &current)]),
             (HandoffReason::Unresolved, _) => {
-                fill(&m.summary_unresolved, &[("turns", &self.rules.policy().unresolved_turns.to_string())])
+                let turns = session.consecutive_failures.max(self.rules.policy().unresolved_turns);
+                fill(&m.summary_unresolved, &[("turns", &turns.to_string())])
             }
             (HandoffReason::Complaint, _) => m.summary_complaint.clone(),
         };

@@ -25,3 +25,22 @@ pub fn strip_control(text: &str) -> String {
     }
     out
 }
+
+/// Text as it may be stored and shown to staff: control characters other
+/// than line breaks and tabs, and the marks that reorder or hide text
+/// (bidirectional overrides and isolates, U+202A–U+202E and U+2066–U+2069),
+/// are dropped; everything else stays as written. A terminal escape or a
+/// right-to-left override in a customer message must not reach an
+/// operator's screen.
+///
+/// ```
+/// use madoguchi::normalize::strip_for_display;
+/// assert_eq!(strip_for_display("返金\u{202e}して\u{7}\u{1b}[31m\n下さい"), "返金して[31m\n下さい");
+/// assert!(matches!(strip_for_display("そのまま"), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn strip_for_display(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if text.chars().any(hidden) { text.chars().filter(|c| !hidden(*c)).collect::<String>().into() } else { text.into() }
+}

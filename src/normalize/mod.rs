@@ -26,7 +26,7 @@ mod long_vowel;
 mod width;
 
 pub use case::lowercase_ascii;
-pub use control::strip_control;
+pub use control::{strip_control, strip_for_display};
 pub use kana::{katakana_to_hiragana, large_kana};
 pub use long_vowel::{trim_trailing_long_vowel, unify_long_vowels};
 pub use width::nfkc;
