@@ -85,6 +85,25 @@ fn minimal_import_form_and_csv_tsv_load() {
 }
 
 #[test]
+fn a_cms_export_of_question_and_answer_loads() {
+    // Japanese or capitalised header names, and no id column: each entry is
+    // known by its file and line.
+    let dir = temp_dir("cms");
+    let path = dir.join("よくある質問.csv");
+    fs::write(&path, "\u{feff}質問,回答,カテゴリ\n営業時間は？,9時から17時です。,窓口\n\n駐車場はありますか,\"はい、20台分あります。\",\n").unwrap();
+    let entries = load_file(&path).unwrap();
+    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["よくある質問-2", "よくある質問-4"]);
+    assert_eq!(entries[1].answer, "はい、20台分あります。");
+    assert_eq!(entries[0].category.as_deref(), Some("窓口"));
+    fs::write(&path, "ID,Question,Answer\nq1,営業時間は？,9時から17時です。\n").unwrap();
+    assert_eq!(load_file(&path).unwrap()[0].id, "q1");
+    // Two names for one column are one column named twice.
+    fs::write(&path, "質問,question,回答\nq,q,a\n").unwrap();
+    assert!(load_file(&path).unwrap_err().to_string().contains("column \"question\" named more than once"));
+}
+
+#[test]
 fn bad_csv_rows_are_reported() {
     let dir = temp_dir("csv");
     let path = dir.join("x.csv");
@@ -98,11 +117,11 @@ fn bad_csv_rows_are_reported() {
     assert!(err.contains(&format!("{file}:2: unknown escalation")), "{err}");
     assert!(err.contains(&format!("{file}:3: link")), "{err}");
     assert!(err.contains(&format!("{file}:4:")), "{err}");
-    assert!(error_of("question,answer\nq,a\n").contains("header must name"));
+    assert!(error_of("id,question\n1,q\n").contains("header must name"));
     // A CMS's export: what is missing, what the header has, every unknown
     // column, a column named twice.
-    let err = error_of("ID,質問,answer\n1,q,a\n");
-    assert!(err.contains("id, question missing (the header has \"ID\", \"質問\", \"answer\""), "{err}");
+    let err = error_of("ID,質問文書,answer\n1,q,a\n");
+    assert!(err.contains("question missing (the header has \"ID\", \"質問文書\", \"answer\""), "{err}");
     let err = error_of("id,question,answer,URL,更新日\n1,q,a,u,d\n");
     assert!(err.contains("unknown column \"URL\", \"更新日\""), "{err}");
     let err = error_of("id,question,answer,answer\n1,q,a,b\n");

@@ -68,6 +68,47 @@ fn split_list(s: &str) -> Vec<String> {
 const CSV_COLUMNS: [&str; 10] =
     ["id", "question", "answer", "category", "subcategory", "alternatives", "keywords", "cautions", "links", "escalation"];
 
+/// Header names a CMS or a spreadsheet uses, and the column each stands
+/// for (compared after lowercasing ASCII: `ID`, `Question` are read too).
+const COLUMN_ALIASES: &[(&str, &str)] = &[
+    ("no", "id"),
+    ("no.", "id"),
+    ("faq id", "id"),
+    ("faq_id", "id"),
+    ("番号", "id"),
+    ("faq番号", "id"),
+    ("質問", "question"),
+    ("質問文", "question"),
+    ("問い", "question"),
+    ("q", "question"),
+    ("回答", "answer"),
+    ("回答文", "answer"),
+    ("答え", "answer"),
+    ("a", "answer"),
+    ("カテゴリ", "category"),
+    ("カテゴリー", "category"),
+    ("分類", "category"),
+    ("大分類", "category"),
+    ("サブカテゴリ", "subcategory"),
+    ("サブカテゴリー", "subcategory"),
+    ("小分類", "subcategory"),
+    ("類似質問", "alternatives"),
+    ("言い換え", "alternatives"),
+    ("キーワード", "keywords"),
+    ("注意事項", "cautions"),
+    ("リンク", "links"),
+];
+
+/// The column a header name stands for: itself in lowercase, or the column
+/// of a known alias ([`COLUMN_ALIASES`]).
+fn column_name(header: &str) -> String {
+    let lower = header.to_ascii_lowercase();
+    match COLUMN_ALIASES.iter().find(|(alias, _)| *alias == lower) {
+        Some((_, name)) => name.to_string(),
+        None => lower,
+    }
+}
+
 /// Parses CSV (`delimiter = b','`) or TSV (`b'\t'`) text with a header row.
 pub fn parse_csv(text: &str, path: &Path, delimiter: u8) -> Result<Vec<FaqEntry>> {
     let (entries, errors) = csv_parts(text, path, delimiter);
@@ -153,21 +194,24 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
         .from_reader(text.as_bytes());
     let corpus_err = |line: usize, message: String| Error::Corpus { path: path.into(), line, message };
     let headers = reader.headers().map_err(|e| corpus_err(1, e.to_string()))?.clone();
-    let name_of = |h: &str| h.trim().trim_start_matches('\u{feff}').to_string();
-    let names: Vec<String> = headers.iter().map(name_of).collect();
+    let written: Vec<String> = headers.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let names: Vec<String> = written.iter().map(|h| column_name(h)).collect();
     let col = |name: &str| names.iter().position(|h| h == name);
-    let (Some(id), Some(q), Some(a)) = (col("id"), col("question"), col("answer")) else {
-        let missing: Vec<&str> = ["id", "question", "answer"].into_iter().filter(|n| col(n).is_none()).collect();
+    // Without an id column (a CMS export of question and answer), an entry
+    // is known by its file and line.
+    let (id, Some(q), Some(a)) = (col("id"), col("question"), col("answer")) else {
+        let missing: Vec<&str> = ["question", "answer"].into_iter().filter(|n| col(n).is_none()).collect();
         return Err(corpus_err(
             1,
             format!(
-                "header must name the columns id, question and answer: {} missing (the header has {}; \
-                 the names are lowercase English)",
+                "header must name the columns question and answer: {} missing (the header has {}; \
+                 the names are lowercase English or their Japanese names, such as 質問 and 回答)",
                 missing.join(", "),
-                quoted(&names)
+                quoted(&written)
             ),
         ));
     };
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     // A column nothing reads (a typo such as `catgory`, a CMS's own field),
     // or one named twice (only the first would be read), would be dropped
     // without a word: an error, like an unknown JSON field. Columns with no
@@ -175,13 +219,15 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
     // cells are empty; a value in one is an error on its line.
     let unnamed: Vec<usize> = names.iter().enumerate().filter(|(_, h)| h.is_empty()).map(|(i, _)| i).collect();
     let trailing_unnamed = names.iter().rev().take_while(|h| h.is_empty()).count();
-    let unknown: Vec<String> =
-        names.iter().filter(|h| !h.is_empty() && !CSV_COLUMNS.contains(&h.as_str())).cloned().collect();
+    let unknown: Vec<String> = (0..names.len())
+        .filter(|&i| !names[i].is_empty() && !CSV_COLUMNS.contains(&names[i].as_str()))
+        .map(|i| written[i].clone())
+        .collect();
     if !unknown.is_empty() {
         return Err(corpus_err(
             1,
             format!(
-                "unknown column {} (the columns are {}; remove the others)",
+                "unknown column {} (the columns are {}, or their Japanese names such as 質問 and 回答; remove the others)",
                 quoted(&unknown),
                 CSV_COLUMNS.join(", ")
             ),
@@ -191,7 +237,7 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
         .iter()
         .enumerate()
         .filter(|(i, h)| !h.is_empty() && names[..*i].contains(h))
-        .map(|(_, h)| h.clone())
+        .map(|(i, _)| written[i].clone())
         .collect();
     if !twice.is_empty() {
         return Err(corpus_err(1, format!("column {} named more than once (only one would be read)", quoted(&twice))));
@@ -248,7 +294,15 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
             continue;
         }
         let text_opt = |c: Option<usize>| Some(get(c).to_string()).filter(|s| !s.is_empty());
-        let mut e = FaqEntry::new(get(Some(id)), get(Some(q)), get(Some(a)));
+        let made_id;
+        let entry_id = match id {
+            Some(_) => get(id),
+            None => {
+                made_id = format!("{stem}-{line}");
+                &made_id
+            }
+        };
+        let mut e = FaqEntry::new(entry_id, get(Some(q)), get(Some(a)));
         e.category = text_opt(cat);
         e.subcategory = text_opt(sub);
         e.alternatives = split_list(get(alts));
