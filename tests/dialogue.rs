@@ -420,6 +420,24 @@ fn a_card_number_across_the_length_cut_is_masked_whole() {
 }
 
 #[test]
+fn a_faq_without_categories_offers_none_to_browse() {
+    let dir = std::env::temp_dir().join(format!("madoguchi-nocat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("faq.csv");
+    std::fs::write(&path, "質問,回答\n営業時間は？,9時から17時です。\n駐車場はありますか,20台分あります。\n").unwrap();
+    let kb = madoguchi::knowledge::load_corpus(&path).unwrap();
+    let engine = Engine::builder().build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let r = engine.respond_at(&mut Session::new("nocat"), "火星の天気を教えて", at(OPEN));
+    assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
+    assert!(r.suggestions.is_empty(), "{:?}", r.suggestions);
+    assert!(!r.message.contains("カテゴリ"), "{}", r.message);
+    // The bundled corpus has categories, and the fallback offers them.
+    let r = say(&mut Session::new("cat"), "火星の天気を教えて");
+    assert!(!r.suggestions.is_empty() && r.message.contains("カテゴリ"), "{r:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn control_and_reordering_characters_are_not_stored() {
     let mut s = Session::new("controls");
     let r = say(&mut s, "返金\u{202e}して\u{7}\u{1b}[31m\u{0}ほしい\nオペレーターと話したい");

@@ -636,8 +636,9 @@ impl Engine {
         }
 
         let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
-        r.message = self.rules.messages().no_match.clone();
         r.suggestions = self.category_names();
+        let m = self.rules.messages();
+        r.message = if r.suggestions.is_empty() { m.no_match_alone.clone() } else { m.no_match.clone() };
         r
     }
 
@@ -936,8 +937,14 @@ impl Engine {
         reply.urgent_notice = Some(UrgentNotice { urgent_kind: kind, route });
     }
 
+    /// The categories a customer can browse: none for a FAQ whose entries
+    /// have no category (「未分類」 alone helps nobody).
     pub(super) fn category_names(&self) -> Vec<String> {
-        self.retriever().knowledge_base().category_names().map(str::to_string).collect()
+        let names: Vec<String> = self.retriever().knowledge_base().category_names().map(str::to_string).collect();
+        match names.as_slice() {
+            [only] if only == crate::retrieve::index::UNCATEGORIZED => Vec::new(),
+            _ => names,
+        }
     }
 
     /// An urgent situation told over two turns: the thing in one message and

@@ -18,6 +18,10 @@
 //! // existed) keeps its words for an open desk with a closing time too.
 //! let rules = RuleSet::from_json_str(r#"{"messages": {"route_open": "対応中です。"}}"#, "r.json")?;
 //! assert_eq!(rules.messages().route_open_until, "対応中です。");
+//! // And one that rewords no_match keeps its words where there are no
+//! // categories to offer.
+//! let rules = RuleSet::from_json_str(r#"{"messages": {"no_match": "見つかりませんでした。"}}"#, "r.json")?;
+//! assert_eq!(rules.messages().no_match_alone, "見つかりませんでした。");
 //! # Ok::<(), madoguchi::Error>(())
 //! ```
 
@@ -43,8 +47,11 @@ pub struct Messages {
     pub numbers_only: String,
     /// Choices: `{choices}` is the numbered list, one per line.
     pub clarify: String,
-    /// Nothing fits.
+    /// Nothing fits (the categories to browse follow as suggestions).
     pub no_match: String,
+    /// Nothing fits, in a FAQ without categories to browse. A rules file
+    /// that rewords `no_match` alone gets its text here too.
+    pub no_match_alone: String,
     /// The harassment policy's warning.
     pub warn: String,
     /// The harassment policy's end of the chat.
@@ -87,6 +94,9 @@ pub struct Messages {
     pub route_name_bracketed: String,
     /// Nothing more to offer after いいえ.
     pub sorry_fallback: String,
+    /// `sorry_fallback` in a FAQ without categories to browse (a rules file
+    /// that rewords `sorry_fallback` alone gets its text here too).
+    pub sorry_fallback_alone: String,
     /// Other entries after いいえ: `{choices}`.
     pub sorry_clarify: String,
     /// Thanks or yes right after an answer.
@@ -254,6 +264,11 @@ impl Messages {
         // stand for both.
         if let Some(open) = section.get("route_open").filter(|v| v.is_string() && !section.contains_key("route_open_until")) {
             object.insert("route_open_until".into(), open.clone());
+        }
+        for (key, alone) in [("no_match", "no_match_alone"), ("sorry_fallback", "sorry_fallback_alone")] {
+            if let Some(text) = section.get(key).filter(|v| v.is_string() && !section.contains_key(alone)) {
+                object.insert(alone.into(), text.clone());
+            }
         }
         for (key, v) in section {
             match (key.as_str(), object.get_mut(key)) {
