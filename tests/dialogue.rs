@@ -420,6 +420,22 @@ fn a_card_number_across_the_length_cut_is_masked_whole() {
 }
 
 #[test]
+fn a_blunt_request_for_a_person_is_a_request_not_abuse() {
+    // The classifier alone finds 「担当者に代われ」 rude (a staff word and a
+    // command); with an insult in it, it is still abuse.
+    for msg in ["担当者に代われ", "担当者に代わって"] {
+        let r = say(&mut Session::new("blunt"), msg);
+        assert_eq!(r.kind, ReplyKind::Handoff, "{msg}: {r:?}");
+        assert!(!r.flags.harassment, "{msg}: {r:?}");
+    }
+    let r = say(&mut Session::new("blunt"), "担当者に代われ、ボケ");
+    assert!(r.flags.harassment, "{r:?}");
+    // Saying one does not want a person is not asking for one.
+    let r = say(&mut Session::new("not"), "オペレーターと話したいわけではありません");
+    assert_ne!(r.kind, ReplyKind::Handoff, "{r:?}");
+}
+
+#[test]
 fn a_faq_without_categories_offers_none_to_browse() {
     let dir = std::env::temp_dir().join(format!("madoguchi-nocat-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -141,7 +141,7 @@ use std::sync::{Arc, OnceLock};
 pub use smalltalk::{Act, Smalltalk};
 pub use types::*;
 
-use crate::decide::harassment::combine::combine;
+use crate::decide::harassment::combine::{MODEL_RULE_ID, combine};
 use crate::decide::classifier::Bundled;
 use crate::decide::harassment::{Boundaries, Classifier, Evidence, Lexicon, LexiconHit};
 use crate::error::{Error, Result};
@@ -605,6 +605,12 @@ impl RuleSet {
             if !again.hits.is_empty() {
                 reading = again;
             }
+        }
+        // A request for a person that the classifier alone finds rude
+        // (「担当者に代われ」: a staff word and a command) is a request, not
+        // abuse; an insult or threat in it still counts.
+        if handoff_request.is_some() && reading.hits.iter().all(|h| h.rule_id == MODEL_RULE_ID) {
+            reading.hits.clear();
         }
         let voc_hits = self.voc.find(folded, false);
         let pick = voc_hits
