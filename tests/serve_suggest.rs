@@ -79,6 +79,10 @@ fn empty_and_very_short_input_give_no_suggestions_and_no_error() {
     for q in ["q=", "q=%E3%81%8B", "q=+", "q=%EF%BC%9F", "q=a"] {
         assert!(server.questions(q).is_empty(), "{q}");
     }
+    // Text that shares a letter pair or two with some entries (VISA's
+    // "sa", AI's "ai") and no word: nothing matches it.
+    assert!(server.questions("q=saixyzqq").is_empty());
+    assert!(!server.questions("q=visa").is_empty());
 }
 
 #[test]

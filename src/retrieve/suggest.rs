@@ -54,6 +54,11 @@ pub const MIN_TAIL_KANA: usize = 2;
 /// term it already spells in full: 「カード」 prefers カード to カードローン.
 pub const COMPLETION_WEIGHT: f32 = 0.8;
 
+/// An entry that matches no word of the text is suggested only when it
+/// has at least this share of the text's reading bigrams (a typo still
+/// finds its entry; two letters in common do not).
+pub const SPELLING_ONLY_SHARE: f32 = 0.2;
+
 /// Most suggestions returned, whatever is asked.
 pub const MAX_SUGGESTIONS: usize = 50;
 
@@ -278,11 +283,18 @@ impl Retriever {
             }
         };
         let category = opts.category.as_ref().map(|c| self.category_ids.get(c).copied().unwrap_or(u32::MAX));
-        let (scored, _) = scorer::score(&self.impacts, &plan, limit, |doc| {
+        // An entry that shares no word and little spelling (reading
+        // bigrams) with the text is no suggestion: 「saixyzqq」 would offer
+        // VISA and AI for their "sa" and "ai". A few more are scored, so
+        // that such entries do not push the others out of the list.
+        let words = plan.words() > 0;
+        let (scored, _) = scorer::score(&self.impacts, &plan, if words { limit * 3 } else { limit }, |doc| {
             category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c))
         });
         scored
             .into_iter()
+            .filter(|s| !words || s.features.coverage > 0.0 || s.features.bigram_coverage >= SPELLING_ONLY_SHARE)
+            .take(limit)
             .filter_map(|s| {
                 let e = self.kb.entries().get(s.doc as usize)?;
                 Some(Suggestion { id: e.id.clone(), question: e.question.clone(), score: s.score })
