@@ -522,7 +522,14 @@ fn check(args: &CorpusArgs) -> Result<()> {
     let mut corpus = None;
     match load_corpus(&args.corpus) {
         Ok(kb) => {
-            println!("ok: {} entries in {} categories from {}", kb.len(), kb.categories().len(), args.corpus.display());
+            let cats = kb.categories().len();
+            println!(
+                "ok: {} {} in {cats} {} from {}",
+                kb.len(),
+                if kb.len() == 1 { "entry" } else { "entries" },
+                if cats == 1 { "category" } else { "categories" },
+                args.corpus.display()
+            );
             for p in madoguchi::knowledge::skipped_files(&args.corpus) {
                 let what = if p.is_dir() {
                     "a directory: not read"
@@ -618,16 +625,20 @@ fn check(args: &CorpusArgs) -> Result<()> {
             let held_to = if demo_routes { None } else { categories.as_deref() };
             match madoguchi::decide::validate::validate(&rules, &routes, &label(&args.routes, "dictionaries/routes.json"), &config, held_to) {
                 Ok(()) => {
+                    // A file of messages alone is laid over the bundled rules:
+                    // say whose rules are counted.
+                    let overlay = args.rules.as_deref().filter(|p| madoguchi::decide::RuleSet::only_words(p));
+                    let from = match overlay {
+                        Some(p) => format!("dictionaries/rules.json with the words of {}", p.display()),
+                        None => label(&args.rules, "dictionaries/rules.json"),
+                    };
                     println!(
-                        "ok: {} rules and {} small-talk words from {}, routes from {}",
+                        "ok: {} rules and {} small-talk words from {from}, routes from {}",
                         rules.len(),
                         rules.smalltalk_words().len(),
-                        label(&args.rules, "dictionaries/rules.json"),
                         label(&args.routes, "dictionaries/routes.json")
                     );
-                    if let Some(path) = &args.rules
-                        && madoguchi::decide::RuleSet::only_words(path)
-                    {
+                    if let Some(path) = overlay {
                         println!("note: {} has no rules of its own: it is laid over the bundled rules", path.display());
                     }
                     if rules.smalltalk_words().is_empty() {
