@@ -596,7 +596,7 @@ fn check(args: &CorpusArgs) -> Result<()> {
                     );
                 }
             }
-            let config = madoguchi::decide::EngineConfig::default();
+            let config = madoguchi::decide::EngineConfig::default().with_roles(&routes.roles);
             // The bundled routes are the demo's desks: with any corpus but
             // the demo's (even one that reuses its category names) the
             // advice is to write a routes file, not to change the corpus.

@@ -436,6 +436,29 @@ fn a_blunt_request_for_a_person_is_a_request_not_abuse() {
 }
 
 #[test]
+fn the_routes_file_names_the_desks_by_role() {
+    // An operator's own routes: the urgent desk is not called
+    // lost_stolen_desk, and the roles say which route takes what.
+    let bundled = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dictionaries/routes.json")).unwrap();
+    let own = bundled.replace("\"lost_stolen_desk\"", "\"emergency_line\"").replacen(
+        "\"routes\"",
+        "\"roles\": {\"urgent\": \"emergency_line\"},\n  \"routes\"",
+        1,
+    );
+    let calendar = madoguchi::decide::Calendar::from_json_str(&own, "own-routes.json").unwrap();
+    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
+    let engine =
+        Engine::builder().calendar(calendar).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let r = engine.respond_at(&mut Session::new("roles"), "クレジットカードを落としました", at(OPEN));
+    assert_eq!(r.handoff.expect("an urgent hand-off").route.unwrap().route_id, "emergency_line");
+    // A role naming a route the file does not have is an error on its line.
+    let bad = own.replace("{\"urgent\": \"emergency_line\"}", "{\"urgent\": \"nowhere\"}");
+    let err = madoguchi::decide::Calendar::from_json_str(&bad, "own-routes.json").unwrap_err().to_string();
+    let line = 1 + bad.lines().position(|l| l.contains("\"roles\"")).unwrap();
+    assert!(err.contains(&format!("own-routes.json:{line}: roles.urgent: unknown route `nowhere`")), "{err}");
+}
+
+#[test]
 fn a_faq_without_categories_offers_none_to_browse() {
     let dir = std::env::temp_dir().join(format!("madoguchi-nocat-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -134,6 +134,33 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
+    /// The configuration with the routes file's [`Roles`](super::hours::Roles)
+    /// in place of the built-in route ids (a route the configuration names
+    /// otherwise stays as it is).
+    ///
+    /// ```
+    /// use madoguchi::decide::{EngineConfig, hours::Roles};
+    /// let roles = Roles { urgent: Some("emergency_line".into()), ..Roles::default() };
+    /// let config = EngineConfig::default().with_roles(&roles);
+    /// assert_eq!(config.urgent_route, "emergency_line");
+    /// assert_eq!(config.operator_route, "chat_operator");
+    /// ```
+    pub fn with_roles(mut self, roles: &super::hours::Roles) -> Self {
+        let built_in = EngineConfig::default();
+        for (route, role, default) in [
+            (&mut self.urgent_route, &roles.urgent, &built_in.urgent_route),
+            (&mut self.operator_route, &roles.operator, &built_in.operator_route),
+            (&mut self.complaint_route, &roles.complaint, &built_in.complaint_route),
+        ] {
+            if let Some(id) = role
+                && route == default
+            {
+                *route = id.clone();
+            }
+        }
+        self
+    }
+
     /// The defaults, with the answer and clarify thresholds of a retrieval
     /// configuration (`--config`).
     pub fn from_config(config: &crate::config::Config) -> Self {
@@ -209,7 +236,7 @@ impl EngineBuilder {
             Some(c) => c,
             None => Calendar::bundled()?,
         };
-        let config = self.config.unwrap_or_default();
+        let config = self.config.unwrap_or_default().with_roles(&calendar.roles);
         // Category names are checked by `madoguchi check` against the corpus
         // (a corpus subset may lack a category); routes are checked here.
         super::validate::validate(&rules, &calendar, "the routes file", &config, None)?;

@@ -255,6 +255,42 @@ pub struct Calendar {
     /// Which phone route a request for a call gets.
     #[serde(default, skip_serializing_if = "PhoneRoutes::is_empty")]
     pub phone: PhoneRoutes,
+    /// Which route takes urgent situations, requests for a person and
+    /// complaints, when not `lost_stolen_desk`, `chat_operator` and
+    /// `complaints_desk` (see [`Roles`]).
+    #[serde(default, skip_serializing_if = "Roles::is_empty")]
+    pub roles: Roles,
+}
+
+/// The routes the engine hands off to by role, so that an operator's own
+/// routes file names its own desks (「紛失・盗難デスク」 may be
+/// `emergency_line`). A role left out keeps its built-in route id.
+///
+/// ```
+/// use madoguchi::decide::hours::Roles;
+/// let r: Roles = serde_json::from_str(r#"{"urgent":"emergency_line"}"#).unwrap();
+/// assert_eq!(r.urgent.as_deref(), Some("emergency_line"));
+/// assert!(r.operator.is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// Urgent situations (lost or stolen cards and phones, fraud, takeover).
+    #[serde(default)]
+    pub urgent: Option<String>,
+    /// Requests for a person, and hand-offs after turns without an answer.
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// Complaints and requests for a supervisor.
+    #[serde(default)]
+    pub complaint: Option<String>,
+}
+
+impl Roles {
+    /// True when nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.urgent.is_none() && self.operator.is_none() && self.complaint.is_none()
+    }
 }
 
 fn default_offset_hours() -> i32 {
@@ -496,6 +532,13 @@ impl Calendar {
         {
             out.push(format!("phone.default_route: unknown route `{route}`"));
         }
+        for (role, route) in [("urgent", &self.roles.urgent), ("operator", &self.roles.operator), ("complaint", &self.roles.complaint)] {
+            if let Some(route) = route
+                && self.route(route).is_none()
+            {
+                out.push(format!("roles.{role}: unknown route `{route}`"));
+            }
+        }
         out.extend(self.fallback_loops());
         out
     }
@@ -686,6 +729,10 @@ fn line_of_problem(text: &str, message: &str) -> usize {
         let key = if message.starts_with("phone.by_category") { "\"by_category\"" } else { "\"default_route\"" };
         let Some(at) = text.find(key) else { return 0 };
         quoted.first().and_then(|v| find_string(v, at)).unwrap_or(at)
+    } else if let Some(rest) = message.strip_prefix("roles.") {
+        let role = rest.split(':').next().unwrap_or_default();
+        let Some(at) = text.find("\"roles\"") else { return 0 };
+        text[at..].find(&format!("\"{role}\"")).map_or(at, |i| at + i)
     } else if message.starts_with("timezone_offset_hours") {
         let Some(at) = text.find("\"timezone_offset_hours\"") else { return 0 };
         at
