@@ -430,6 +430,10 @@ fn a_blunt_request_for_a_person_is_a_request_not_abuse() {
     }
     let r = say(&mut Session::new("blunt"), "担当者に代われ、ボケ");
     assert!(r.flags.harassment, "{r:?}");
+    // A threat beside the request is not excused by it, even when only the
+    // classifier finds it.
+    let r = say(&mut Session::new("blunt"), "担当者を出せ。お前の家知ってるからな");
+    assert!(r.flags.harassment, "{r:?}");
     // Saying one does not want a person is not asking for one.
     let r = say(&mut Session::new("not"), "オペレーターと話したいわけではありません");
     assert_ne!(r.kind, ReplyKind::Handoff, "{r:?}");
@@ -440,19 +444,28 @@ fn the_routes_file_names_the_desks_by_role() {
     // An operator's own routes: the urgent desk is not called
     // lost_stolen_desk, and the roles say which route takes what.
     let bundled = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dictionaries/routes.json")).unwrap();
-    let own = bundled.replace("\"lost_stolen_desk\"", "\"emergency_line\"").replacen(
-        "\"routes\"",
-        "\"roles\": {\"urgent\": \"emergency_line\"},\n  \"routes\"",
-        1,
-    );
+    let own = bundled
+        .replace("\"lost_stolen_desk\"", "\"emergency_line\"")
+        .replace("\"chat_operator\"", "\"web_chat\"")
+        .replace("\"complaints_desk\"", "\"soudanshitsu\"")
+        .replacen(
+            "\"routes\"",
+            "\"roles\": {\"urgent\": \"emergency_line\", \"operator\": \"web_chat\", \"complaint\": \"soudanshitsu\"},\n  \"routes\"",
+            1,
+        );
     let calendar = madoguchi::decide::Calendar::from_json_str(&own, "own-routes.json").unwrap();
     let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
     let engine =
         Engine::builder().calendar(calendar).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
     let r = engine.respond_at(&mut Session::new("roles"), "クレジットカードを落としました", at(OPEN));
     assert_eq!(r.handoff.expect("an urgent hand-off").route.unwrap().route_id, "emergency_line");
+    // The bundled request rules name the built-in ids; the roles decide.
+    for (msg, route) in [("担当者と話したい", "web_chat"), ("責任者を出してください", "soudanshitsu")] {
+        let r = engine.respond_at(&mut Session::new("roles"), msg, at(OPEN));
+        assert_eq!(r.handoff.expect(msg).route.unwrap().route_id, route, "{msg}");
+    }
     // A role naming a route the file does not have is an error on its line.
-    let bad = own.replace("{\"urgent\": \"emergency_line\"}", "{\"urgent\": \"nowhere\"}");
+    let bad = own.replace("{\"urgent\": \"emergency_line\"", "{\"urgent\": \"nowhere\"");
     let err = madoguchi::decide::Calendar::from_json_str(&bad, "own-routes.json").unwrap_err().to_string();
     let line = 1 + bad.lines().position(|l| l.contains("\"roles\"")).unwrap();
     assert!(err.contains(&format!("own-routes.json:{line}: roles.urgent: unknown route `nowhere`")), "{err}");
@@ -482,6 +495,21 @@ fn control_and_reordering_characters_are_not_stored() {
     let r = say(&mut s, "返金\u{202e}して\u{7}\u{1b}[31m\u{0}ほしい\nオペレーターと話したい");
     let text = &r.handoff.expect("a request for a person").transcript[0].text;
     assert_eq!(text, "返金して[31mほしい\nオペレーターと話したい");
+    // Between digit groups they hide nothing: the digits they separated
+    // are masked as one number.
+    for hidden in ["\u{7}", "\u{202e}", "\u{0}"] {
+        let mut s = Session::new("hidden");
+        let msg = format!("カード4111{hidden}1111{hidden}1111{hidden}1234です。オペレーターと話したい");
+        let r = say(&mut s, &msg);
+        assert!(r.flags.pii_detected, "{hidden:?}");
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("4111") && json.contains("************1234"), "{hidden:?}: {json}");
+    }
+    // An insult after many control characters is read by the rules, not
+    // only stored: the cut counts the characters kept.
+    let mut s = Session::new("cut");
+    let r = say(&mut s, &format!("{}{}このクソ野郎", "\u{7}".repeat(340), "い".repeat(700)));
+    assert!(r.flags.harassment && !r.flags.truncated, "{r:?}");
 }
 
 #[test]

@@ -93,7 +93,7 @@ fn a_cms_export_of_question_and_answer_loads() {
     fs::write(&path, "\u{feff}質問,回答,カテゴリ\n営業時間は？,9時から17時です。,窓口\n\n駐車場はありますか,\"はい、20台分あります。\",\n").unwrap();
     let entries = load_file(&path).unwrap();
     let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["よくある質問-2", "よくある質問-4"]);
+    assert_eq!(ids, ["よくある質問.csv-2", "よくある質問.csv-4"]);
     assert_eq!(entries[1].answer, "はい、20台分あります。");
     assert_eq!(entries[0].category.as_deref(), Some("窓口"));
     fs::write(&path, "ID,Question,Answer\nq1,営業時間は？,9時から17時です。\n").unwrap();

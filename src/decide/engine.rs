@@ -134,6 +134,27 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
+    /// The route a rule's route id stands for: a built-in role id
+    /// (`lost_stolen_desk`, `chat_operator`, `complaints_desk`) is the
+    /// route that takes that role here, so the bundled request rules follow
+    /// the routes file's [`Roles`](super::hours::Roles).
+    ///
+    /// ```
+    /// use madoguchi::decide::{EngineConfig, hours::Roles};
+    /// let roles = Roles { operator: Some("web_chat".into()), ..Roles::default() };
+    /// let config = EngineConfig::default().with_roles(&roles);
+    /// assert_eq!(config.rule_route("chat_operator"), "web_chat");
+    /// assert_eq!(config.rule_route("video_consultation"), "video_consultation");
+    /// ```
+    pub fn rule_route<'a>(&'a self, id: &'a str) -> &'a str {
+        match id {
+            "lost_stolen_desk" => &self.urgent_route,
+            "chat_operator" => &self.operator_route,
+            "complaints_desk" => &self.complaint_route,
+            _ => id,
+        }
+    }
+
     /// The configuration with the routes file's [`Roles`](super::hours::Roles)
     /// in place of the built-in route ids (a route the configuration names
     /// otherwise stays as it is).
@@ -410,16 +431,22 @@ impl Engine {
         session.last_active = at.timestamp();
         let mut flags = Flags::default();
 
-        // Masked before the cut: a card number across the cut would
-        // otherwise keep its first digits in the transcript.
-        let mut masked = pii::mask(message);
-        if let std::borrow::Cow::Owned(shown) = crate::normalize::strip_for_display(&masked.text) {
-            masked.text = shown;
-        }
-        let mut text: String = message.to_string();
-        if text.chars().count() > self.config.max_message_chars {
+        // Hidden characters go first (a control character between digit
+        // groups would otherwise hide a card number from the masker, and
+        // removing it after would join the digits), then the whole message
+        // is masked before the cut (a card number across the cut would keep
+        // its first digits), and the stored text is cut no later than the
+        // text the rules read.
+        let shown = crate::normalize::strip_for_display(message);
+        let mut masked = pii::mask(&shown);
+        let mut text: String = shown.to_string();
+        let chars = text.chars().count();
+        if chars > self.config.max_message_chars {
             text = text.chars().take(self.config.max_message_chars).collect();
-            masked.text = masked.text.chars().take(self.config.max_message_chars).collect();
+            // A masked e-mail is shorter than the original: cut that much
+            // earlier, so the stored text holds nothing the rules did not read.
+            let shorter = chars.saturating_sub(masked.text.chars().count());
+            masked.text = masked.text.chars().take(self.config.max_message_chars.saturating_sub(shorter)).collect();
             flags.truncated = true;
         }
         flags.pii_detected = !masked.found.is_empty();
@@ -788,7 +815,9 @@ impl Engine {
                 };
                 chosen.unwrap_or(&self.config.operator_route).to_string()
             }
-            Some(route) if self.calendar.route(route).is_some() => route.to_string(),
+            Some(route) if self.calendar.route(self.config.rule_route(route)).is_some() => {
+                self.config.rule_route(route).to_string()
+            }
             _ => self.config.operator_route.clone(),
         }
     }

@@ -7,7 +7,7 @@
 //!
 //! | kind | example input | output |
 //! |---|---|---|
-//! | card number: 13–19 digits, unseparated, in groups of 3–6 (or 8 + 8) joined by a hyphen, dot, slash or up to three spaces, or one digit at a time; not starting with 0 | `4111 1111 1111 1234` | `**** **** **** 1234` |
+//! | card number: 13–19 digits, unseparated, in groups of 3–6 joined by a hyphen or up to three spaces (4–6 when joined by a dot or slash), or one digit at a time; not starting with 0 | `4111 1111 1111 1234` | `**** **** **** 1234` |
 //! | phone number: 10–11 digits starting with 0 (`090-1234-5678`, `03(1234)5678`, `0120-000-022`, `09012345678`, `090.1234.5678`, one digit at a time) or `+81…` | `090-1234-5678` | `090-****-**78` |
 //! | e-mail address | `taro.yamada@example.jp` | `t***@example.jp` |
 //! | postal code after `〒` or `郵便番号` | `〒123-4567` | `〒***-****` |
@@ -516,13 +516,16 @@ impl Scanner<'_> {
                 let groups = &run.groups[gi..=j];
                 // A number read out or typed one digit at a time.
                 let digit_by_digit = count == total && run.seps[gi..j].iter().all(|&c| c == ' ' || c == '-');
+                // Dots and slashes join the groups of a card as printed
+                // (4111.1111.1111.1111), never the 1–3-digit groups of an IP
+                // address or a product code.
+                let dotted = run.seps[gi..j].iter().any(|&c| c == '.' || c == '/');
                 let card = total >= 13
                     && (count == 1
                         || digit_by_digit
                         || run.seps[gi..j].iter().all(|&c| matches!(c, ' ' | '-' | '.' | '/'))
-                            && (groups[..count - 1].iter().all(|g| (3..=6).contains(&len(g))) && len(&groups[count - 1]) <= 6
-                                // 8 + 8, as some cards print it.
-                                || count == 2 && groups.iter().all(|g| (7..=8).contains(&len(g)))));
+                            && groups[..count - 1].iter().all(|g| (if dotted { 4..=6 } else { 3..=6 }).contains(&len(g)))
+                            && (if dotted { (4..=6).contains(&len(&groups[count - 1])) } else { len(&groups[count - 1]) <= 6 }));
                 let phone = (10..=11).contains(&total)
                     && (count == 1
                         || digit_by_digit
@@ -604,14 +607,20 @@ mod tests {
             ("4111 111 1111 1234", "**** *** **** 1234", &[CardNumber]),
             ("4111 1111 1111 1234 2028", "**** **** **** 1234 2028", &[CardNumber]),
             // Separators people also use: dots, slashes, tabs, double spaces,
-            // zero-width spaces, one digit at a time, 8 + 8.
+            // zero-width spaces, one digit at a time.
             ("4111.1111.1111.1234", "****.****.****.1234", &[CardNumber]),
             ("4111/1111/1111/1234", "****/****/****/1234", &[CardNumber]),
             ("4111\t1111\t1111\t1234", "****\t****\t****\t1234", &[CardNumber]),
             ("4111  1111  1111  1234", "****  ****  ****  1234", &[CardNumber]),
             ("4111\u{200b}1111\u{200b}1111\u{200b}1234", "****\u{200b}****\u{200b}****\u{200b}1234", &[CardNumber]),
             ("4 1 1 1 1 1 1 1 1 1 1 1 1 2 3 4", "* * * * * * * * * * * * 1 2 3 4", &[CardNumber]),
-            ("35301113 33300000", "******** ****0000", &[CardNumber]),
+            // Order numbers, date ranges, IP addresses and product codes stay.
+            ("注文番号は250-1234567-1234567です", "注文番号は250-1234567-1234567です", &[]),
+            ("注文番号 12345678-87654321", "注文番号 12345678-87654321", &[]),
+            ("期間は20261101-20261130です", "期間は20261101-20261130です", &[]),
+            ("192.168.100.200/24", "192.168.100.200/24", &[]),
+            ("192.168.100.200-192.168.100.250", "192.168.100.200-192.168.100.250", &[]),
+            ("商品コード 123.456.789.012.345", "商品コード 123.456.789.012.345", &[]),
             // Phones.
             ("090-1234-5678", "090-****-**78", &[PhoneNumber]),
             ("03-1234-5678", "03-****-**78", &[PhoneNumber]),

@@ -38,7 +38,7 @@ pub fn validate(
     let config_err =
         |message: String| Error::Resource { path: PathBuf::from("engine configuration (EngineConfig)"), line: 0, message };
     for hint in rules.route_hints() {
-        if hint.route != "phone" && !known(hint.route) {
+        if hint.route != "phone" && !known(config.rule_route(hint.route)) {
             errors.push(Error::Resource {
                 path: hint.file.to_path_buf(),
                 line: hint.line,

@@ -71,11 +71,8 @@ const CSV_COLUMNS: [&str; 10] =
 /// Header names a CMS or a spreadsheet uses, and the column each stands
 /// for (compared after lowercasing ASCII: `ID`, `Question` are read too).
 const COLUMN_ALIASES: &[(&str, &str)] = &[
-    ("no", "id"),
-    ("no.", "id"),
     ("faq id", "id"),
     ("faq_id", "id"),
-    ("番号", "id"),
     ("faq番号", "id"),
     ("質問", "question"),
     ("質問文", "question"),
@@ -211,7 +208,8 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
             ),
         ));
     };
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    // The file's whole name: faq.csv and faq.tsv side by side stay apart.
+    let stem = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     // A column nothing reads (a typo such as `catgory`, a CMS's own field),
     // or one named twice (only the first would be read), would be dropped
     // without a word: an error, like an unknown JSON field. Columns with no

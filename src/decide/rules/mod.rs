@@ -608,8 +608,12 @@ impl RuleSet {
         }
         // A request for a person that the classifier alone finds rude
         // (「担当者に代われ」: a staff word and a command) is a request, not
-        // abuse; an insult or threat in it still counts.
-        if handoff_request.is_some() && reading.hits.iter().all(|h| h.rule_id == MODEL_RULE_ID) {
+        // abuse, when the request is most of the message; an insult or
+        // threat beside it still counts (「担当者を出せ。お前の家知ってるからな」).
+        let request_is_message = handoff_request
+            .as_ref()
+            .is_some_and(|h| h.matched.chars().count() * 2 >= folded.chars().filter(|c| !c.is_whitespace()).count());
+        if request_is_message && reading.hits.iter().all(|h| h.rule_id == MODEL_RULE_ID) {
             reading.hits.clear();
         }
         let voc_hits = self.voc.find(folded, false);
