@@ -79,6 +79,36 @@ fn external_minimal_corpus_with_graded_relevance_and_bad_lines() {
 }
 
 #[test]
+fn an_answer_where_nothing_fits_counts_against_answer_precision() {
+    let dir = std::env::temp_dir().join(format!("madoguchi-eval-fallback-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("faq.csv"), "質問,回答\n駐車場はありますか,30台分あります。\nチェックインは何時からですか,15時からです。\n").unwrap();
+    std::fs::write(
+        dir.join("cases.jsonl"),
+        concat!(
+            // Labelled as nothing fits, asked as an entry's own question: the
+            // engine answers it, which must show as a wrong answer.
+            "{\"query\": \"駐車場はありますか\", \"expect\": \"fallback\"}\n",
+            "{\"query\": \"チェックインは何時からですか\", \"expect\": \"faq:faq.csv-3\"}\n",
+        ),
+    )
+    .unwrap();
+    let out = bin()
+        .current_dir(root())
+        .args(["eval", "--json", "--corpus"])
+        .arg(dir.join("faq.csv"))
+        .arg("--cases")
+        .arg(dir.join("cases.jsonl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["confusion"]["fallback"]["answer"], 1, "{:#}", report["confusion"]);
+    assert_eq!(report["labels"]["answer"]["precision"], 0.5, "{:#}", report["labels"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn a_directory_of_case_files_runs_every_case_and_names_files_in_failures() {
     let dir = root().join("tests/queries/bundled-dev");
     let expected: usize = std::fs::read_dir(&dir)

@@ -470,12 +470,15 @@ pub fn run(
 
     // Confusion over canonical labels: a passing case counts as its expected
     // label; a failing one as what it got, with answers and clarifications
-    // outside retrieval cases counted as `self_service`.
+    // outside retrieval cases counted as `self_service` — except an answer
+    // where nothing fits, the worst outcome, which counts as `answer` (and
+    // against the answer precision).
     let canonical = |r: &CaseResult| -> String {
         if r.passed {
             return r.expected.clone();
         }
         match r.predicted.as_str() {
+            "answer" if r.expected == "fallback" => "answer".into(),
             "answer" | "clarify" if r.expected != "answer" => "self_service".into(),
             // An answer with the wrong entry is not a correct "answer".
             p if p == r.expected => format!("{p}:wrong_entry"),
