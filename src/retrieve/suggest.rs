@@ -285,15 +285,22 @@ impl Retriever {
         let category = opts.category.as_ref().map(|c| self.category_ids.get(c).copied().unwrap_or(u32::MAX));
         // An entry that shares no word and little spelling (reading
         // bigrams) with the text is no suggestion: 「saixyzqq」 would offer
-        // VISA and AI for their "sa" and "ai". A few more are scored, so
-        // that such entries do not push the others out of the list.
+        // VISA and AI for their "sa" and "ai". When the top `limit` hold
+        // such an entry, a few more are scored, so that it does not push
+        // the others out of the list (the top `limit` of the larger pass are
+        // those of the smaller: one pass on every ordinary keystroke).
         let words = plan.words() > 0;
-        let (scored, _) = scorer::score(&self.impacts, &plan, if words { limit * 3 } else { limit }, |doc| {
-            category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c))
-        });
+        let kept = |s: &scorer::Scored| {
+            !words || s.features.coverage > 0.0 || s.features.bigram_coverage >= SPELLING_ONLY_SHARE
+        };
+        let in_category = |doc: u32| category.is_none_or(|c| self.categories.get(doc as usize) == Some(&c));
+        let (mut scored, _) = scorer::score(&self.impacts, &plan, limit, in_category);
+        if !scored.iter().all(kept) {
+            scored = scorer::score(&self.impacts, &plan, limit * 3, in_category).0;
+        }
         scored
             .into_iter()
-            .filter(|s| !words || s.features.coverage > 0.0 || s.features.bigram_coverage >= SPELLING_ONLY_SHARE)
+            .filter(kept)
             .take(limit)
             .filter_map(|s| {
                 let e = self.kb.entries().get(s.doc as usize)?;
