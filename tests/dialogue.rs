@@ -27,8 +27,13 @@ fn say(session: &mut Session, message: &str) -> Reply {
 
 /// An engine on the bundled corpus with these rules.
 fn engine_with(rules: madoguchi::decide::RuleSet) -> Engine {
-    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
-    Engine::builder().rules(rules).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap()
+    build_on(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref(), Engine::builder().rules(rules))
+}
+
+/// The engine of `builder` on the corpus at `corpus`.
+fn build_on(corpus: &std::path::Path, builder: madoguchi::decide::EngineBuilder) -> Engine {
+    let kb = madoguchi::knowledge::load_corpus(corpus).unwrap();
+    builder.build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap()
 }
 
 /// An engine whose urgent model never hands off and gives a notice for
@@ -454,9 +459,7 @@ fn the_routes_file_names_the_desks_by_role() {
             1,
         );
     let calendar = madoguchi::decide::Calendar::from_json_str(&own, "own-routes.json").unwrap();
-    let kb = madoguchi::knowledge::load_corpus(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref()).unwrap();
-    let engine =
-        Engine::builder().calendar(calendar).build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let engine = build_on(concat!(env!("CARGO_MANIFEST_DIR"), "/faq-corpus").as_ref(), Engine::builder().calendar(calendar));
     let r = engine.respond_at(&mut Session::new("roles"), "クレジットカードを落としました", at(OPEN));
     assert_eq!(r.handoff.expect("an urgent hand-off").route.unwrap().route_id, "emergency_line");
     // The bundled request rules name the built-in ids; the roles decide.
@@ -477,8 +480,7 @@ fn a_faq_without_categories_offers_none_to_browse() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("faq.csv");
     std::fs::write(&path, "質問,回答\n営業時間は？,9時から17時です。\n駐車場はありますか,20台分あります。\n").unwrap();
-    let kb = madoguchi::knowledge::load_corpus(&path).unwrap();
-    let engine = Engine::builder().build(madoguchi::retrieve::Retriever::builder().build(kb).unwrap()).unwrap();
+    let engine = build_on(&path, Engine::builder());
     let r = engine.respond_at(&mut Session::new("nocat"), "火星の天気を教えて", at(OPEN));
     assert_eq!(r.kind, ReplyKind::Fallback, "{r:?}");
     assert!(r.suggestions.is_empty(), "{:?}", r.suggestions);

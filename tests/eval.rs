@@ -1,7 +1,7 @@
 //! `madoguchi eval`: case parsing, metrics, and runs on the bundled corpus and
 //! on an external minimal-form JSONL corpus with graded relevance.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn bin() -> Command {
@@ -10,6 +10,21 @@ fn bin() -> Command {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `madoguchi eval --json` of `cases` on `corpus`, which must succeed: the
+/// report and what it said on stderr.
+fn eval_json(corpus: &Path, cases: &Path) -> (serde_json::Value, String) {
+    let out = bin()
+        .current_dir(root())
+        .args(["eval", "--json", "--corpus"])
+        .arg(corpus)
+        .arg("--cases")
+        .arg(cases)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (serde_json::from_slice(&out.stdout).unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -55,18 +70,8 @@ fn external_minimal_corpus_with_graded_relevance_and_bad_lines() {
         ),
     )
     .unwrap();
-    let out = bin()
-        .current_dir(root())
-        .args(["eval", "--json", "--corpus"])
-        .arg(dir.join("corpus.jsonl"))
-        .arg("--cases")
-        .arg(dir.join("cases.jsonl"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (report, stderr) = eval_json(&dir.join("corpus.jsonl"), &dir.join("cases.jsonl"));
     assert!(stderr.contains("cases.jsonl:3:") && stderr.contains("cases.jsonl:4:"), "{stderr}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["cases"], 3);
     assert_eq!(report["bad_lines"].as_array().unwrap().len(), 2);
     let m = &report["retrieval"];
@@ -93,16 +98,7 @@ fn an_answer_where_nothing_fits_counts_against_answer_precision() {
         ),
     )
     .unwrap();
-    let out = bin()
-        .current_dir(root())
-        .args(["eval", "--json", "--corpus"])
-        .arg(dir.join("faq.csv"))
-        .arg("--cases")
-        .arg(dir.join("cases.jsonl"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (report, _) = eval_json(&dir.join("faq.csv"), &dir.join("cases.jsonl"));
     assert_eq!(report["confusion"]["fallback"]["answer"], 1, "{:#}", report["confusion"]);
     assert_eq!(report["labels"]["answer"]["precision"], 0.5, "{:#}", report["labels"]);
     std::fs::remove_dir_all(&dir).ok();

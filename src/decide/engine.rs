@@ -2,11 +2,10 @@
 //!
 //! Order of decisions on each turn (each step is a rule, not an accident):
 //!
-//! 1. Personal data is masked before anything is stored or returned (on
-//!    the whole message, so nothing straddles a cut), and control and
-//!    text-reordering characters are dropped from what is stored; over-long input is
-//!    then cut to [`EngineConfig::max_message_chars`] and flagged
-//!    `truncated`.
+//! 1. Control and text-reordering characters are dropped, then personal
+//!    data is masked before anything is stored or returned (on the whole
+//!    message, so nothing straddles a cut); over-long input is then cut to
+//!    [`EngineConfig::max_message_chars`] and flagged `truncated`.
 //! 2. Unreadable input (empty, only control characters, mostly binary) gets a
 //!    defined `fallback` asking for a question (`end` in an ended session).
 //! 3. The message is analyzed once (Lindera); the rules, the harassment
@@ -111,6 +110,12 @@ pub struct EngineConfig {
     pub default_phone_route: String,
 }
 
+/// The route ids of the three hand-off roles when neither the routes file's
+/// [`Roles`](super::hours::Roles) nor the embedding code names others.
+const BUILT_IN_URGENT_ROUTE: &str = "lost_stolen_desk";
+const BUILT_IN_OPERATOR_ROUTE: &str = "chat_operator";
+const BUILT_IN_COMPLAINT_ROUTE: &str = "complaints_desk";
+
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
@@ -122,9 +127,9 @@ impl Default for EngineConfig {
             max_related: 3,
             max_message_chars: 1000,
             complaint_handoff: false,
-            urgent_route: "lost_stolen_desk".into(),
-            operator_route: "chat_operator".into(),
-            complaint_route: "complaints_desk".into(),
+            urgent_route: BUILT_IN_URGENT_ROUTE.into(),
+            operator_route: BUILT_IN_OPERATOR_ROUTE.into(),
+            complaint_route: BUILT_IN_COMPLAINT_ROUTE.into(),
             // The bundled routes file names the phone lines of its
             // categories (`phone`); nothing of one operator is built in.
             phone_routes: Vec::new(),
@@ -148,9 +153,9 @@ impl EngineConfig {
     /// ```
     pub fn rule_route<'a>(&'a self, id: &'a str) -> &'a str {
         match id {
-            "lost_stolen_desk" => &self.urgent_route,
-            "chat_operator" => &self.operator_route,
-            "complaints_desk" => &self.complaint_route,
+            BUILT_IN_URGENT_ROUTE => &self.urgent_route,
+            BUILT_IN_OPERATOR_ROUTE => &self.operator_route,
+            BUILT_IN_COMPLAINT_ROUTE => &self.complaint_route,
             _ => id,
         }
     }
@@ -167,14 +172,13 @@ impl EngineConfig {
     /// assert_eq!(config.operator_route, "chat_operator");
     /// ```
     pub fn with_roles(mut self, roles: &super::hours::Roles) -> Self {
-        let built_in = EngineConfig::default();
-        for (route, role, default) in [
-            (&mut self.urgent_route, &roles.urgent, &built_in.urgent_route),
-            (&mut self.operator_route, &roles.operator, &built_in.operator_route),
-            (&mut self.complaint_route, &roles.complaint, &built_in.complaint_route),
+        for (route, role, built_in) in [
+            (&mut self.urgent_route, &roles.urgent, BUILT_IN_URGENT_ROUTE),
+            (&mut self.operator_route, &roles.operator, BUILT_IN_OPERATOR_ROUTE),
+            (&mut self.complaint_route, &roles.complaint, BUILT_IN_COMPLAINT_ROUTE),
         ] {
             if let Some(id) = role
-                && route == default
+                && route == built_in
             {
                 *route = id.clone();
             }
@@ -690,9 +694,8 @@ impl Engine {
         }
 
         let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
-        r.suggestions = self.category_names();
         let m = self.rules.messages();
-        r.message = if r.suggestions.is_empty() { m.no_match_alone.clone() } else { m.no_match.clone() };
+        self.offer_categories(&mut r, &m.no_match, &m.no_match_alone);
         r
     }
 
@@ -815,10 +818,11 @@ impl Engine {
                 };
                 chosen.unwrap_or(&self.config.operator_route).to_string()
             }
-            Some(route) if self.calendar.route(self.config.rule_route(route)).is_some() => {
-                self.config.rule_route(route).to_string()
+            Some(route) => {
+                let route = self.config.rule_route(route);
+                self.calendar.route(route).map_or_else(|| self.config.operator_route.clone(), |_| route.to_string())
             }
-            _ => self.config.operator_route.clone(),
+            None => self.config.operator_route.clone(),
         }
     }
 
@@ -991,6 +995,13 @@ impl Engine {
         }
         reply.flags.urgent_possible = true;
         reply.urgent_notice = Some(UrgentNotice { urgent_kind: kind, route });
+    }
+
+    /// Gives `r` the categories to browse and the message that goes with
+    /// them, or `alone` for a FAQ without categories.
+    pub(super) fn offer_categories(&self, r: &mut Reply, with: &str, alone: &str) {
+        r.suggestions = self.category_names();
+        r.message = if r.suggestions.is_empty() { alone } else { with }.to_string();
     }
 
     /// The categories a customer can browse: none for a FAQ whose entries

@@ -147,9 +147,8 @@ impl Engine {
     /// to reach a person.
     pub(super) fn sorry_fallback(&self, session: &Session, flags: Flags, voc: VocClass) -> Reply {
         let mut r = self.base(session, ReplyKind::Fallback, flags, voc);
-        r.suggestions = self.category_names();
         let m = self.rules().messages();
-        r.message = if r.suggestions.is_empty() { m.sorry_fallback_alone.clone() } else { m.sorry_fallback.clone() };
+        self.offer_categories(&mut r, &m.sorry_fallback, &m.sorry_fallback_alone);
         r
     }
 

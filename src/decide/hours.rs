@@ -532,7 +532,8 @@ impl Calendar {
         {
             out.push(format!("phone.default_route: unknown route `{route}`"));
         }
-        for (role, route) in [("urgent", &self.roles.urgent), ("operator", &self.roles.operator), ("complaint", &self.roles.complaint)] {
+        let roles = &self.roles;
+        for (role, route) in [("urgent", &roles.urgent), ("operator", &roles.operator), ("complaint", &roles.complaint)] {
             if let Some(route) = route
                 && self.route(route).is_none()
             {

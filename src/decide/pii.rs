@@ -29,8 +29,9 @@
 //!   support numbers included: the masker cannot know who a number belongs to.
 //! * Detection runs on a width-folded copy (full-width digits, letters, `＠`,
 //!   `－`, ideographic space, and `ー` between digits count as their ASCII
-//!   forms; tabs and zero-width spaces count as spaces), but the output keeps the customer's characters: separators and
-//!   unmasked digits stay as written, masked digits become ASCII `*`.
+//!   forms; tabs and zero-width spaces count as spaces), but the output
+//!   keeps the customer's characters: separators and unmasked digits stay as
+//!   written, masked digits become ASCII `*`.
 //! * Short numbers (order numbers up to 12 digits, amounts such as
 //!   `12,000円`, dates, times) are left alone. A 10–11 digit number starting
 //!   with 0 is treated as a phone number even if it is something else.
@@ -520,12 +521,13 @@ impl Scanner<'_> {
                 // (4111.1111.1111.1111), never the 1–3-digit groups of an IP
                 // address or a product code.
                 let dotted = run.seps[gi..j].iter().any(|&c| c == '.' || c == '/');
+                let (inner, last) = if dotted { (4..=6, 4..=6) } else { (3..=6, 0..=6) };
                 let card = total >= 13
                     && (count == 1
                         || digit_by_digit
                         || run.seps[gi..j].iter().all(|&c| matches!(c, ' ' | '-' | '.' | '/'))
-                            && groups[..count - 1].iter().all(|g| (if dotted { 4..=6 } else { 3..=6 }).contains(&len(g)))
-                            && (if dotted { (4..=6).contains(&len(&groups[count - 1])) } else { len(&groups[count - 1]) <= 6 }));
+                            && groups[..count - 1].iter().all(|g| inner.contains(&len(g)))
+                            && last.contains(&len(&groups[count - 1])));
                 let phone = (10..=11).contains(&total)
                     && (count == 1
                         || digit_by_digit

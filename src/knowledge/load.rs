@@ -292,13 +292,9 @@ fn csv_records(text: &str, path: &Path, delimiter: u8) -> Result<(Vec<FaqEntry>,
             continue;
         }
         let text_opt = |c: Option<usize>| Some(get(c).to_string()).filter(|s| !s.is_empty());
-        let made_id;
         let entry_id = match id {
-            Some(_) => get(id),
-            None => {
-                made_id = format!("{stem}-{line}");
-                &made_id
-            }
+            Some(_) => get(id).to_string(),
+            None => format!("{stem}-{line}"),
         };
         let mut e = FaqEntry::new(entry_id, get(Some(q)), get(Some(a)));
         e.category = text_opt(cat);
